@@ -1,0 +1,41 @@
+/** The validated, normalised shape of a models configuration (seed: ModelSpec, ModelsConfig). */
+
+export const VERIFY_LEVELS = ["none", "size", "sha256"] as const;
+export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
+
+export const REPO_TYPES = ["model", "dataset", "space"] as const;
+export type RepoType = (typeof REPO_TYPES)[number];
+
+/** Files the original tool never downloaded; the default `exclude` when `files` is absent. */
+export const DEFAULT_EXCLUDE: readonly string[] = ["*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*.tflite", "*.ot"];
+
+export interface ModelSpec {
+  /** Unique identifier; may contain "/". */
+  readonly id: string;
+  /** `name` or `org/name`. */
+  readonly repoId: string;
+  readonly repoType: RepoType;
+  /** Branch, tag, 40-hex commit or `refs/pr/N`. Default "main". */
+  readonly revision: string;
+  /** Relative to the cache directory, "/"-separated, normalised, never escaping it. Default: the id. */
+  readonly localDir: string;
+  /** Exact paths or glob patterns; undefined means every file of the repository. */
+  readonly files?: readonly string[];
+  /** Glob patterns removed from the selection. */
+  readonly exclude: readonly string[];
+  /** Per-model override of the global level. */
+  readonly verify?: VerifyLevel;
+}
+
+export interface ModelsConfig {
+  /** Absolute path of the file the configuration was read from, when it came from a file. */
+  readonly path?: string;
+  /** Absolute cache directory. */
+  readonly cacheDir: string;
+  readonly verify: VerifyLevel;
+  readonly models: readonly ModelSpec[];
+}
+
+export function effectiveVerifyLevel(spec: ModelSpec, config: Pick<ModelsConfig, "verify">): VerifyLevel {
+  return spec.verify ?? config.verify;
+}
