@@ -1,0 +1,98 @@
+import { DownloadError } from "../errors.ts";
+import type { Logger } from "../output/logger.ts";
+import { VERSION } from "../version.ts";
+import type { HubSettings } from "./settings.ts";
+import { describeUrl } from "./urls.ts";
+import type { StallWatchdog, WatchHandle } from "./watchdog.ts";
+
+const MAX_REDIRECTS = 8;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export type HubRequest = {
+  readonly method?: "GET" | "HEAD" | "POST";
+  readonly headers?: Record<string, string>;
+  readonly signal?: AbortSignal;
+  /** Called for every redirect to another origin (the CDN), with the response that announced it. */
+  readonly onCrossOriginRedirect?: (location: string, response: Response) => void;
+  /** Return the redirect response instead of following a Location on another origin. */
+  readonly stopAtCrossOrigin?: boolean;
+};
+
+export type HubResponse = {
+  readonly response: Response;
+  /** The URL that produced `response`, after redirects. */
+  readonly url: string;
+  /** Watches the connection for stalls; call `touch()` per body chunk and `release()` when done. */
+  readonly watch: WatchHandle;
+};
+
+/**
+ * HTTP to the Hub and its CDN. Redirects are followed by hand so that the
+ * token only ever goes to the Hub endpoint's own origin: a relative or
+ * same-origin Location keeps it, any other host never sees it.
+ */
+export class HubHttp {
+  readonly endpointOrigin: string;
+  private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
+
+  constructor(
+    readonly settings: HubSettings,
+    private readonly watchdog: StallWatchdog,
+    private readonly logger: Logger,
+  ) {
+    this.endpointOrigin = new URL(settings.endpoint).origin;
+  }
+
+  get tokenSent(): boolean {
+    return this.settings.token !== undefined;
+  }
+
+  /** Sends the request, following redirects; the caller owns the returned body and watch handle. */
+  async send(url: string, request: HubRequest = {}): Promise<HubResponse> {
+    if (this.settings.offline) {
+      throw new DownloadError(`HF_HUB_OFFLINE is set: refusing to contact ${describeUrl(url)}`);
+    }
+    const watch = this.watchdog.watch(request.signal);
+    try {
+      let current = url;
+      for (let hop = 0; ; hop++) {
+        const response = await this.fetchOnce(current, request, watch);
+        const location = response.headers.get("location");
+        if (!REDIRECT_STATUSES.has(response.status) || !location) return { response, url: current, watch };
+        if (hop >= MAX_REDIRECTS) throw new DownloadError(`Too many redirects starting at ${describeUrl(url)}`);
+        const next = new URL(location, current).href;
+        const crossOrigin = new URL(next).origin !== this.endpointOrigin;
+        if (crossOrigin) request.onCrossOriginRedirect?.(next, response);
+        if (crossOrigin && request.stopAtCrossOrigin) return { response, url: current, watch };
+        await response.body?.cancel().catch(() => {});
+        current = next;
+      }
+    } catch (error) {
+      watch.release();
+      throw error;
+    }
+  }
+
+  private async fetchOnce(url: string, request: HubRequest, watch: WatchHandle): Promise<Response> {
+    const method = request.method ?? "GET";
+    const headers = new Headers(request.headers);
+    headers.set("user-agent", this.userAgent);
+    // Exact byte counts: never let a proxy or server compress file bodies.
+    headers.set("accept-encoding", "identity");
+    const toHub = new URL(url).origin === this.endpointOrigin;
+    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${this.settings.token.value}`);
+    else headers.delete("authorization");
+
+    const started = performance.now();
+    const response = await fetch(url, { method, headers, redirect: "manual", signal: watch.signal, decompress: false });
+    watch.touch();
+    if (this.logger.verbose) {
+      const range = headers.get("range");
+      const auth = headers.has("authorization") ? " [token sent]" : "";
+      this.logger.debug(
+        `${method} ${describeUrl(url)}${range ? ` (${range})` : ""}${auth} -> ${response.status} in ${Math.round(performance.now() - started)} ms`,
+      );
+    }
+    return response;
+  }
+}

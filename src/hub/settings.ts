@@ -1,0 +1,59 @@
+import { UsageError } from "../errors.ts";
+import { findToken, type HubToken } from "./token.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_ENDPOINT = "https://huggingface.co";
+
+/** Everything the Hub client takes from the environment, read once. */
+export type HubSettings = {
+  /** Origin and optional path prefix of the Hub, without a trailing "/". */
+  readonly endpoint: string;
+  readonly token?: HubToken;
+  /** HF_HUB_OFFLINE: no request at all. */
+  readonly offline: boolean;
+  /** A connection that delivers no byte (headers or body) for this long is aborted and retried. */
+  readonly stallTimeoutMs: number;
+};
+
+const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
+
+export function readHubSettings(env: Env = process.env): HubSettings {
+  return {
+    endpoint: parseEndpoint(env.HF_ENDPOINT),
+    token: findToken(env),
+    offline: isTruthy(env.HF_HUB_OFFLINE),
+    stallTimeoutMs: parseSeconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT, DEFAULT_STALL_TIMEOUT_SECONDS) * 1000,
+  };
+}
+
+/** huggingface_hub's boolean parsing: 1, ON, YES, TRUE in any case. */
+export function isTruthy(value: string | undefined): boolean {
+  return ["1", "on", "yes", "true"].includes((value ?? "").trim().toLowerCase());
+}
+
+function parseEndpoint(value: string | undefined): string {
+  const raw = value?.trim() || DEFAULT_ENDPOINT;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`HF_ENDPOINT is not a valid URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError("HF_ENDPOINT must not contain credentials; use HF_TOKEN for the token");
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+function parseSeconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${name} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}

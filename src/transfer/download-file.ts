@@ -1,0 +1,415 @@
+import { closeSync, fdatasync, fstatSync, fsync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { promisify } from "node:util";
+import type { VerifyLevel } from "../config/types.ts";
+import { BadChecksumError, DownloadError, ModelManagerError, type VerificationFailure } from "../errors.ts";
+import type { RemoteFile, RepoRef } from "../hub/api.ts";
+import { type ByteRange, RemoteFileSource } from "../hub/file-source.ts";
+import type { HubHttp } from "../hub/http.ts";
+import type { RetryPolicy } from "../hub/retry.ts";
+import { describeError, withRetries } from "../hub/retrying.ts";
+import type { Logger } from "../output/logger.ts";
+import { ContentHasher } from "../verify/hasher.ts";
+import type { ConnectionPool } from "./connection-pool.ts";
+import type { FileProgress, TransferObserver } from "./observer.ts";
+import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
+import { PrefixHasher } from "./prefix-hasher.ts";
+import { RangeSet, splitIntoChunks } from "./range-set.ts";
+import { syncDirectory } from "./sync-directory.ts";
+
+const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = promisify(fdatasync);
+
+export type TransferTuning = {
+  /** Connections one file may use at once. */
+  readonly connectionsPerFile: number;
+  /** Bytes per ranged request. */
+  readonly chunkSize: number;
+  /** Files at least this large are fetched as parallel ranges. */
+  readonly rangedThreshold: number;
+  readonly retry: RetryPolicy;
+};
+
+/** One file to fetch into its final path. */
+export type FileJob = {
+  readonly modelId: string;
+  readonly repo: RepoRef;
+  readonly commit: string;
+  readonly file: RemoteFile;
+  readonly level: VerifyLevel;
+  readonly finalPath: string;
+  readonly partialPath: string;
+  readonly statePath: string;
+};
+
+export type TransferContext = {
+  readonly http: HubHttp;
+  readonly pool: ConnectionPool;
+  readonly tuning: TransferTuning;
+  readonly logger: Logger;
+  readonly observer: TransferObserver;
+  readonly signal?: AbortSignal;
+  /** Moves a bad copy aside for inspection and returns where it went. */
+  readonly quarantine: (job: FileJob, badCopyPath: string) => string;
+};
+
+/** A file placed at its final path, with what is known about its content. */
+export type PlacedFile = {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256?: string;
+  readonly mtimeMs: number;
+};
+
+class ChecksumMismatch extends Error {
+  constructor(readonly failure: VerificationFailure) {
+    super(`wrong ${failure.reason === "sha256" ? "sha256" : "git blob sha1"} (expected ${failure.expected}, got ${failure.actual})`);
+  }
+}
+
+class TruncatedBodyError extends Error {
+  override readonly name = "TruncatedBodyError";
+  readonly code = "ECONNRESET";
+}
+
+/** The server ignored a Range header: the file has to be fetched as one stream from byte 0. */
+class RangesUnsupported extends Error {}
+
+/**
+ * Fetches one file, verifies it at the job's level, and moves it to its final
+ * path. A checksum mismatch quarantines the bad copy and fetches the file once
+ * more from scratch before giving up with BadChecksumError.
+ */
+export async function downloadFile(job: FileJob, context: TransferContext): Promise<PlacedFile> {
+  try {
+    return await new FileTransfer(job, context).run();
+  } catch (error) {
+    if (!(error instanceof ChecksumMismatch)) throw error;
+    context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message}; fetching it again from scratch`);
+  }
+  try {
+    return await new FileTransfer(job, context).run();
+  } catch (error) {
+    if (error instanceof ChecksumMismatch) throw new BadChecksumError(job.modelId, [error.failure]);
+    throw error;
+  }
+}
+
+class FileTransfer {
+  private readonly identity: string;
+  private done = new RangeSet();
+  private fd = -1;
+  private hashing: PrefixHasher | undefined;
+  private progress: FileProgress | undefined;
+  private saver: StateSaver | undefined;
+
+  constructor(
+    private readonly job: FileJob,
+    private readonly context: TransferContext,
+  ) {
+    this.identity = job.file.lfsSha256 ?? job.file.oid;
+  }
+
+  async run(): Promise<PlacedFile> {
+    const { job, context } = this;
+    const size = job.file.size;
+    mkdirSync(dirname(job.partialPath), { recursive: true });
+    this.restoreResumableRanges();
+    this.fd = openSync(job.partialPath, this.done.totalBytes > 0 ? "r+" : "w+");
+    let completed = false;
+    try {
+      const ranged = size >= context.tuning.rangedThreshold;
+      if (ranged) ftruncateSync(this.fd, size);
+      this.hashing = this.createHasher();
+      for (const [start, end] of this.done.toJSON()) this.hashing?.alreadyOnDisk(start, end);
+      this.progress = context.observer.fileStarted(job.modelId, job.file.path, { size, resumedBytes: this.done.totalBytes, ranged });
+      if (this.done.totalBytes > 0) {
+        context.logger.debug(`resuming ${job.file.path}: ${this.done.totalBytes} of ${size} bytes already on disk`);
+      }
+      this.saver = new StateSaver(this.fd, job.statePath, () => ({ ...this.stateBase(), done: this.done.toJSON() }), context.tuning.chunkSize);
+      await this.fetchMissing(ranged);
+      await this.saver.settle();
+      const placed = await this.verifyAndPlace();
+      completed = true;
+      this.progress.finished();
+      return placed;
+    } finally {
+      if (!completed) await this.keepForResume();
+    }
+  }
+
+  /** Ranges recorded by an earlier run for exactly this content; anything else is discarded. */
+  private restoreResumableRanges(): void {
+    const { job } = this;
+    const state = readPartialState(job.statePath);
+    const partialSize = fileSize(job.partialPath);
+    const matches =
+      state !== undefined &&
+      partialSize !== undefined &&
+      state.repoId === job.repo.repoId &&
+      state.path === job.file.path &&
+      state.size === job.file.size &&
+      state.identity === this.identity;
+    if (!matches) {
+      removePartial(job.partialPath, job.statePath);
+      return;
+    }
+    for (const [start, end] of state.done) {
+      if (end <= Math.min(partialSize, job.file.size)) this.done.add(start, end);
+    }
+  }
+
+  private stateBase(): Omit<PartialState, "done"> {
+    const { job } = this;
+    return { version: 1, repoId: job.repo.repoId, commit: job.commit, path: job.file.path, size: job.file.size, identity: this.identity };
+  }
+
+  private createHasher(): PrefixHasher | undefined {
+    if (this.job.level !== "sha256") return undefined;
+    const isLfs = this.job.file.lfsSha256 !== undefined;
+    // Regular files are checked by git blob SHA-1; their sha256 is computed in the same pass for the index.
+    const hasher = new ContentHasher({ sha256: true, gitSha1: !isLfs }, this.job.file.size);
+    return new PrefixHasher(this.fd, hasher, this.job.file.size);
+  }
+
+  private async fetchMissing(ranged: boolean): Promise<void> {
+    const { job, context } = this;
+    const gaps = this.done.missing(job.file.size);
+    if (gaps.length === 0) return;
+    const source = new RemoteFileSource(
+      context.http,
+      { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent },
+      { path: job.file.path, size: job.file.size, identity: this.identity },
+    );
+    try {
+      if (ranged) {
+        await context.pool.use(() => source.locate(context.signal), context.signal);
+        await this.fetchUnits(source, splitIntoChunks(gaps, context.tuning.chunkSize), context.tuning.connectionsPerFile, true);
+      } else {
+        await this.fetchUnits(source, gaps, 1, false);
+      }
+    } catch (error) {
+      if (!(error instanceof RangesUnsupported)) throw error;
+      context.logger.debug(`${job.file.path}: the server ignores Range requests; fetching the whole file in one stream`);
+      await this.saver?.settle();
+      this.progress?.rewind(this.done.totalBytes);
+      this.done = new RangeSet();
+      this.hashing = this.createHasher();
+      await this.fetchUnits(source, [[0, job.file.size]], 1, false);
+    }
+  }
+
+  /** Runs the units on up to `parallel` connections from the shared pool; the first failure stops the others. */
+  private async fetchUnits(source: RemoteFileSource, units: Array<[number, number]>, parallel: number, ranged: boolean): Promise<void> {
+    const abort = new AbortController();
+    const parentSignal = this.context.signal;
+    const onParentAbort = () => abort.abort(parentSignal?.reason);
+    if (parentSignal?.aborted) abort.abort(parentSignal.reason);
+    else parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+    let firstError: unknown;
+    const queue = [...units];
+    const worker = async () => {
+      for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
+        const [start, end] = unit;
+        await this.context.pool.use(() => this.fetchUnit(source, start, end, ranged, abort.signal), abort.signal);
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(parallel, queue.length) }, () =>
+          worker().catch((error: unknown) => {
+            firstError ??= error;
+            abort.abort(error);
+          }),
+        ),
+      );
+    } finally {
+      parentSignal?.removeEventListener("abort", onParentAbort);
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  private async fetchUnit(source: RemoteFileSource, start: number, end: number, ranged: boolean, signal: AbortSignal): Promise<void> {
+    const { job, context } = this;
+    const size = job.file.size;
+    let position = start;
+    let progressed = false;
+    try {
+      await withRetries(
+        async () => {
+          progressed = false;
+          const range: ByteRange | undefined = ranged || position > 0 || end < size ? { start: position, end } : undefined;
+          const { response, watch } = await source.open(range, signal);
+          try {
+            checkContentRange(response, range, size, job.file.path);
+            if (!response.body) throw new TruncatedBodyError(`empty body for ${job.file.path}`);
+            for await (const chunk of response.body) {
+              watch.touch();
+              const room = end - position;
+              const piece = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+              this.write(piece, position);
+              position += piece.byteLength;
+              progressed = true;
+              if (chunk.byteLength > room) {
+                throw new DownloadError(`The server sent more bytes than requested for ${job.file.path}`);
+              }
+            }
+            if (position < end) {
+              throw new TruncatedBodyError(`connection closed after ${position - start} of ${end - start} bytes`);
+            }
+          } catch (error) {
+            throw watch.signal.aborted && !signal.aborted ? watch.signal.reason : error;
+          } finally {
+            watch.release();
+          }
+        },
+        {
+          policy: context.tuning.retry,
+          logger: context.logger,
+          what: `${job.file.path} (bytes ${start}-${end - 1})`,
+          signal,
+          madeProgress: () => progressed,
+        },
+      );
+    } catch (error) {
+      if (error instanceof ModelManagerError || error instanceof RangesUnsupported || signal.aborted) throw error;
+      throw new DownloadError(
+        `Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private write(bytes: Uint8Array, position: number): void {
+    let written = 0;
+    while (written < bytes.byteLength) {
+      written += writeSync(this.fd, bytes, written, bytes.byteLength - written, position + written);
+    }
+    this.hashing?.written(position, bytes);
+    this.done.add(position, position + bytes.byteLength);
+    this.progress?.advance(bytes.byteLength);
+    this.saver?.noteBytes(bytes.byteLength);
+  }
+
+  private async verifyAndPlace(): Promise<PlacedFile> {
+    const { job, context } = this;
+    const size = job.file.size;
+    const onDisk = fstatSync(this.fd).size;
+    if (!this.done.covers(size) || onDisk !== size) {
+      throw new DownloadError(`internal: ${job.file.path} is incomplete (${onDisk} of ${size} bytes on disk)`);
+    }
+    await fsyncAsync(this.fd);
+    const digests = this.hashing?.finish();
+    closeSync(this.fd);
+    this.fd = -1;
+    const failure = digests ? compareDigests(job.file, digests) : undefined;
+    if (failure) {
+      const destination = context.quarantine(job, job.partialPath);
+      rmSync(job.statePath, { force: true });
+      context.logger.warn(`${job.modelId}: the bad copy of ${job.file.path} was kept at ${destination}`);
+      this.progress?.rewind(size);
+      throw new ChecksumMismatch(failure);
+    }
+    mkdirSync(dirname(job.finalPath), { recursive: true });
+    renameSync(job.partialPath, job.finalPath);
+    syncDirectory(dirname(job.finalPath));
+    rmSync(job.statePath, { force: true });
+    return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs };
+  }
+
+  /** On failure or interruption: record what is on disk so the next run resumes, then close. */
+  private async keepForResume(): Promise<void> {
+    this.progress?.failed();
+    if (this.fd < 0) return;
+    try {
+      await this.saver?.settle();
+      if (this.done.totalBytes > 0) writePartialState(this.job.statePath, { ...this.stateBase(), done: this.done.toJSON() });
+    } catch (error) {
+      this.context.logger.debug(`could not record resume state for ${this.job.file.path}: ${describeError(error)}`);
+    } finally {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function compareDigests(file: RemoteFile, digests: { sha256?: string; gitSha1?: string }): VerificationFailure | undefined {
+  if (file.lfsSha256 !== undefined) {
+    return digests.sha256 === file.lfsSha256 ? undefined : { path: file.path, reason: "sha256", expected: file.lfsSha256, actual: digests.sha256 };
+  }
+  return digests.gitSha1 === file.oid ? undefined : { path: file.path, reason: "git-sha1", expected: file.oid, actual: digests.gitSha1 };
+}
+
+function checkContentRange(response: Response, range: ByteRange | undefined, size: number, path: string): void {
+  if (!range) {
+    if (response.status !== 200) throw new DownloadError(`Unexpected HTTP ${response.status} for ${path}`);
+    const length = response.headers.get("content-length");
+    if (length !== null && Number(length) !== size) {
+      throw new DownloadError(`The server announced ${length} bytes for ${path}, but the Hub's listing says ${size}`);
+    }
+    return;
+  }
+  if (response.status === 200) {
+    void response.body?.cancel().catch(() => {});
+    throw new RangesUnsupported();
+  }
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
+  if (!match || Number(match[1]) !== range.start || Number(match[2]) !== range.end - 1) {
+    throw new DownloadError(`The server answered ${path} with the wrong byte range (${response.headers.get("content-range") ?? "none"})`);
+  }
+  if (match[3] !== "*" && Number(match[3]) !== size) {
+    throw new DownloadError(`The server reports ${match[3]} bytes for ${path}, but the Hub's listing says ${size}`);
+  }
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Persists resume state every `everyBytes` bytes. Data is flushed before the
+ * state that claims it is written, and saves never overlap: requests that
+ * arrive during a save are folded into one more save.
+ */
+class StateSaver {
+  private sinceLastSave = 0;
+  private saving: Promise<void> | undefined;
+  private pendingAgain = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly statePath: string,
+    private readonly snapshot: () => PartialState,
+    private readonly everyBytes: number,
+  ) {}
+
+  noteBytes(bytes: number): void {
+    this.sinceLastSave += bytes;
+    if (this.sinceLastSave < this.everyBytes) return;
+    this.sinceLastSave = 0;
+    if (this.saving) {
+      this.pendingAgain = true;
+      return;
+    }
+    this.saving = this.saveLoop().finally(() => {
+      this.saving = undefined;
+    });
+  }
+
+  async settle(): Promise<void> {
+    await this.saving?.catch(() => {});
+  }
+
+  private async saveLoop(): Promise<void> {
+    do {
+      this.pendingAgain = false;
+      const state = this.snapshot();
+      await fdatasyncAsync(this.fd);
+      writePartialState(this.statePath, state);
+    } while (this.pendingAgain);
+  }
+}

@@ -1,0 +1,73 @@
+import type { HubHttp } from "../hub/http.ts";
+import type { Logger } from "../output/logger.ts";
+import { ConnectionPool } from "./connection-pool.ts";
+import { downloadFile, type FileJob, type PlacedFile, type TransferTuning } from "./download-file.ts";
+import type { TransferObserver } from "./observer.ts";
+
+export type EngineOptions = TransferTuning & {
+  /** Connections open at once across every file and model of the run. */
+  readonly connections: number;
+  /** Files in flight at once (each small file holds one connection while it transfers). */
+  readonly fileConcurrency: number;
+};
+
+/**
+ * Runs file downloads against one shared connection budget. Large files
+ * start first (they are the long pole); small files fill the free connections.
+ */
+export class TransferEngine {
+  private readonly pool: ConnectionPool;
+
+  constructor(
+    private readonly http: HubHttp,
+    private readonly options: EngineOptions,
+    private readonly logger: Logger,
+    private readonly observer: TransferObserver,
+  ) {
+    this.pool = new ConnectionPool(options.connections);
+  }
+
+  /** Downloads every job; the first failure stops the others (their partial files are kept for resume). */
+  async downloadAll(
+    jobs: readonly FileJob[],
+    quarantine: (job: FileJob, badCopyPath: string) => string,
+    signal?: AbortSignal,
+  ): Promise<PlacedFile[]> {
+    const abort = new AbortController();
+    const onParentAbort = () => abort.abort(signal?.reason);
+    if (signal?.aborted) abort.abort(signal.reason);
+    else signal?.addEventListener("abort", onParentAbort, { once: true });
+
+    const queue = [...jobs].sort((a, b) => b.file.size - a.file.size);
+    const placed: PlacedFile[] = [];
+    let firstError: unknown;
+    const context = {
+      http: this.http,
+      pool: this.pool,
+      tuning: this.options,
+      logger: this.logger,
+      observer: this.observer,
+      signal: abort.signal,
+      quarantine,
+    };
+    const lane = async () => {
+      for (let job = queue.shift(); job && !abort.signal.aborted; job = queue.shift()) {
+        placed.push(await downloadFile(job, context));
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(this.options.fileConcurrency, queue.length) }, () =>
+          lane().catch((error: unknown) => {
+            firstError ??= error;
+            abort.abort(error);
+          }),
+        ),
+      );
+    } finally {
+      signal?.removeEventListener("abort", onParentAbort);
+    }
+    if (firstError !== undefined) throw firstError;
+    return placed;
+  }
+}

@@ -1,0 +1,62 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import * as v from "valibot";
+
+/**
+ * The sidecar of a partial download: which byte ranges of which exact file
+ * are on disk. Written atomically, so after a crash or `kill -9` it is
+ * either the previous or the next version, never a torn one.
+ */
+export type PartialState = {
+  readonly version: 1;
+  readonly repoId: string;
+  readonly commit: string;
+  readonly path: string;
+  readonly size: number;
+  /** The content identity the bytes belong to: LFS sha256, else the git blob sha1. */
+  readonly identity: string;
+  readonly done: ReadonlyArray<readonly [number, number]>;
+};
+
+const RangeSchema = v.tuple([v.pipe(v.number(), v.integer(), v.minValue(0)), v.pipe(v.number(), v.integer(), v.minValue(0))]);
+
+const PartialStateSchema = v.object({
+  version: v.literal(1),
+  repoId: v.string(),
+  commit: v.string(),
+  path: v.string(),
+  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  identity: v.string(),
+  done: v.array(RangeSchema),
+});
+
+export function readPartialState(statePath: string): PartialState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(statePath, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = v.safeParse(PartialStateSchema, JSON.parse(text));
+    return parsed.success ? parsed.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writePartialState(statePath: string, state: PartialState): void {
+  const temporary = `${statePath}.${process.pid}.tmp`;
+  const fd = openSync(temporary, "w");
+  try {
+    writeSync(fd, JSON.stringify(state));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, statePath);
+}
+
+export function removePartial(partialPath: string, statePath: string): void {
+  rmSync(statePath, { force: true });
+  rmSync(partialPath, { force: true });
+}

@@ -1,0 +1,72 @@
+/** A set of byte ranges [start, end), kept sorted and merged. */
+export class RangeSet {
+  private ranges: Array<[number, number]> = [];
+
+  constructor(initial: Iterable<readonly [number, number]> = []) {
+    for (const [start, end] of initial) this.add(start, end);
+  }
+
+  add(start: number, end: number): void {
+    if (end <= start) return;
+    const merged: Array<[number, number]> = [];
+    let newStart = start;
+    let newEnd = end;
+    let inserted = false;
+    for (const range of this.ranges) {
+      if (range[1] < newStart) merged.push(range);
+      else if (range[0] > newEnd) {
+        if (!inserted) {
+          merged.push([newStart, newEnd]);
+          inserted = true;
+        }
+        merged.push(range);
+      } else {
+        newStart = Math.min(newStart, range[0]);
+        newEnd = Math.max(newEnd, range[1]);
+      }
+    }
+    if (!inserted) merged.push([newStart, newEnd]);
+    this.ranges = merged;
+  }
+
+  /** Removes and returns the range that starts at or before `offset` and extends past it, if any. */
+  takeCovering(offset: number): [number, number] | undefined {
+    const index = this.ranges.findIndex(([start, end]) => start <= offset && end > offset);
+    if (index < 0) return undefined;
+    return this.ranges.splice(index, 1)[0];
+  }
+
+  get totalBytes(): number {
+    return this.ranges.reduce((sum, [start, end]) => sum + (end - start), 0);
+  }
+
+  /** The gaps in [0, size), in order. */
+  missing(size: number): Array<[number, number]> {
+    const gaps: Array<[number, number]> = [];
+    let cursor = 0;
+    for (const [start, end] of this.ranges) {
+      if (start >= size) break;
+      if (start > cursor) gaps.push([cursor, start]);
+      cursor = Math.max(cursor, end);
+    }
+    if (cursor < size) gaps.push([cursor, size]);
+    return gaps;
+  }
+
+  covers(size: number): boolean {
+    return this.missing(size).length === 0;
+  }
+
+  toJSON(): Array<[number, number]> {
+    return this.ranges.map(([start, end]) => [start, end]);
+  }
+}
+
+/** Splits gaps into pieces of at most `chunkSize` bytes. */
+export function splitIntoChunks(gaps: ReadonlyArray<readonly [number, number]>, chunkSize: number): Array<[number, number]> {
+  const chunks: Array<[number, number]> = [];
+  for (const [start, end] of gaps) {
+    for (let offset = start; offset < end; offset += chunkSize) chunks.push([offset, Math.min(end, offset + chunkSize)]);
+  }
+  return chunks;
+}
