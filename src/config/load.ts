@@ -1,0 +1,68 @@
+/** Entry points: a models configuration from a YAML file or text (seed: load_models_config). */
+import { resolve } from "node:path";
+import { type ConfigIssue, ConfigurationError } from "../errors.ts";
+import { crossModelIssues } from "./cross-checks.ts";
+import { toModelsConfig } from "./normalise.ts";
+import { parseYaml } from "./parse-yaml.ts";
+import { readConfigText } from "./read-file.ts";
+import { cacheDirProblem } from "./rules.ts";
+import type { ModelsConfig } from "./types.ts";
+import { validateSchema } from "./validate.ts";
+
+export interface LoadOptions {
+  /** Directory a relative config path, `cache_dir` and `cacheDir` are resolved against. Default: process.cwd(). */
+  readonly cwd?: string;
+  /** Replaces the file's `cache_dir`, like the CLI's `--cache-dir`. */
+  readonly cacheDir?: string;
+}
+
+export interface ParseOptions extends LoadOptions {
+  /** Name used in error messages. Default: "configuration". */
+  readonly sourceName?: string;
+}
+
+/** Reads, validates and normalises a configuration file; every problem found is in one ConfigurationError. */
+export function loadModelsConfig(path: string, options: LoadOptions = {}): ModelsConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const absolutePath = resolve(cwd, path);
+  const text = readConfigText(absolutePath, path);
+  return configFromText(text, path, absolutePath, { ...options, cwd });
+}
+
+/** The same as loadModelsConfig, for YAML text that does not come from a file. */
+export function parseModelsConfig(source: string, options: ParseOptions = {}): ModelsConfig {
+  const { sourceName, ...rest } = options;
+  if (source.trim() === "") {
+    throw new ConfigurationError(sourceName, [{ path: "", message: source === "" ? "is empty" : "contains only whitespace" }]);
+  }
+  return configFromText(source, sourceName, undefined, { ...rest, cwd: rest.cwd ?? process.cwd() });
+}
+
+function configFromText(
+  text: string,
+  shownAs: string | undefined,
+  absolutePath: string | undefined,
+  options: LoadOptions & { cwd: string },
+): ModelsConfig {
+  const parsed = parseYaml(text);
+  const issues: ConfigIssue[] = [...parsed.issues];
+  const optionProblem = options.cacheDir === undefined ? undefined : cacheDirProblem(options.cacheDir);
+  if (optionProblem) issues.push({ path: "cacheDir option", message: optionProblem });
+
+  if (parsed.value === undefined) throw new ConfigurationError(shownAs, sortByPlace(issues));
+  const schema = validateSchema(parsed.value, parsed.locator);
+  if (!schema.ok) issues.push(...schema.issues);
+  issues.push(...crossModelIssues(parsed.value, parsed.locator));
+  if (!schema.ok || issues.length > 0) throw new ConfigurationError(shownAs, sortByPlace(issues));
+
+  return toModelsConfig(schema.config, {
+    cwd: options.cwd,
+    ...(options.cacheDir === undefined ? {} : { cacheDirOverride: options.cacheDir }),
+    ...(absolutePath === undefined ? {} : { path: absolutePath }),
+  });
+}
+
+/** Issues without a place first, then in file order; the sort is stable. */
+function sortByPlace(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
