@@ -1,11 +1,35 @@
 #!/usr/bin/env bun
-// Temporary entry while the command layer is written; replaced by the full CLI.
+/** The model-manager command: a thin layer over the library in src/. */
+import { ExitCode, InterruptedError, ModelManagerError } from "./errors.ts";
+import { runCommand } from "./commands/run.ts";
+import { buildCli, parseCommandLine } from "./commands/options.ts";
 import { versionLine } from "./version.ts";
 
-const args = process.argv.slice(2);
-if (args.includes("--version") || args.includes("-V")) {
-  process.stdout.write(`${versionLine()}\n`);
-} else {
-  process.stdout.write("model-manager: the command layer is not written yet.\n");
-  process.exitCode = 2;
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof ModelManagerError ? error.exitCode : ExitCode.usage;
+  }
+  if (parsed.kind === "help") {
+    buildCli().outputHelp();
+    return ExitCode.ok;
+  }
+  if (parsed.kind === "version") {
+    process.stdout.write(`${versionLine()}\n`);
+    return ExitCode.ok;
+  }
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal means "now": partial state written so far is already on disk.
+    if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+    controller.abort(new InterruptedError(signal));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return runCommand(parsed.options, { env: process.env, cwd: process.cwd(), signal: controller.signal });
 }
+
+process.exitCode = await main(process.argv.slice(2));

@@ -40,7 +40,8 @@ export class MissingModelError extends ModelManagerError {
 
 function missingModelMessage(modelId: string, knownIds: readonly string[]): string {
   const hint = closestMatch(modelId, knownIds);
-  const known = knownIds.length > 0 ? ` Configured models: ${knownIds.join(", ")}.` : " The configuration has no models.";
+  const shown = knownIds.slice(0, 10).join(", ") + (knownIds.length > 10 ? `, … (${knownIds.length} in all; see --list)` : "");
+  const known = knownIds.length > 0 ? ` Configured models: ${shown}.` : " The configuration has no models.";
   return `Model "${modelId}" is not in the configuration.${hint ? ` Did you mean "${hint}"?` : ""}${known}`;
 }
 

@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, fstatSync, fsync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
+import { fsyncDirectory } from "../cache/atomic-write.ts";
 import type { VerifyLevel } from "../config/types.ts";
 import { BadChecksumError, DownloadError, ModelManagerError, type VerificationFailure } from "../errors.ts";
 import type { RemoteFile, RepoRef } from "../hub/api.ts";
@@ -15,7 +16,6 @@ import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
 import { PrefixHasher } from "./prefix-hasher.ts";
 import { RangeSet, splitIntoChunks } from "./range-set.ts";
-import { syncDirectory } from "./sync-directory.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -50,7 +50,7 @@ export type TransferContext = {
   readonly observer: TransferObserver;
   readonly signal?: AbortSignal;
   /** Moves a bad copy aside for inspection and returns where it went. */
-  readonly quarantine: (job: FileJob, badCopyPath: string) => string;
+  readonly quarantine: (job: FileJob, badCopyPath: string) => Promise<string>;
 };
 
 /** A file placed at its final path, with what is known about its content. */
@@ -304,15 +304,14 @@ class FileTransfer {
     this.fd = -1;
     const failure = digests ? compareDigests(job.file, digests) : undefined;
     if (failure) {
-      const destination = context.quarantine(job, job.partialPath);
+      await context.quarantine(job, job.partialPath);
       rmSync(job.statePath, { force: true });
-      context.logger.warn(`${job.modelId}: the bad copy of ${job.file.path} was kept at ${destination}`);
       this.progress?.rewind(size);
       throw new ChecksumMismatch(failure);
     }
     mkdirSync(dirname(job.finalPath), { recursive: true });
     renameSync(job.partialPath, job.finalPath);
-    syncDirectory(dirname(job.finalPath));
+    fsyncDirectory(dirname(job.finalPath));
     rmSync(job.statePath, { force: true });
     return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs };
   }

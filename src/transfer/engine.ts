@@ -30,7 +30,7 @@ export class TransferEngine {
   /** Downloads every job; the first failure stops the others (their partial files are kept for resume). */
   async downloadAll(
     jobs: readonly FileJob[],
-    quarantine: (job: FileJob, badCopyPath: string) => string,
+    quarantine: (job: FileJob, badCopyPath: string) => Promise<string>,
     signal?: AbortSignal,
   ): Promise<PlacedFile[]> {
     const abort = new AbortController();

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import * as v from "valibot";
+import { writeFileAtomic } from "../cache/atomic-write.ts";
 
 /**
  * The sidecar of a partial download: which byte ranges of which exact file
@@ -45,15 +46,7 @@ export function readPartialState(statePath: string): PartialState | undefined {
 }
 
 export function writePartialState(statePath: string, state: PartialState): void {
-  const temporary = `${statePath}.${process.pid}.tmp`;
-  const fd = openSync(temporary, "w");
-  try {
-    writeSync(fd, JSON.stringify(state));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, statePath);
+  writeFileAtomic(statePath, JSON.stringify(state));
 }
 
 export function removePartial(partialPath: string, statePath: string): void {

@@ -1,0 +1,55 @@
+import type { ModelSpec } from "../config/types.ts";
+import { ExitCode, exitCodeOf } from "../errors.ts";
+import type { ModelManager } from "../manager.ts";
+import type { WorkPlan } from "../models/ensure.ts";
+import { formatBytes } from "../output/format.ts";
+import type { Logger } from "../output/logger.ts";
+import { messageOf } from "./download.ts";
+import type { ResultWriter } from "./output.ts";
+
+/** --dry-run: what a run would download and remove, per model. Nothing is written. */
+export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
+  const reports = [];
+  let exitCode: number = ExitCode.ok;
+  for (const spec of specs) {
+    try {
+      const plan = await manager.plan(spec);
+      reports.push(toReport(plan));
+      if (!json) printPlan(plan, out);
+    } catch (error) {
+      logger.error(`${spec.id}: ${messageOf(error)}`);
+      if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
+    }
+  }
+  if (json) out.json({ dryRun: true, models: reports });
+  else {
+    const bytes = reports.reduce((sum, report) => sum + report.downloadBytes, 0);
+    const files = reports.reduce((sum, report) => sum + report.download.length, 0);
+    out.line(`total: would download ${files} file${files === 1 ? "" : "s"} (${formatBytes(bytes)})`);
+  }
+  return exitCode;
+}
+
+function toReport(plan: WorkPlan) {
+  return {
+    id: plan.spec.id,
+    path: plan.directory,
+    action: plan.kind,
+    commit: plan.commit,
+    download: plan.download.map((file) => ({ path: file.path, size: file.size })),
+    downloadBytes: plan.download.reduce((sum, file) => sum + file.size, 0),
+    keep: plan.keep.length,
+    remove: plan.remove,
+  };
+}
+
+function printPlan(plan: WorkPlan, out: ResultWriter): void {
+  const report = toReport(plan);
+  const what =
+    report.download.length === 0
+      ? "nothing to download"
+      : `would download ${report.download.length} file${report.download.length === 1 ? "" : "s"} (${formatBytes(report.downloadBytes)})`;
+  out.line(`${plan.spec.id}: ${plan.kind} at ${plan.commit.slice(0, 12)}, ${what}, ${report.keep} already in place`);
+  for (const file of report.download) out.line(`  + ${file.path} (${formatBytes(file.size)})`);
+  for (const path of report.remove) out.line(`  - ${path}`);
+}

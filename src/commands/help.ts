@@ -1,0 +1,41 @@
+type HelpSection = { title?: string; body: string };
+
+export const HELP_EXAMPLES = [
+  "model-manager                                   # every model of config/model_manager/models.yaml",
+  "model-manager --config models.yaml --model all-MiniLM-L12-v2",
+  "CI_MINIMAL_MODELS=true model-manager            # the minimal set, for CI",
+  "model-manager --list                            # status of every configured model",
+  "model-manager --verify-only --verify sha256     # re-hash the cache, no network",
+  "model-manager --clean-model Qwen/Qwen3-0.6B --dry-run",
+  "model-manager --cache-key                       # key for actions/cache",
+];
+
+const EXIT_CODES = `0    success
+1    download or network failure
+2    usage or configuration error
+3    verification failed
+4    not found (model id, repository, revision, file; or not cached with --verify-only / HF_HUB_OFFLINE)
+5    access denied (token missing, invalid, or not approved for a gated repository)
+130  interrupted (partial downloads are kept and resume on the next run)`;
+
+const ENVIRONMENT = `HF_TOKEN, HUGGING_FACE_HUB_TOKEN   token for gated and private repositories
+HF_TOKEN_PATH, HF_HOME            token file (default ~/.cache/huggingface/token)
+HF_ENDPOINT                       Hub endpoint or mirror (default https://huggingface.co)
+HF_HUB_OFFLINE=1                  never touch the network; cached models only
+HF_HUB_DOWNLOAD_TIMEOUT           seconds without data before a connection is retried (default 30)
+HF_HUB_DISABLE_PROGRESS_BARS=1    plain progress lines even on a terminal
+CI_MINIMAL_MODELS=true|1|yes      default to models.minimal.yaml
+HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests`;
+
+/** cac's help, with the sections a user of a CI tool looks for. */
+export function helpSections(sections: HelpSection[]): HelpSection[] {
+  const withoutCommands = sections.filter((section) => section.title !== "Commands" && !section.body.includes("For more info, run any command"));
+  return [...withoutCommands, { title: "Exit codes", body: indent(EXIT_CODES) }, { title: "Environment", body: indent(ENVIRONMENT) }];
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}

@@ -1,0 +1,55 @@
+import { readIndex } from "../cache/index-file.ts";
+import type { ModelSpec, ModelsConfig } from "../config/types.ts";
+import { effectiveVerifyLevel } from "../config/types.ts";
+import { ExitCode } from "../errors.ts";
+import { diskUsage } from "../models/disk-usage.ts";
+import { modelState } from "../models/status.ts";
+import { formatBytes, formatTable } from "../output/format.ts";
+import type { Logger } from "../output/logger.ts";
+import type { ResultWriter } from "./output.ts";
+
+/** --list: one row per configured model with its cache status. Reads only the local disk. */
+export async function runList(config: ModelsConfig, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
+  const index = await readIndex(config.cacheDir, { onWarning: (warning) => logger.warn(warning.message) });
+  const rows = specs.map((spec) => {
+    const state = modelState(spec, config.cacheDir, index);
+    const entry = state.entry;
+    const usage = diskUsage(state.directory);
+    return {
+      id: spec.id,
+      repoId: spec.repoId,
+      repoType: spec.repoType,
+      revision: spec.revision,
+      commit: entry?.commit ?? null,
+      status: state.status,
+      files: entry?.files.length ?? 0,
+      changedFiles: state.changedFiles,
+      partialFiles: state.partialFiles,
+      sizeOnDisk: usage.bytes,
+      verify: effectiveVerifyLevel(spec, config),
+      verifiedAt: entry?.verifiedAt ?? null,
+      verifiedLevel: entry?.verify ?? null,
+      path: state.directory,
+    };
+  });
+  if (json) {
+    out.json({ cacheDir: config.cacheDir, models: rows });
+    return ExitCode.ok;
+  }
+  const table = formatTable(
+    ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED"],
+    rows.map((row) => [
+      row.id,
+      `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
+      row.status,
+      String(row.files),
+      row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
+      row.verify,
+      row.verifiedAt ? `${row.verifiedAt.slice(0, 19).replace("T", " ")} (${row.verifiedLevel})` : "never",
+    ]),
+  );
+  out.line(table);
+  const cached = rows.filter((row) => row.status === "cached").length;
+  logger.info(`${cached} of ${rows.length} model${rows.length === 1 ? "" : "s"} cached in ${config.cacheDir}`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,152 @@
+import { cac } from "cac";
+import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
+import { closestMatch, UsageError } from "../errors.ts";
+import { HELP_EXAMPLES, helpSections } from "./help.ts";
+
+/** What the command line asks for, validated. */
+export type CliOptions = {
+  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key";
+  readonly config?: string;
+  readonly cacheDir?: string;
+  /** --model (repeatable): restrict to these ids. */
+  readonly models: readonly string[];
+  /** --clean-model ids. */
+  readonly cleanModels: readonly string[];
+  readonly verify?: VerifyLevel;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+};
+
+export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions };
+
+const ACTION_FLAGS = ["list", "verifyOnly", "clean", "cleanModel", "cacheKey"] as const;
+const FLAG_NAMES: Record<(typeof ACTION_FLAGS)[number], string> = {
+  list: "--list",
+  verifyOnly: "--verify-only",
+  clean: "--clean",
+  cleanModel: "--clean-model",
+  cacheKey: "--cache-key",
+};
+
+export function buildCli() {
+  const cli = cac("model-manager");
+  cli
+    .usage("[options]\n\nDownload, verify and cache the Hugging Face models listed in a YAML configuration.")
+    .option("--config <path>", "Configuration file (default: config/model_manager/models.yaml, or models.minimal.yaml when CI_MINIMAL_MODELS is set)")
+    .option("--cache-dir <dir>", "Cache directory (overrides cache_dir from the configuration)")
+    .option("--model <id>", "Only this model (repeatable)")
+    .option("--list", "List the configured models and their cache status")
+    .option("--verify-only", "Verify cached models without any network request")
+    .option("--verify <level>", "Verification level for this run: none, size or sha256")
+    .option("--clean", "Remove every configured model from the cache")
+    .option("--clean-model <id>", "Remove one model from the cache (repeatable)")
+    .option("--dry-run", "Show what would be downloaded or removed; change nothing")
+    .option("--cache-key", "Print a stable key of the configured models (for CI caches)")
+    .option("--json", "Machine-readable output on stdout")
+    .option("-q, --quiet", "Print nothing but errors")
+    .option("-v, --verbose", "Log every request, retry and resume")
+    .option("-V, --version", "Print the version and exit");
+  for (const example of HELP_EXAMPLES) cli.example(`  ${example}`);
+  cli.help(helpSections);
+  // Parsing must not print: the entry point decides what goes where.
+  cli.showHelpOnExit = false;
+  return cli;
+}
+
+/** Parses argv (without the program and script entries). Usage problems raise UsageError. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const cli = buildCli();
+  let options: Record<string, unknown>;
+  try {
+    const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
+    if (parsed.options.help) return { kind: "help" };
+    if (parsed.options.version) return { kind: "version" };
+    cli.globalCommand.checkUnknownOptions();
+    cli.globalCommand.checkOptionValue();
+    cli.globalCommand.checkUnusedArgs();
+    options = parsed.options;
+  } catch (error) {
+    throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
+  }
+  return { kind: "run", options: validate(options) };
+}
+
+function validate(raw: Record<string, unknown>): CliOptions {
+  const chosen = ACTION_FLAGS.filter((flag) => raw[flag] !== undefined && raw[flag] !== false);
+  if (chosen.length > 1) {
+    throw new UsageError(`${chosen.map((flag) => FLAG_NAMES[flag]).join(" and ")} cannot be used together`);
+  }
+  const verify = raw.verify === undefined ? undefined : verifyLevel(raw.verify);
+  const models = stringList(raw.model, "--model");
+  const cleanModels = stringList(raw.cleanModel, "--clean-model");
+  const action: CliOptions["action"] =
+    raw.list !== undefined
+      ? "list"
+      : raw.verifyOnly !== undefined
+        ? "verify-only"
+        : raw.clean !== undefined
+          ? "clean"
+          : raw.cleanModel !== undefined
+            ? "clean-model"
+            : raw.cacheKey !== undefined
+              ? "cache-key"
+              : "download";
+  if (raw.quiet && raw.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
+  if (raw.dryRun && (action === "list" || action === "verify-only" || action === "cache-key")) {
+    throw new UsageError(`--dry-run does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}, which changes nothing anyway`);
+  }
+  return {
+    action,
+    config: optionalString(raw.config, "--config"),
+    cacheDir: optionalString(raw.cacheDir, "--cache-dir"),
+    models,
+    cleanModels,
+    verify,
+    dryRun: raw.dryRun === true,
+    json: raw.json === true,
+    quiet: raw.quiet === true,
+    verbose: raw.verbose === true,
+  };
+}
+
+function verifyLevel(value: unknown): VerifyLevel {
+  if (typeof value === "string" && (VERIFY_LEVELS as readonly string[]).includes(value)) return value as VerifyLevel;
+  throw new UsageError(`--verify must be one of ${VERIFY_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
+}
+
+function optionalString(value: unknown, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`${flag} can be given only once`);
+  if (typeof value !== "string" && typeof value !== "number") throw new UsageError(`${flag} needs a value`);
+  const text = String(value);
+  if (text.trim() === "") throw new UsageError(`${flag} needs a non-empty value`);
+  return text;
+}
+
+function stringList(value: unknown, flag: string): string[] {
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? value : [value];
+  return values.map((item) => {
+    if (typeof item !== "string" && typeof item !== "number") throw new UsageError(`${flag} needs a model id`);
+    const text = String(item);
+    if (text.trim() === "") throw new UsageError(`${flag} needs a non-empty model id`);
+    return text;
+  });
+}
+
+function usageErrorFrom(error: unknown, knownFlags: readonly string[]): UsageError {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /^Unknown option `(.+)`$/.exec(message);
+  if (unknown?.[1]) {
+    const names = knownFlags.flatMap((raw) => raw.split(/[ ,]+/).filter((part) => part.startsWith("-")));
+    const hint = closestMatch(unknown[1], names);
+    return new UsageError(`unknown option ${unknown[1]}${hint ? ` (did you mean ${hint}?)` : ""}; see --help`);
+  }
+  const missing = /^option `(.+)` value is missing$/.exec(message);
+  if (missing?.[1]) return new UsageError(`option ${missing[1]} needs a value`);
+  const unused = /^Unused args: (.+)$/.exec(message);
+  if (unused?.[1]) return new UsageError(`unexpected argument${unused[1].includes(",") ? "s" : ""} ${unused[1].replaceAll("`", "")}; options start with --, see --help`);
+  return new UsageError(message);
+}

@@ -1,0 +1,117 @@
+import { defaultConfigPath } from "../config/default-path.ts";
+import { loadModelsConfig } from "../config/load.ts";
+import type { ModelSpec, ModelsConfig } from "../config/types.ts";
+import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError } from "../errors.ts";
+import { readHubSettings } from "../hub/settings.ts";
+import { ModelManager } from "../manager.ts";
+import { ConsoleLogger } from "../output/logger.ts";
+import { chooseProgressMode, createProgressDisplay } from "../output/progress.ts";
+import { cacheKey } from "./cache-key.ts";
+import { runClean } from "./clean.ts";
+import { runDownload } from "./download.ts";
+import { runDryRun } from "./dry-run.ts";
+import { runList } from "./list.ts";
+import type { CliOptions } from "./options.ts";
+import { type ResultWriter, stdoutWriter } from "./output.ts";
+import { runVerifyOnly } from "./verify-only.ts";
+
+export type RunEnvironment = {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly signal: AbortSignal;
+  readonly out?: ResultWriter;
+};
+
+/** Runs one command line; returns the exit code. Errors are reported here, never thrown. */
+export async function runCommand(options: CliOptions, environment: RunEnvironment): Promise<number> {
+  const hub = safely(() => readHubSettings(environment.env));
+  const logger = new ConsoleLogger({
+    quiet: options.quiet,
+    verbose: options.verbose,
+    secrets: hub.ok && hub.value.token ? [hub.value.token.value] : [],
+  });
+  if (!hub.ok) return report(hub.error, logger);
+  const out = environment.out ?? stdoutWriter;
+  const progress =
+    options.action === "download" && !options.dryRun
+      ? createProgressDisplay(
+          chooseProgressMode({ quiet: options.quiet, disableBars: isSet(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) }),
+          logger,
+        )
+      : undefined;
+  try {
+    const config = loadConfig(options, environment);
+    if (options.action === "cache-key") {
+      out.line(cacheKey(selectSpecs(config, options.models)));
+      return ExitCode.ok;
+    }
+    const manager = new ModelManager(withVerifyOverride(config, options), { logger, observer: progress, hub: hub.value, signal: environment.signal });
+    logger.debug(`configuration ${config.path ?? "(inline)"}, cache ${config.cacheDir}, endpoint ${hub.value.endpoint}${hub.value.token ? `, token from ${hub.value.token.source}` : ", no token"}`);
+    switch (options.action) {
+      case "list":
+        return await runList(manager.config, selectSpecs(config, options.models), options.json, logger, out);
+      case "verify-only":
+        return await runVerifyOnly(manager, selectSpecs(config, options.models), options.verify, options.json, logger, out);
+      case "clean":
+        return await runClean(manager, selectSpecs(config, options.models), options.dryRun, options.json, out);
+      case "clean-model":
+        return await runClean(manager, selectSpecs(config, options.cleanModels), options.dryRun, options.json, out);
+      case "download": {
+        const specs = selectSpecs(config, options.models);
+        if (options.dryRun) return await runDryRun(manager, specs, options.json, logger, out);
+        return await runDownload(manager, specs, options.json, logger, out);
+      }
+      default:
+        return options.action satisfies never;
+    }
+  } catch (error) {
+    return report(error, logger);
+  } finally {
+    progress?.stop();
+  }
+}
+
+function loadConfig(options: CliOptions, environment: RunEnvironment): ModelsConfig {
+  const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
+  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir });
+}
+
+/** --model/--clean-model ids, validated against the configuration; all models when none are given. */
+function selectSpecs(config: ModelsConfig, ids: readonly string[]): ModelSpec[] {
+  if (ids.length === 0) return [...config.models];
+  const manager = new ModelManager(config);
+  return [...new Set(ids)].map((id) => manager.getModelSpec(id));
+}
+
+/** --verify LEVEL replaces the configured levels, global and per model, for this run. */
+function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsConfig {
+  if (!options.verify || options.action === "verify-only") return config;
+  const verify = options.verify;
+  return { ...config, verify, models: config.models.map((model) => ({ ...model, verify })) };
+}
+
+function report(error: unknown, logger: ConsoleLogger): number {
+  if (error instanceof InterruptedError || (error instanceof DOMException && error.name === "AbortError")) {
+    logger.error(new InterruptedError().message);
+    return ExitCode.interrupted;
+  }
+  if (error instanceof ModelManagerError) {
+    logger.error(error.message);
+  } else {
+    logger.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof Error && error.stack) logger.debug(error.stack);
+  }
+  return exitCodeOf(error);
+}
+
+function isSet(value: string | undefined): boolean {
+  return ["1", "on", "yes", "true"].includes((value ?? "").trim().toLowerCase());
+}
+
+function safely<T>(make: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
+  try {
+    return { ok: true, value: make() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}

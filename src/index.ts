@@ -1,0 +1,30 @@
+/** model-manager as a library: the seed's API in camelCase. */
+export { downloadModel, verifyModel } from "./api.ts";
+export { type ManagerOptions, type ModelOutcome, ModelManager, ensureModels } from "./manager.ts";
+export { getModelPath, isCached, type ModelState, type ModelStatus } from "./models/status.ts";
+export type { RunOptions } from "./models/context.ts";
+export type { EnsureResult, WorkPlan } from "./models/ensure.ts";
+export type { VerifyReport } from "./models/verify.ts";
+export type { CleanReport } from "./models/clean.ts";
+export { loadModelsConfig, parseModelsConfig, defaultConfigPath, selectFiles } from "./config/index.ts";
+export { DEFAULT_EXCLUDE, REPO_TYPES, VERIFY_LEVELS, type ModelSpec, type ModelsConfig, type RepoType, type VerifyLevel } from "./config/types.ts";
+export {
+  AccessDeniedError,
+  BadChecksumError,
+  type ConfigIssue,
+  ConfigurationError,
+  DownloadError,
+  ExitCode,
+  InsufficientSpaceError,
+  InterruptedError,
+  MissingModelError,
+  ModelManagerError,
+  NotCachedError,
+  NotFoundError,
+  UnsafePathError,
+  UsageError,
+  type VerificationFailure,
+} from "./errors.ts";
+export { ConsoleLogger, type Logger } from "./output/logger.ts";
+export type { TransferObserver } from "./transfer/observer.ts";
+export { VERSION } from "./version.ts";

@@ -1,0 +1,95 @@
+import { defaultConfigPath } from "./config/default-path.ts";
+import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
+import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
+import { MissingModelError } from "./errors.ts";
+import { cleanModel, type CleanReport } from "./models/clean.ts";
+import { RunContext, type RunOptions } from "./models/context.ts";
+import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
+import { verifyCachedModel, type VerifyReport } from "./models/verify.ts";
+
+export type ManagerOptions = RunOptions & LoadOptions;
+
+/** Outcome of one model in a run over several. */
+export type ModelOutcome = { readonly id: string } & ({ readonly ok: true; readonly result: EnsureResult } | { readonly ok: false; readonly error: unknown });
+
+/** Models handled at once; they share one connection budget, so this only overlaps their Hub round trips. */
+const MODEL_CONCURRENCY = 4;
+
+/** Central manager for model operations (seed: ModelManager). */
+export class ModelManager {
+  private readonly context: RunContext;
+
+  constructor(
+    readonly config: ModelsConfig,
+    options: RunOptions = {},
+  ) {
+    this.context = new RunContext(options);
+  }
+
+  /** Reads a configuration file; without a path, the seed's default (CI_MINIMAL_MODELS selects the minimal set). */
+  static fromConfig(configPath?: string, options: ManagerOptions = {}): ModelManager {
+    const cwd = options.cwd ?? process.cwd();
+    const path = configPath ?? defaultConfigPath(process.env, cwd);
+    return new ModelManager(loadModelsConfig(path, { cwd, cacheDir: options.cacheDir }), options);
+  }
+
+  getModelSpec(modelId: string): ModelSpec {
+    const spec = this.config.models.find((model) => model.id === modelId);
+    if (!spec) throw new MissingModelError(modelId, this.config.models.map((model) => model.id));
+    return spec;
+  }
+
+  /** Downloads (if needed) and verifies one model; returns its absolute directory. */
+  async ensureModel(modelId: string): Promise<string> {
+    return (await ensureModel(this.getModelSpec(modelId), this.config, this.context)).path;
+  }
+
+  /** Every configured model; returns id → absolute directory. Throws the first failure after trying them all. */
+  async ensureAll(): Promise<Record<string, string>> {
+    const outcomes = await this.ensureEach(this.config.models);
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    if (failed && !failed.ok) throw failed.error;
+    return Object.fromEntries(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.id, outcome.result.path]] : [])));
+  }
+
+  /** Runs every spec, a few at a time, and reports each outcome instead of stopping at the first failure. */
+  async ensureEach(specs: readonly ModelSpec[], onOutcome?: (outcome: ModelOutcome) => void): Promise<ModelOutcome[]> {
+    const outcomes: ModelOutcome[] = new Array(specs.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < specs.length && !this.context.signal?.aborted) {
+        const index = next++;
+        const spec = specs[index] as ModelSpec;
+        let outcome: ModelOutcome;
+        try {
+          outcome = { id: spec.id, ok: true, result: await ensureModel(spec, this.config, this.context) };
+        } catch (error) {
+          outcome = { id: spec.id, ok: false, error };
+        }
+        outcomes[index] = outcome;
+        onOutcome?.(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MODEL_CONCURRENCY, specs.length) }, lane));
+    return outcomes.filter((outcome) => outcome !== undefined);
+  }
+
+  /** What a run would do for a model, without doing it. */
+  plan(spec: ModelSpec): Promise<WorkPlan> {
+    return planModelWork(spec, this.config, this.context);
+  }
+
+  /** Checks a cached model against the index without any network request. */
+  verify(spec: ModelSpec, level: VerifyLevel = spec.verify ?? this.config.verify): Promise<VerifyReport> {
+    return verifyCachedModel(spec, this.config.cacheDir, level, this.context);
+  }
+
+  clean(spec: ModelSpec, options: { dryRun?: boolean } = {}): Promise<CleanReport> {
+    return cleanModel(spec, this.config.cacheDir, this.context, options.dryRun ?? false);
+  }
+}
+
+/** Main entry point (seed: ensure_models): downloads and verifies every model of a configuration file. */
+export async function ensureModels(configPath?: string, cacheDir?: string, options: RunOptions = {}): Promise<Record<string, string>> {
+  return ModelManager.fromConfig(configPath, { ...options, cacheDir }).ensureAll();
+}

@@ -1,0 +1,63 @@
+import { HubApi } from "../hub/api.ts";
+import { HubHttp } from "../hub/http.ts";
+import { type HubSettings, readHubSettings } from "../hub/settings.ts";
+import { StallWatchdog } from "../hub/watchdog.ts";
+import { type Logger, silentLogger } from "../output/logger.ts";
+import { engineOptionsFromEnv } from "../transfer/defaults.ts";
+import { type EngineOptions, TransferEngine } from "../transfer/engine.ts";
+import { quietObserver, type TransferObserver } from "../transfer/observer.ts";
+
+export type RunOptions = {
+  readonly logger?: Logger;
+  readonly observer?: TransferObserver;
+  /** Default: read from the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, …). */
+  readonly hub?: HubSettings;
+  /** Default: the engine defaults, adjusted by MODEL_MANAGER_* variables. */
+  readonly engine?: EngineOptions;
+  readonly signal?: AbortSignal;
+};
+
+type HubClient = { readonly http: HubHttp; readonly api: HubApi; readonly engine: TransferEngine };
+
+/**
+ * What one run needs: output, settings, cancellation, and the Hub client.
+ * The client is built on first use, so a run served from the cache never
+ * creates one (and never makes a request).
+ */
+export class RunContext {
+  readonly logger: Logger;
+  readonly observer: TransferObserver;
+  readonly settings: HubSettings;
+  readonly engineOptions: EngineOptions;
+  readonly signal?: AbortSignal;
+  private client: HubClient | undefined;
+
+  constructor(options: RunOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer ?? quietObserver;
+    this.settings = options.hub ?? readHubSettings();
+    this.engineOptions = options.engine ?? engineOptionsFromEnv();
+    this.signal = options.signal;
+  }
+
+  /** The same run, also cancelled when `signal` aborts (for work done while holding a lock). */
+  withSignal(signal: AbortSignal): RunContext {
+    const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
+    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined });
+    scoped.client = this.hub;
+    return scoped;
+  }
+
+  get hub(): HubClient {
+    if (!this.client) {
+      const watchdog = new StallWatchdog(this.settings.stallTimeoutMs);
+      const http = new HubHttp(this.settings, watchdog, this.logger);
+      this.client = {
+        http,
+        api: new HubApi(http, this.logger, this.engineOptions.retry),
+        engine: new TransferEngine(http, this.engineOptions, this.logger, this.observer),
+      };
+    }
+    return this.client;
+  }
+}

@@ -1,0 +1,274 @@
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { modelDir, resolveInside } from "../cache/layout.ts";
+import { selectionFingerprint } from "../config/fingerprint.ts";
+import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLevel } from "../config/types.ts";
+import { NotCachedError } from "../errors.ts";
+import type { RemoteFile } from "../hub/api.ts";
+import type { FileJob } from "../transfer/download-file.ts";
+import type { RunContext } from "./context.ts";
+import { holdModelLock } from "./model-lock.ts";
+import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
+import { planSnapshot } from "./plan.ts";
+import {
+  changedFiles,
+  entryMatchesSpec,
+  fileUnchanged,
+  indexedFromPlaced,
+  levelSatisfies,
+  sameContent,
+  strongerLevel,
+  toIndexedFile,
+  toRemoteFile,
+} from "./records.ts";
+import { quarantineCopy, recheckFiles } from "./recheck.ts";
+
+export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify">;
+
+/**
+ * What a run has to do for one model. `cached`: nothing. `verified`: files
+ * were re-checked locally and are fine. `repair`: some recorded files are
+ * missing or damaged and are fetched again at the recorded commit. `fetch`:
+ * the model is new or its configuration changed, so it was planned from the Hub.
+ */
+export type WorkPlan = {
+  readonly kind: "cached" | "verified" | "repair" | "fetch";
+  readonly spec: ModelSpec;
+  readonly level: VerifyLevel;
+  readonly directory: string;
+  readonly commit: string;
+  /** Files already in place and good. */
+  readonly keep: readonly IndexedFile[];
+  readonly download: readonly RemoteFile[];
+  /** Paths (relative to `removeFrom`) of files the configuration no longer selects. */
+  readonly remove: readonly string[];
+  readonly removeFrom?: string;
+  readonly previous?: IndexEntry;
+};
+
+export type EnsureResult = {
+  readonly id: string;
+  readonly path: string;
+  readonly kind: WorkPlan["kind"];
+  readonly commit: string;
+  readonly downloadedFiles: number;
+  readonly downloadedBytes: number;
+};
+
+/** Makes the model present and verified in the cache; returns its absolute directory. */
+export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
+  const quick = await planIfCached(spec, config, context);
+  if (quick) return resultOf(quick, 0);
+  await using lock = await holdModelLock(config.cacheDir, spec, context);
+  const scoped = context.withSignal(lock.signal);
+  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+  const plan = await planWork(spec, config, scoped, index.models[spec.id]);
+  return executeWork(plan, config, scoped);
+}
+
+/** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
+export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<WorkPlan> {
+  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+  return planWork(spec, config, context, index.models[spec.id]);
+}
+
+/** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
+async function planIfCached(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<WorkPlan | undefined> {
+  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+  const entry = index.models[spec.id];
+  const level = effectiveVerifyLevel(spec, config);
+  const directory = modelDir(config.cacheDir, spec);
+  if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec))) return undefined;
+  if (!levelSatisfies(entry.verify, level) || changedFiles(directory, entry).length > 0) return undefined;
+  return { kind: "cached", spec, level, directory, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry };
+}
+
+async function planWork(spec: ModelSpec, config: CacheSettings, context: RunContext, entry: IndexEntry | undefined): Promise<WorkPlan> {
+  const level = effectiveVerifyLevel(spec, config);
+  const directory = modelDir(config.cacheDir, spec);
+  if (entryMatchesSpec(entry, spec, selectionFingerprint(spec))) return planFromRecord(spec, level, directory, entry, context);
+  if (context.settings.offline) {
+    throw new NotCachedError(
+      spec.id,
+      entry ? "its configuration changed since it was downloaded, and HF_HUB_OFFLINE is set" : "HF_HUB_OFFLINE is set, so it cannot be downloaded",
+    );
+  }
+  return planFromHub(spec, config.cacheDir, level, directory, entry, context);
+}
+
+/** Same request as last time: re-check what changed on disk (or everything, if a stronger level is asked for). */
+async function planFromRecord(spec: ModelSpec, level: VerifyLevel, directory: string, entry: IndexEntry, context: RunContext): Promise<WorkPlan> {
+  const upgrade = !levelSatisfies(entry.verify, level);
+  const changed = changedFiles(directory, entry);
+  const base = { spec, level, directory, commit: entry.commit, remove: [], previous: entry };
+  if (!upgrade && changed.length === 0) return { ...base, kind: "cached", keep: entry.files, download: [] };
+  // A file edited since it was written is checked against its recorded hash; with verify: none, by size only.
+  const recheckLevel: VerifyLevel = upgrade ? level : level === "none" ? "size" : "sha256";
+  const toCheck = upgrade ? entry.files : changed;
+  if (toCheck.length > 0) context.logger.info(`${spec.id}: checking ${toCheck.length} file${toCheck.length === 1 ? "" : "s"} at level ${recheckLevel}`);
+  const { good, bad } = await recheckFiles(directory, toCheck, recheckLevel, context);
+  const checked = new Set(toCheck.map((file) => file.path));
+  const keep = [...entry.files.filter((file) => !checked.has(file.path)), ...good];
+  if (bad.length > 0) {
+    context.logger.warn(`${spec.id}: ${bad.map((failure) => failure.description).join("; ")}`);
+  }
+  const download = bad.map((failure) => toRemoteFile(failure.file));
+  return { ...base, kind: download.length > 0 ? "repair" : "verified", keep, download };
+}
+
+/** New model or changed configuration: list the Hub's files and reuse what is already on disk. */
+async function planFromHub(
+  spec: ModelSpec,
+  cacheDir: string,
+  level: VerifyLevel,
+  directory: string,
+  entry: IndexEntry | undefined,
+  context: RunContext,
+): Promise<WorkPlan> {
+  const snapshot = await planSnapshot(spec, context.hub.api, context.signal);
+  const sameDirectory = entry?.localDir === spec.localDir;
+  const recorded = new Map(sameDirectory && entry ? entry.files.map((file) => [file.path, file]) : []);
+  const keep: IndexedFile[] = [];
+  const download: RemoteFile[] = [];
+  const candidates: Array<{ remote: RemoteFile; record: IndexedFile }> = [];
+  for (const remote of snapshot.files) {
+    const old = recorded.get(remote.path);
+    if (entry && old && sameContent(remote, old) && fileUnchanged(directory, old) && levelSatisfies(entry.verify, level)) {
+      keep.push(old);
+      continue;
+    }
+    const size = sizeOnDisk(directory, remote.path);
+    if (size === remote.size) candidates.push({ remote, record: toIndexedFile(remote, { mtimeMs: 0 }) });
+    else download.push(remote);
+  }
+  if (candidates.length > 0) {
+    const { good, bad } = await recheckFiles(directory, candidates.map((candidate) => candidate.record), level, context);
+    keep.push(...good);
+    download.push(...bad.map((failure) => toRemoteFile(failure.file)));
+  }
+  const selected = new Set(snapshot.files.map((file) => file.path));
+  const remove = entry ? entry.files.map((file) => file.path).filter((path) => !sameDirectory || !selected.has(path)) : [];
+  return {
+    kind: "fetch",
+    spec,
+    level,
+    directory,
+    commit: snapshot.commit,
+    keep,
+    download,
+    remove,
+    removeFrom: entry ? modelDir(cacheDir, { id: spec.id, localDir: entry.localDir }) : undefined,
+    previous: entry,
+  };
+}
+
+async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
+  const { spec } = plan;
+  const bytes = plan.download.reduce((sum, file) => sum + file.size, 0);
+  context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
+  const placed = [];
+  if (plan.download.length > 0) {
+    if (context.settings.offline) {
+      const names = plan.download.map((file) => file.path).join(", ");
+      throw new NotCachedError(spec.id, `${plan.download.length} file(s) are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
+    }
+    if (plan.kind === "repair") {
+      for (const file of plan.download) {
+        await quarantineCopy(config.cacheDir, spec, resolveInside(plan.directory, file.path, spec.repoId), file.path, context);
+      }
+    }
+    const byPath = new Map(plan.download.map((file) => [file.path, file]));
+    const jobs = plan.download.map((file) => fileJob(plan, config.cacheDir, file));
+    const results = await context.hub.engine.downloadAll(
+      jobs,
+      async (job, badCopy) => (await quarantineCopy(config.cacheDir, spec, badCopy, job.file.path, context)) ?? badCopy,
+      context.signal,
+    );
+    for (const result of results) {
+      const remote = byPath.get(result.path);
+      if (remote) placed.push(indexedFromPlaced(remote, result));
+    }
+  }
+  removeUnselected(plan, context);
+  const now = new Date().toISOString();
+  const level = plan.download.length === 0 && plan.previous ? strongerLevel(plan.previous.verify, plan.level) : plan.level;
+  const entry: IndexEntry = {
+    repoId: spec.repoId,
+    repoType: spec.repoType,
+    revision: spec.revision,
+    commit: plan.commit,
+    localDir: spec.localDir,
+    selection: selectionFingerprint(spec),
+    verify: level,
+    completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" ? plan.previous.completedAt : now,
+    verifiedAt: now,
+    files: [...plan.keep, ...placed],
+  };
+  await updateIndex(
+    config.cacheDir,
+    (index) => {
+      index.models[spec.id] = entry;
+    },
+    { signal: context.signal },
+  );
+  removeModelPartialsIfEmpty(config.cacheDir, spec);
+  context.observer.modelFinished(spec.id);
+  return resultOf(plan, bytes);
+}
+
+function resultOf(plan: WorkPlan, downloadedBytes: number): EnsureResult {
+  return {
+    id: plan.spec.id,
+    path: plan.directory,
+    kind: plan.kind,
+    commit: plan.commit,
+    downloadedFiles: plan.download.length,
+    downloadedBytes,
+  };
+}
+
+function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
+  const { partialPath, statePath } = modelPartialPaths(cacheDir, plan.spec, file.path);
+  return {
+    modelId: plan.spec.id,
+    repo: { repoId: plan.spec.repoId, repoType: plan.spec.repoType },
+    commit: plan.commit,
+    file,
+    level: plan.level,
+    finalPath: resolveInside(plan.directory, file.path, plan.spec.repoId),
+    partialPath,
+    statePath,
+  };
+}
+
+/** Deletes files this tool wrote earlier that the configuration no longer selects, then empty folders. */
+function removeUnselected(plan: WorkPlan, context: RunContext): void {
+  if (!plan.removeFrom || plan.remove.length === 0) return;
+  for (const path of plan.remove) {
+    const target = resolveInside(plan.removeFrom, path, `the cache index of ${plan.spec.id}`);
+    rmSync(target, { force: true });
+    pruneEmptyParents(dirname(target), plan.removeFrom);
+  }
+  context.logger.info(`${plan.spec.id}: removed ${plan.remove.length} file${plan.remove.length === 1 ? "" : "s"} no longer selected`);
+}
+
+function pruneEmptyParents(directory: string, stopAt: string): void {
+  let current = directory;
+  while (current.startsWith(stopAt) && current.length >= stopAt.length) {
+    if (!existsSync(current) || readdirSync(current).length > 0) return;
+    rmdirSync(current);
+    if (current === stopAt) return;
+    current = dirname(current);
+  }
+}
+
+function sizeOnDisk(directory: string, path: string): number | undefined {
+  try {
+    const stats = statSync(join(directory, ...path.split("/")));
+    return stats.isFile() ? stats.size : undefined;
+  } catch {
+    return undefined;
+  }
+}

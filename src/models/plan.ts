@@ -1,0 +1,39 @@
+import { selectFiles } from "../config/patterns.ts";
+import type { ModelSpec } from "../config/types.ts";
+import { NotFoundError } from "../errors.ts";
+import type { HubApi, RemoteFile } from "../hub/api.ts";
+
+export type RemoteSnapshot = {
+  /** The commit every file is taken from. */
+  readonly commit: string;
+  readonly files: readonly RemoteFile[];
+};
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/**
+ * Which files of the repository the spec selects, all at one commit: the
+ * revision is resolved once and the tree is listed at that commit.
+ */
+export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortSignal): Promise<RemoteSnapshot> {
+  const repo = { repoId: spec.repoId, repoType: spec.repoType };
+  const commit = COMMIT.test(spec.revision) ? spec.revision : await api.resolveCommit(repo, spec.revision, signal);
+  const listed = await api.listFiles(repo, commit, signal);
+  const { selected, unmatched } = selectFiles(
+    listed.map((file) => file.path),
+    { files: spec.files, exclude: spec.exclude },
+  );
+  const where = `${spec.repoId} at ${spec.revision}${spec.revision === commit ? "" : ` (${commit.slice(0, 12)})`}`;
+  if (unmatched.length > 0) {
+    const names = unmatched.map((entry) => `"${entry}"`).join(", ");
+    throw new NotFoundError(
+      "pattern",
+      `Model "${spec.id}": ${unmatched.length === 1 ? "the files entry" : "the files entries"} ${names} ${unmatched.length === 1 ? "matches" : "match"} no file in ${where}`,
+    );
+  }
+  if (selected.length === 0) {
+    throw new NotFoundError("pattern", `Model "${spec.id}": no file of ${where} is selected (${listed.length} listed, all excluded)`);
+  }
+  const wanted = new Set(selected);
+  return { commit, files: listed.filter((file) => wanted.has(file.path)) };
+}

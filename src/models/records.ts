@@ -1,0 +1,69 @@
+import { statSync } from "node:fs";
+import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import { resolveInside } from "../cache/layout.ts";
+import type { ModelSpec, VerifyLevel } from "../config/types.ts";
+import type { RemoteFile } from "../hub/api.ts";
+import type { PlacedFile } from "../transfer/download-file.ts";
+
+const LEVEL_RANK: Record<VerifyLevel, number> = { none: 0, size: 1, sha256: 2 };
+
+/** True when files verified at `have` satisfy a requirement of `want`. */
+export function levelSatisfies(have: VerifyLevel, want: VerifyLevel): boolean {
+  return LEVEL_RANK[have] >= LEVEL_RANK[want];
+}
+
+export function strongerLevel(a: VerifyLevel, b: VerifyLevel): VerifyLevel {
+  return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
+}
+
+/** The index entry was made for this exact request (repo, type, revision, local dir, selection). */
+export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec, selection: string): entry is IndexEntry {
+  return (
+    entry !== undefined &&
+    entry.repoId === spec.repoId &&
+    entry.repoType === spec.repoType &&
+    entry.revision === spec.revision &&
+    entry.localDir === spec.localDir &&
+    entry.selection === selection
+  );
+}
+
+/** The file is where it was written, with the size and mtime it had then. No content is read. */
+export function fileUnchanged(modelDir: string, file: IndexedFile): boolean {
+  try {
+    const stats = statSync(resolveInside(modelDir, file.path));
+    return stats.isFile() && stats.size === file.size && stats.mtimeMs === file.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+export function changedFiles(modelDir: string, entry: IndexEntry): IndexedFile[] {
+  return entry.files.filter((file) => !fileUnchanged(modelDir, file));
+}
+
+export function toRemoteFile(file: IndexedFile): RemoteFile {
+  return { path: file.path, size: file.size, oid: file.oid, lfsSha256: file.lfs ? file.sha256 : undefined };
+}
+
+/** What the index records about a file from the Hub, once it is on disk. */
+export function toIndexedFile(remote: RemoteFile, onDisk: { sha256?: string; mtimeMs: number }): IndexedFile {
+  const sha256 = remote.lfsSha256 ?? onDisk.sha256;
+  return {
+    path: remote.path,
+    size: remote.size,
+    lfs: remote.lfsSha256 !== undefined,
+    oid: remote.oid,
+    ...(sha256 ? { sha256 } : {}),
+    mtimeMs: onDisk.mtimeMs,
+  };
+}
+
+export function indexedFromPlaced(remote: RemoteFile, placed: PlacedFile): IndexedFile {
+  return toIndexedFile(remote, placed);
+}
+
+/** Same content identity: what the Hub says the file is. */
+export function sameContent(a: RemoteFile, b: IndexedFile): boolean {
+  return a.size === b.size && a.oid === b.oid && (a.lfsSha256 ?? undefined) === (b.lfs ? b.sha256 : undefined);
+}

@@ -1,0 +1,90 @@
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { IndexEntry } from "../cache/index-schema.ts";
+import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { INDEX_FILE_NAME, modelDir, resolveInside } from "../cache/layout.ts";
+import type { ModelSpec, VerifyLevel } from "../config/types.ts";
+import { NotCachedError, type VerificationFailure } from "../errors.ts";
+import { verifyFiles } from "../verify/verify-files.ts";
+import type { RunContext } from "./context.ts";
+import { strongerLevel } from "./records.ts";
+import { modelState } from "./status.ts";
+
+export type VerifyReport = {
+  readonly id: string;
+  readonly path: string;
+  readonly level: VerifyLevel;
+  /** "ok", "failed" (some file is bad), or "not-cached" (nothing recorded for this configuration). */
+  readonly status: "ok" | "failed" | "not-cached";
+  readonly files: number;
+  readonly bytes: number;
+  readonly failures: readonly VerificationFailure[];
+  readonly reason?: string;
+};
+
+/**
+ * Checks a cached model against its index entry at `level`, reading only the
+ * local disk. A success is recorded (verifiedAt); a bad file is marked so the
+ * next normal run re-checks and repairs it.
+ */
+export async function verifyCachedModel(spec: ModelSpec, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+  const state = modelState(spec, cacheDir, index);
+  const base = { id: spec.id, path: state.directory, level };
+  if (!state.entry || state.status === "outdated" || state.status === "partial" || state.status === "missing") {
+    const reason =
+      state.status === "partial"
+        ? "its download was interrupted; run without --verify-only to finish it"
+        : state.status === "outdated"
+          ? "the cache holds another revision or file selection than the configuration asks for"
+          : "it has not been downloaded";
+    return { ...base, status: "not-cached", files: 0, bytes: 0, failures: [], reason };
+  }
+  return verifyEntry(spec.id, state.entry, state.directory, cacheDir, level, context);
+}
+
+async function verifyEntry(id: string, entry: IndexEntry, directory: string, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const { failures } = await verifyFiles(directory, entry.files, level, {
+    signal: context.signal,
+    onWarning: (message) => context.logger.debug(message),
+  });
+  const bad = new Set(failures.map((failure) => failure.path));
+  await updateIndex(cacheDir, (index) => {
+    const current = index.models[id];
+    if (!current || current.commit !== entry.commit || current.localDir !== entry.localDir) return;
+    if (bad.size === 0) {
+      const refreshMtimes = level === "sha256";
+      index.models[id] = {
+        ...current,
+        verify: strongerLevel(current.verify, level),
+        verifiedAt: new Date().toISOString(),
+        files: refreshMtimes ? current.files.map((file) => ({ ...file, mtimeMs: statSync(resolveInside(directory, file.path)).mtimeMs })) : current.files,
+      };
+    } else {
+      // mtime 0 never matches a real file, so the next run re-checks these files and fetches them again if needed.
+      index.models[id] = { ...current, files: current.files.map((file) => (bad.has(file.path) ? { ...file, mtimeMs: 0 } : file)) };
+    }
+  });
+  const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
+  return { id, path: directory, level, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
+}
+
+/**
+ * Seed API `verify_model(path, level)`: verifies the model stored at `path`,
+ * finding its cache index in the nearest parent directory that has one.
+ */
+export async function verifyModel(path: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const directory = resolve(path);
+  for (let cacheDir = dirname(directory); ; cacheDir = dirname(cacheDir)) {
+    if (statSync(resolve(cacheDir, INDEX_FILE_NAME), { throwIfNoEntry: false })) {
+      const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+      for (const [id, entry] of Object.entries(index.models)) {
+        if (modelDir(cacheDir, { id, localDir: entry.localDir }) === directory) {
+          return verifyEntry(id, entry, directory, cacheDir, level, context);
+        }
+      }
+    }
+    if (dirname(cacheDir) === cacheDir) break;
+  }
+  throw new NotCachedError(path, "no model-manager cache index records a model at this path");
+}
