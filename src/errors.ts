@@ -198,17 +198,26 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
 
 /** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is close. */
 export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
+  const lower = input.toLowerCase();
+  // An abbreviation ("repo" for "repo_id") is a closer hint than any edit distance says.
+  const prefixed = lower.replace(/^-+/, "").length >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length > 0) return nearest(lower, prefixed).best;
+  const { best, distance } = nearest(lower, candidates);
+  const tolerance = Math.max(2, Math.floor(input.length / 3));
+  return distance <= tolerance ? best : undefined;
+}
+
+function nearest(input: string, candidates: readonly string[]): { best?: string; distance: number } {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(input, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const tolerance = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  return { best, distance: bestDistance };
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../helpers/binary.ts";
+import { runCli } from "../helpers/run-cli.ts";
+
+function projectWithDefaults(): string {
+  const cwd = tempDir("mm-default");
+  mkdirSync(join(cwd, "config", "model_manager"), { recursive: true });
+  writeFileSync(join(cwd, "config", "model_manager", "models.yaml"), "models:\n  - id: full-a\n    repo_id: org/a\n  - id: full-b\n    repo_id: org/b\n");
+  writeFileSync(join(cwd, "config", "model_manager", "models.minimal.yaml"), "models:\n  - id: minimal-a\n    repo_id: org/a\n");
+  return cwd;
+}
+
+async function listedIds(cwd: string, env: Record<string, string | undefined>): Promise<string[]> {
+  const run = await runCli(["--list", "--json"], { cwd, env });
+  expect(run.code).toBe(0);
+  return (JSON.parse(run.stdout) as { models: Array<{ id: string }> }).models.map((model) => model.id);
+}
+
+describe("default configuration", () => {
+  test("is config/model_manager/models.yaml in the working directory", async () => {
+    expect(await listedIds(projectWithDefaults(), {})).toEqual(["full-a", "full-b"]);
+  });
+
+  for (const value of ["true", "1", "yes", "TRUE", "Yes"]) {
+    test(`is models.minimal.yaml when CI_MINIMAL_MODELS=${value}`, async () => {
+      expect(await listedIds(projectWithDefaults(), { CI_MINIMAL_MODELS: value })).toEqual(["minimal-a"]);
+    });
+  }
+
+  for (const value of ["false", "0", "", "no", "minimal"]) {
+    test(`stays models.yaml when CI_MINIMAL_MODELS=${JSON.stringify(value)}`, async () => {
+      expect(await listedIds(projectWithDefaults(), { CI_MINIMAL_MODELS: value })).toEqual(["full-a", "full-b"]);
+    });
+  }
+
+  test("--config wins over CI_MINIMAL_MODELS", async () => {
+    const cwd = projectWithDefaults();
+    const run = await runCli(["--config", "config/model_manager/models.yaml", "--list", "--json"], { cwd, env: { CI_MINIMAL_MODELS: "true" } });
+    expect((JSON.parse(run.stdout) as { models: unknown[] }).models).toHaveLength(2);
+  });
+
+  test("a missing default configuration is a configuration error naming the file", async () => {
+    const cwd = tempDir("mm-noconfig");
+    const run = await runCli(["--list"], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("config/model_manager/models.yaml");
+    expect(run.stderr).toContain("file not found");
+  });
+
+  test("an invalid configuration exits 2, lists every problem with its line, and downloads nothing", async () => {
+    const cwd = tempDir("mm-badconfig");
+    writeFileSync(join(cwd, "models.yaml"), "cache_dir: cache\nverify: full\nmodels:\n  - id: a\n    repo: org/a\n  - id: a\n    repo_id: org//b\n");
+    const run = await runCli(["--config", "models.yaml"], { cwd, env: { HF_ENDPOINT: "http://127.0.0.1:9" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("models.yaml:2:9: verify:");
+    expect(run.stderr).toContain('models[0].repo: unknown key "repo"; did you mean "repo_id"?');
+    expect(run.stderr).toContain("models[1].id: duplicate id");
+    expect(run.stderr).toContain("models[1].repo_id");
+    expect(run.stdout).toBe("");
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { runCli } from "../helpers/run-cli.ts";
+
+describe("command line", () => {
+  test("--help lists every flag, the exit codes and the environment, and exits 0", async () => {
+    const run = await runCli(["--help"]);
+    expect(run.code).toBe(0);
+    for (const flag of ["--config", "--cache-dir", "--model", "--list", "--verify-only", "--verify", "--clean", "--clean-model", "--dry-run", "--json", "--quiet", "--verbose", "--version", "--cache-key"]) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect(run.stdout).toContain("Exit codes:");
+    expect(run.stdout).toContain("130  interrupted");
+    expect(run.stdout).toContain("HF_TOKEN");
+    expect(run.stdout).toContain("Examples:");
+  });
+
+  test("-h is --help", async () => {
+    const run = await runCli(["-h"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("--verify-only");
+  });
+
+  test("an unknown flag is a usage error with a hint", async () => {
+    const run = await runCli(["--lsit"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown option --lsit");
+    expect(run.stderr).toContain("did you mean --list?");
+    expect(run.stdout).toBe("");
+  });
+
+  test("a positional argument is a usage error", async () => {
+    const run = await runCli(["models.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unexpected argument models.yaml");
+  });
+
+  test("a flag without its value is a usage error", async () => {
+    const run = await runCli(["--config"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--config <path> needs a value");
+  });
+
+  test("two actions at once are refused", async () => {
+    const run = await runCli(["--list", "--verify-only"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--list and --verify-only cannot be used together");
+  });
+
+  test("--verify takes only the documented levels", async () => {
+    const run = await runCli(["--verify", "md5", "--list"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--verify must be one of none, size, sha256");
+  });
+
+  test("--quiet and --verbose contradict each other", async () => {
+    const run = await runCli(["-q", "-v", "--list"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--quiet and --verbose cannot be used together");
+  });
+
+  test("--dry-run is refused where it means nothing", async () => {
+    const run = await runCli(["--list", "--dry-run"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--dry-run does not apply to --list");
+  });
+
+  test("--version prints model-manager's version and commit, not Bun's", async () => {
+    const run = await runCli(["--version"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^model-manager \d+\.\d+\.\d+\S* \((?:[0-9a-f]{7,}(?:-dirty)?|unknown)\)\n$/);
+    expect(run.stdout).not.toContain("bun-v");
+  });
+
+  test("an invalid HF_ENDPOINT is a usage error naming the variable", async () => {
+    const run = await runCli(["--list"], { env: { HF_ENDPOINT: "ftp://mirror" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("HF_ENDPOINT must be an http(s) URL");
+  });
+});

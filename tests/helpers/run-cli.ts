@@ -1,0 +1,33 @@
+import { binaryPath } from "./binary.ts";
+
+export type CliRun = { readonly code: number; readonly stdout: string; readonly stderr: string };
+
+/** An environment without the developer's own Hub settings leaking into tests. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (/^(HF_|HUGGING_FACE|CI_MINIMAL_MODELS|MODEL_MANAGER_|HTTPS?_PROXY|ALL_PROXY|NO_PROXY)/i.test(key)) continue;
+    env[key] = value;
+  }
+  // No token file of the developer's either.
+  env.HF_HOME = "/nonexistent-hf-home";
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/** Runs the compiled binary to completion. */
+export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+  const proc = Bun.spawn([await binaryPath(), ...args], {
+    cwd: options.cwd,
+    env: cleanEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+/** An endpoint where nothing listens: any request to it fails fast, so a test proves no request was needed. */
+export const DEAD_ENDPOINT = "http://127.0.0.1:9";
