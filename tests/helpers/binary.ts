@@ -4,7 +4,7 @@
  *
  * Set MODEL_MANAGER_BINARY=/path/to/model-manager to test an existing binary instead.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,11 +44,33 @@ export async function runBuild(args: string[]): Promise<string> {
   return stdout + stderr;
 }
 
-/** A temporary directory removed when the test process exits. */
+// `bun test` fires no "exit" event, so each test process keeps its temporary directories under
+// <tmpdir>/model-manager-tests/<pid>/ and removes those of processes that are gone.
+const TEMP_ROOT = join(tmpdir(), "model-manager-tests");
+let processTemp: string | undefined;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A temporary directory, removed by the next test process after this one has ended. */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  if (!processTemp) {
+    mkdirSync(TEMP_ROOT, { recursive: true });
+    for (const name of readdirSync(TEMP_ROOT)) {
+      if (!isAlive(Number(name))) rmSync(join(TEMP_ROOT, name), { recursive: true, force: true });
+    }
+    processTemp = join(TEMP_ROOT, String(process.pid));
+    mkdirSync(processTemp, { recursive: true });
+    const dir = processTemp;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true })); // outside bun test
+  }
+  return mkdtempSync(join(processTemp, `${prefix}-`));
 }
 
 export function binaryPath(): Promise<string> {
