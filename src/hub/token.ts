@@ -26,15 +26,27 @@ export function findToken(env: Env = process.env): HubToken | undefined {
     const value = readTokenFile(explicitPath);
     return value ? { value, source: "HF_TOKEN_PATH" } : undefined;
   }
-  const value = readTokenFile(join(huggingFaceHome(env), "token"));
+  const home = huggingFaceHome(env);
+  const value = home ? readTokenFile(join(home, "token")) : undefined;
   return value ? { value, source: "HF_HOME/token" } : undefined;
 }
 
-export function huggingFaceHome(env: Env): string {
+/** undefined when there is no home directory to look in (containers run with an emptied environment). */
+export function huggingFaceHome(env: Env): string | undefined {
   const explicit = nonEmpty(env.HF_HOME);
   if (explicit) return explicit;
   const xdg = nonEmpty(env.XDG_CACHE_HOME);
-  return join(xdg ?? join(env.HOME ?? homedir(), ".cache"), "huggingface");
+  if (xdg) return join(xdg, "huggingface");
+  const home = nonEmpty(env.HOME) ?? safeHomedir();
+  return home ? join(home, ".cache", "huggingface") : undefined;
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return nonEmpty(homedir());
+  } catch {
+    return undefined;
+  }
 }
 
 function readTokenFile(path: string): string | undefined {
