@@ -10,6 +10,7 @@ import type { RemoteFile } from "../hub/api.ts";
 import type { FileJob } from "../transfer/download-file.ts";
 import type { RunContext } from "./context.ts";
 import { holdModelLock } from "./model-lock.ts";
+import { ensureFreeSpace } from "./disk-space.ts";
 import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
 import { planSnapshot } from "./plan.ts";
 import {
@@ -174,6 +175,7 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
       const names = plan.download.map((file) => file.path).join(", ");
       throw new NotCachedError(spec.id, `${plan.download.length} file(s) are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
     }
+    ensureFreeSpace(config.cacheDir, bytes - partialBytes(config.cacheDir, plan), `model "${spec.id}"`);
     if (plan.kind === "repair") {
       for (const file of plan.download) {
         await quarantineCopy(config.cacheDir, spec, resolveInside(plan.directory, file.path, spec.repoId), file.path, context);
@@ -265,10 +267,18 @@ function pruneEmptyParents(directory: string, stopAt: string): void {
 }
 
 function sizeOnDisk(directory: string, path: string): number | undefined {
-  try {
-    const stats = statSync(join(directory, ...path.split("/")));
-    return stats.isFile() ? stats.size : undefined;
-  } catch {
-    return undefined;
-  }
+  return sizeOnDiskAt(join(directory, ...path.split("/")));
+}
+
+function sizeOnDiskAt(path: string): number | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats?.isFile() ? stats.size : undefined;
+}
+
+/** Bytes already allocated to partial files of this plan (they are sparse until written): they need no new space. */
+function partialBytes(cacheDir: string, plan: WorkPlan): number {
+  return plan.download.reduce((sum, file) => {
+    const stats = statSync(modelPartialPaths(cacheDir, plan.spec, file.path).partialPath, { throwIfNoEntry: false });
+    return sum + (stats ? Math.min(stats.size, stats.blocks * 512) : 0);
+  }, 0);
 }

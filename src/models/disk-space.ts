@@ -1,0 +1,32 @@
+import { existsSync, statfsSync } from "node:fs";
+import { dirname } from "node:path";
+import { InsufficientSpaceError } from "../errors.ts";
+import { formatBytes } from "../output/format.ts";
+
+/** Room kept free beyond the download itself, so a nearly full disk fails before the transfer, not during it. */
+const HEADROOM_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Fails before any byte is fetched when the filesystem holding the cache
+ * cannot take the download (peers only warn, then die mid-transfer).
+ * MODEL_MANAGER_SKIP_SPACE_CHECK=1 skips it for filesystems that misreport.
+ */
+export function ensureFreeSpace(cacheDir: string, neededBytes: number, what: string, env: Readonly<Record<string, string | undefined>> = process.env): void {
+  if (neededBytes <= 0 || ["1", "true", "yes"].includes((env.MODEL_MANAGER_SKIP_SPACE_CHECK ?? "").toLowerCase())) return;
+  const available = availableBytes(cacheDir);
+  if (available === undefined || available >= neededBytes + HEADROOM_BYTES) return;
+  throw new InsufficientSpaceError(
+    `Not enough disk space for ${what}: it needs ${formatBytes(neededBytes)} (plus ${formatBytes(HEADROOM_BYTES)} headroom), but the filesystem holding ${cacheDir} has ${formatBytes(available)} free. Free some space, choose another --cache-dir, or set MODEL_MANAGER_SKIP_SPACE_CHECK=1 if this filesystem misreports its free space.`,
+  );
+}
+
+function availableBytes(path: string): number | undefined {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    const stats = statfsSync(existing);
+    return Number(stats.bavail) * Number(stats.bsize);
+  } catch {
+    return undefined;
+  }
+}
