@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { acquireLock, describeLockOwner, type LockOwner, LockTimeoutError } from "../../src/cache/lock.ts";
+import { Child } from "./fixtures/child.ts";
+
+const fixtures = join(import.meta.dir, "fixtures");
+let dir: string;
+let lockFile: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "mm-lock-"));
+  lockFile = join(dir, "locks", "model.lock");
+  mkdirSync(join(dir, "locks"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeForeignLock(path: string, owner: Partial<LockOwner>, ageMs: number): void {
+  const full = { pid: 1, hostname: "some-other-host", createdAt: new Date().toISOString(), token: "foreign-token", heartbeatMs: 20, ...owner };
+  writeFileSync(path, JSON.stringify(full));
+  const when = new Date(Date.now() - ageMs);
+  utimesSync(path, when, when);
+}
+
+async function deadPid(): Promise<number> {
+  const proc = Bun.spawn(["true"]);
+  await proc.exited;
+  return proc.pid;
+}
+
+describe("acquireLock", () => {
+  test("creates the lock file with its owner as JSON and removes it on release", async () => {
+    const lock = await acquireLock(lockFile, { purpose: "downloading model x" });
+    const owner = JSON.parse(readFileSync(lockFile, "utf8"));
+    expect(owner).toMatchObject({ pid: process.pid, hostname: hostname(), token: lock.owner.token, purpose: "downloading model x" });
+    expect(Number.isNaN(Date.parse(owner.createdAt))).toBe(false);
+    lock.release();
+    lock.release();
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  test("await using releases at the end of the scope", async () => {
+    {
+      await using _lock = await acquireLock(lockFile);
+      expect(existsSync(lockFile)).toBe(true);
+    }
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  test("serialises concurrent holders in one process", async () => {
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const lock = await acquireLock(lockFile, { pollMs: 1, maxPollMs: 5 });
+        inside++;
+        maxInside = Math.max(maxInside, inside);
+        await Promise.resolve();
+        inside--;
+        lock.release();
+      }),
+    );
+    expect(maxInside).toBe(1);
+    expect(readdirSync(join(dir, "locks"))).toEqual([]);
+  });
+
+  test("a holder killed with SIGKILL is recovered by the next waiter through its PID", async () => {
+    const holder = Child.start(join(fixtures, "lock-holder.ts"), [lockFile]);
+    const line = await holder.waitForLine((text) => text.startsWith("acquired "));
+    const owner: LockOwner = JSON.parse(line.slice("acquired ".length));
+    holder.process.kill("SIGKILL");
+    await holder.exited();
+    const breaks: string[] = [];
+    const started = performance.now();
+    const lock = await acquireLock(lockFile, { timeoutMs: 5_000, onBreak: (_, reason) => breaks.push(reason) });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(breaks).toEqual([`process ${owner.pid} on ${hostname()} is no longer running`]);
+    lock.release();
+  });
+
+  test("a live holder in another process is waited for, and onWait names it", async () => {
+    const holder = Child.start(join(fixtures, "lock-holder.ts"), [lockFile]);
+    await holder.waitForLine((text) => text.startsWith("acquired "));
+    const seen: (LockOwner | undefined)[] = [];
+    const waiting = acquireLock(lockFile, { onWait: (owner) => seen.push(owner), pollMs: 5 });
+    holder.send("release");
+    const lock = await waiting;
+    expect(seen.length).toBe(1);
+    expect(seen[0]?.pid).toBe(holder.process.pid);
+    expect(describeLockOwner(seen[0])).toBe(`process ${holder.process.pid} on ${hostname()} (holding for a test)`);
+    lock.release();
+    expect(await holder.exited()).toBe(0);
+  });
+
+  test("a lock from another host with an old mtime is broken by the mtime bound", async () => {
+    writeForeignLock(lockFile, {}, 10 * 60_000);
+    const breaks: [LockOwner | undefined, string][] = [];
+    const lock = await acquireLock(lockFile, { staleMs: 60_000, timeoutMs: 2_000, onBreak: (owner, reason) => breaks.push([owner, reason]) });
+    expect(breaks.length).toBe(1);
+    expect(breaks[0]?.[0]?.hostname).toBe("some-other-host");
+    expect(breaks[0]?.[1]).toMatch(/not refreshed for 600 s/);
+    expect(lock.owner.hostname).toBe(hostname());
+    lock.release();
+  });
+
+  test("a live holder on another host whose clock runs behind keeps its lock: its mtime is old but changing", async () => {
+    writeForeignLock(lockFile, {}, 10 * 60_000);
+    let beat = 0;
+    const heartbeat = setInterval(() => {
+      const skewed = new Date(Date.now() - 10 * 60_000 + ++beat);
+      utimesSync(lockFile, skewed, skewed);
+    }, 10);
+    try {
+      expect(await acquireLock(lockFile, { staleMs: 60_000, timeoutMs: 300, pollMs: 5 }).catch((caught) => caught)).toBeInstanceOf(LockTimeoutError);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  });
+
+  test("a dead holder on another host whose clock ran ahead is broken once watched unchanged for the stale bound", async () => {
+    writeForeignLock(lockFile, {}, -3_600_000);
+    const breaks: string[] = [];
+    const started = performance.now();
+    const lock = await acquireLock(lockFile, { staleMs: 200, timeoutMs: 5_000, onBreak: (_, reason) => breaks.push(reason) });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+    expect(breaks[0]).toMatch(/not refreshed while watched/);
+    lock.release();
+  });
+
+  test("a fresh lock from another host is not broken, even with a PID that does not exist here", async () => {
+    writeForeignLock(lockFile, { pid: await deadPid(), purpose: "downloading model y" }, 0);
+    const seen: (LockOwner | undefined)[] = [];
+    const error = await acquireLock(lockFile, { timeoutMs: 150, onWait: (owner) => seen.push(owner) }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect(error.message).toContain("some-other-host (downloading model y)");
+    expect(seen[0]?.purpose).toBe("downloading model y");
+    expect(JSON.parse(readFileSync(lockFile, "utf8")).token).toBe("foreign-token");
+  });
+
+  test("a dead PID in another PID namespace of the same host is not trusted (containers sharing a hostname)", async () => {
+    writeForeignLock(lockFile, { hostname: hostname(), pid: await deadPid(), pidNamespace: "pid:[1]" }, 0);
+    const error = await acquireLock(lockFile, { timeoutMs: 100 }).catch((caught) => caught);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+  });
+
+  test("an empty lock file (creator died before writing) is waited for while fresh and broken once old", async () => {
+    writeFileSync(lockFile, "");
+    const seen: (LockOwner | undefined)[] = [];
+    expect(await acquireLock(lockFile, { timeoutMs: 100, onWait: (owner) => seen.push(owner) }).catch((caught) => caught)).toBeInstanceOf(LockTimeoutError);
+    expect(seen).toEqual([undefined]);
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lockFile, old, old);
+    const lock = await acquireLock(lockFile, { staleMs: 300, timeoutMs: 2_000 });
+    lock.release();
+  });
+
+  test("a leftover break guard does not block forever", async () => {
+    writeForeignLock(lockFile, {}, 10 * 60_000);
+    writeForeignLock(`${lockFile}.break`, {}, 60_000);
+    const lock = await acquireLock(lockFile, { staleMs: 60_000, timeoutMs: 2_000, pollMs: 5 });
+    lock.release();
+    expect(readdirSync(join(dir, "locks"))).toEqual([]);
+  });
+
+  test("waiting can be cancelled with an AbortSignal", async () => {
+    const held = await acquireLock(lockFile);
+    const controller = new AbortController();
+    const waiting = acquireLock(lockFile, { signal: controller.signal, onWait: () => controller.abort(new Error("user pressed ctrl-c")) });
+    await expect(waiting).rejects.toThrow("user pressed ctrl-c");
+    held.release();
+  });
+
+  test("the heartbeat keeps refreshing the mtime while held", async () => {
+    const lock = await acquireLock(lockFile, { heartbeatMs: 10 });
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(lockFile, old, old);
+    while (statSync(lockFile).mtimeMs < Date.now() - 60_000) await Bun.sleep(5);
+    lock.release();
+  });
+
+  test("release leaves a lock that is no longer ours, and the holder learns it was lost", async () => {
+    const lock = await acquireLock(lockFile, { heartbeatMs: 10 });
+    rmSync(lockFile);
+    writeForeignLock(lockFile, { token: "someone-else" }, 0);
+    while (!lock.lost.aborted) await Bun.sleep(5);
+    lock.release();
+    expect(JSON.parse(readFileSync(lockFile, "utf8")).token).toBe("someone-else");
+  });
+
+  test("several waiters breaking the same stale lock: exactly one breaks it, never two holders", async () => {
+    for (let round = 0; round < 3; round++) {
+      writeForeignLock(lockFile, { token: `stale-${round}` }, 10 * 60_000);
+      const marker = join(dir, `inside-${round}`);
+      const contenders = Array.from({ length: 4 }, () => Child.start(join(fixtures, "lock-contender.ts"), [lockFile, marker, "60000"]));
+      await Promise.all(contenders.map((child) => child.waitForLine((line) => line === "ready")));
+      for (const child of contenders) child.send("go");
+      const codes = await Promise.all(contenders.map((child) => child.exited()));
+      const output = contenders.flatMap((child) => child.output);
+      expect(output.filter((line) => line === "overlap")).toEqual([]);
+      expect(codes).toEqual([0, 0, 0, 0]);
+      expect(output.filter((line) => line.startsWith("broke ")).length).toBe(1);
+      expect(output.filter((line) => line === "done").length).toBe(4);
+    }
+    expect(readdirSync(join(dir, "locks"))).toEqual([]);
+  }, 20_000);
+});
