@@ -1,0 +1,46 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LocalHub, type LocalHubOptions } from "../hub/index.ts";
+import { tempDir } from "./binary.ts";
+import { type CliRun, runCli } from "./run-cli.ts";
+
+/** A local hub whose generated files live in this test process's temp folder. */
+export function startHub(options: LocalHubOptions = {}): Promise<LocalHub> {
+  return LocalHub.start({ dataDir: join(tempDir("mm-hubdata"), "data"), ...options });
+}
+
+/** A working directory holding `models.yaml` with the given text. */
+export function project(configYaml: string): string {
+  const cwd = tempDir("mm-project");
+  writeFileSync(join(cwd, "models.yaml"), configYaml);
+  return cwd;
+}
+
+export type HubRunOptions = { readonly cwd: string; readonly env?: Record<string, string | undefined> };
+
+/**
+ * Runs the compiled binary against the hub, with `--config models.yaml`.
+ * Retries back off in tens of milliseconds instead of seconds, so fault tests stay fast.
+ */
+export function runAgainst(hub: LocalHub, args: readonly string[], options: HubRunOptions): Promise<CliRun> {
+  return runCli(["--config", "models.yaml", ...args], {
+    cwd: options.cwd,
+    env: { HF_ENDPOINT: hub.url, MODEL_MANAGER_RETRY_BASE_MS: "20", ...options.env },
+  });
+}
+
+export function sha256OfFile(path: string): string {
+  return new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Every file of the model as the hub serves it, compared byte for byte (by sha256) with the cache. */
+export function expectSameBytes(hub: LocalHub, repoId: string, paths: readonly string[], modelDir: string, revision?: string): void {
+  for (const path of paths) {
+    const served = hub.file(repoId, path, { revision });
+    if (!served) throw new Error(`the hub has no ${path} in ${repoId}`);
+    const actual = sha256OfFile(join(modelDir, path));
+    if (actual !== served.sha256) throw new Error(`${path}: cache has sha256 ${actual}, hub serves ${served.sha256}`);
+  }
+}
+
+export type { CliRun };

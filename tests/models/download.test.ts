@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { generated, json, type LocalHub, TEST_TOKENS } from "../hub/index.ts";
+import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+
+const REPO = "acme/encoder";
+const FILES = ["config.json", "tokenizer.json", "1_Pooling/config.json", "model.safetensors"];
+
+let hub: LocalHub;
+
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [
+      {
+        id: REPO,
+        files: {
+          "config.json": json({ model_type: "bert", hidden_size: 32 }),
+          "tokenizer.json": json({ version: "1.0", model: { type: "WordPiece" } }),
+          "1_Pooling/config.json": json({ word_embedding_dimension: 32 }),
+          "model.safetensors": generated(3_000_000),
+          "onnx/model.onnx": generated(100_000),
+          "flax_model.msgpack": generated(50_000),
+        },
+      },
+    ],
+  });
+});
+
+afterAll(() => hub.stop());
+
+const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: encoder\n    repo_id: ${REPO}\n`;
+
+describe("downloading a model", () => {
+  test("puts the hub's exact bytes at the final paths, skips the default excludes, prints the path, records the commit", async () => {
+    const cwd = project(CONFIG);
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd, env: { HF_TOKEN: TEST_TOKENS.user } });
+    expect(run.stderr).not.toContain("error");
+    expect(run.code).toBe(0);
+    const modelDir = join(cwd, "cache", "encoder");
+    expect(run.stdout).toBe(`encoder\t${modelDir}\n`);
+    expectSameBytes(hub, REPO, FILES, modelDir);
+    expect(existsSync(join(modelDir, "onnx"))).toBe(false);
+    expect(existsSync(join(modelDir, "flax_model.msgpack"))).toBe(false);
+
+    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+    const entry = index.models.encoder;
+    expect(entry.commit).toBe(hub.repo(REPO)?.resolveRevision("main")?.sha);
+    expect(entry.verify).toBe("sha256");
+    expect(entry.files.map((file: { path: string }) => file.path).sort()).toEqual([...FILES].sort());
+    for (const file of entry.files) expect(file.sha256).toBe(hub.file(REPO, file.path)?.sha256);
+
+    // The token went to the hub, never to the CDN; the model took one revision lookup and one listing.
+    expect(hub.tokenSeenAtCdn).toBe(false);
+    expect(hub.requests.some((request) => request.listener === "cdn")).toBe(true);
+    expect(hub.requests.filter((request) => request.route === "api-revision")).toHaveLength(1);
+    expect(hub.requests.filter((request) => request.route === "api-tree")).toHaveLength(1);
+    // No temporary or partial file is left behind.
+    expect(readdirSync(join(cwd, "cache", ".model-manager", "partial"))).toEqual([]);
+  });
+
+  test("a warm cache answers from disk: no request at all", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    hub.resetLog();
+    const again = await runAgainst(hub, [], { cwd });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`encoder\t${join(cwd, "cache", "encoder")}\n`);
+    expect(again.stderr).toContain("encoder: cached");
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  test("--json prints the map of model id to absolute path", async () => {
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, ["--json", "-q"], { cwd });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ encoder: join(cwd, "cache", "encoder") });
+  });
+
+  test("--quiet prints nothing but the result", async () => {
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, ["--quiet"], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+  });
+
+  test("--dry-run lists the files and bytes it would fetch and writes nothing", async () => {
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, ["--dry-run"], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("encoder: fetch at");
+    expect(run.stdout).toContain("would download 4 files");
+    expect(run.stdout).toContain("+ model.safetensors (2.9 MiB)");
+    expect(run.stdout).toContain("+ 1_Pooling/config.json");
+    expect(existsSync(join(cwd, "cache"))).toBe(false);
+    const json = await runAgainst(hub, ["--dry-run", "--json"], { cwd });
+    const plan = JSON.parse(json.stdout);
+    expect(plan.models[0].download.map((file: { path: string }) => file.path).sort()).toEqual([...FILES].sort());
+    expect(plan.models[0].downloadBytes).toBe(FILES.reduce((sum, path) => sum + (hub.file(REPO, path)?.size ?? 0), 0));
+  });
+});
