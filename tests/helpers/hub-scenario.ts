@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalHub, type LocalHubOptions } from "../hub/index.ts";
 import { tempDir } from "./binary.ts";
-import { type CliRun, runCli } from "./run-cli.ts";
+import { type CliRun, runCli, spawnCli } from "./run-cli.ts";
 
 /** A local hub whose generated files live in this test process's temp folder. */
 export function startHub(options: LocalHubOptions = {}): Promise<LocalHub> {
@@ -44,3 +44,20 @@ export function expectSameBytes(hub: LocalHub, repoId: string, paths: readonly s
 }
 
 export type { CliRun };
+
+/** Starts the binary against the hub without waiting (same defaults as runAgainst). */
+export function spawnAgainst(hub: LocalHub, args: readonly string[], options: HubRunOptions) {
+  return spawnCli(["--config", "models.yaml", ...args], {
+    cwd: options.cwd,
+    env: { HF_ENDPOINT: hub.url, MODEL_MANAGER_RETRY_BASE_MS: "20", ...options.env },
+  });
+}
+
+/** Polls `condition` every 20 ms until it holds; fails after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}

@@ -16,17 +16,26 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
-/** Runs the compiled binary to completion. */
-export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
-  const proc = Bun.spawn([await binaryPath(), ...args], {
+/** Starts the compiled binary without waiting for it (for signals and concurrency tests). */
+export async function spawnCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}) {
+  return Bun.spawn([await binaryPath(), ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore",
   });
+}
+
+/** Collects a spawned run's output and exit code. */
+export async function finished(proc: Awaited<ReturnType<typeof spawnCli>>): Promise<CliRun> {
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, stdout, stderr };
+}
+
+/** Runs the compiled binary to completion. */
+export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+  return finished(await spawnCli(args, options));
 }
 
 /** An endpoint where nothing listens: any request to it fails fast, so a test proves no request was needed. */

@@ -3,8 +3,8 @@ import type { Commit, HostedRepo, RepoEntry } from "./repo-store.ts";
 import { type HubReply, hubErrors, jsonReply } from "./responses.ts";
 
 export interface TreePaging {
-  readonly pageSize: number;
-  readonly pageSizeWithExpand: number;
+  readonly treePageSize: number;
+  readonly treePageSizeExpand: number;
 }
 
 /** Query booleans: `true`, `True`, `1` (§2: httpx sends true, requests sent True). */
@@ -116,7 +116,7 @@ export function treeReply({ repo, commit: requestedCommit, revision, path, query
     (entry) => entry.path.startsWith(prefix) && (recursive || !entry.path.slice(prefix.length).includes("/")),
   );
   const limitParam = Number(query.get("limit"));
-  const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : expand ? paging.pageSizeWithExpand : paging.pageSize;
+  const limit = Number.isSafeInteger(limitParam) && limitParam > 0 ? limitParam : expand ? paging.treePageSizeExpand : paging.treePageSize;
   const page = entries.slice(cursor.offset, cursor.offset + limit).map((entry) => entryJson(repo, entry, expand));
   const headers: Array<[string, string]> = [];
   if (cursor.offset + limit < entries.length) {

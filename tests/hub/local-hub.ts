@@ -93,8 +93,8 @@ export class LocalHub implements AsyncDisposable {
     const log = new RequestLog();
     const signer = new CdnSigner(options.cdnSigningSecret, options.cdnUrlTtlSeconds ?? 3600);
     const settings: HubSettings = {
-      pageSize: options.treePageSize ?? 1000,
-      pageSizeWithExpand: options.treePageSizeExpand ?? 50,
+      treePageSize: options.treePageSize ?? 1000,
+      treePageSizeExpand: options.treePageSizeExpand ?? 50,
       regularFileRedirect: options.regularFileRedirect ?? true,
     };
     let hub: LocalHub | undefined;
@@ -165,7 +165,16 @@ export class LocalHub implements AsyncDisposable {
     return { ...this.settings, cdnUrlTtlSeconds: this.signer.ttlSeconds };
   }
 
+  /** Changes settings of the running hub; throws TypeError on an unknown key or a wrong type. */
   configure(changes: Partial<HubConfiguration>): void {
+    const current = this.configuration;
+    for (const [key, value] of Object.entries(changes)) {
+      if (!(key in current)) throw new TypeError(`unknown setting ${key}`);
+      const expected = typeof current[key as keyof HubConfiguration];
+      if (typeof value !== expected || (expected === "number" && !(Number.isSafeInteger(value) && (value as number) > 0))) {
+        throw new TypeError(`${key} must be ${expected === "number" ? "a positive integer" : `a ${expected}`}`);
+      }
+    }
     const { cdnUrlTtlSeconds, ...settings } = changes;
     if (cdnUrlTtlSeconds !== undefined) this.signer.ttlSeconds = cdnUrlTtlSeconds;
     Object.assign(this.settings, settings);

@@ -92,6 +92,7 @@ const MAX_WRITE = 1 << 20;
 /** Bodies up to this size go out in the same write as the head. */
 const COALESCE_LIMIT = 64 * 1024;
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
+const CUT_GRACE_MS = 50;
 
 type Socket = Bun.Socket<HttpConnection>;
 
@@ -232,7 +233,7 @@ class ResponseWriter {
   private sent = 0;
   private paceStart = 0;
   private timer: Timer | undefined;
-  private state: "waiting" | "writing" | "stalled" | "done" = "waiting";
+  private state: "waiting" | "writing" | "stalled" | "cutting" | "done" = "waiting";
 
   constructor(
     private readonly socket: Socket,
@@ -285,9 +286,9 @@ class ResponseWriter {
   abandon(): void {
     clearTimeout(this.timer);
     if (this.state === "done") return;
-    const stalled = this.state === "stalled";
+    const outcome = this.state === "stalled" ? "stalled" : this.state === "cutting" ? this.cutOutcome() : "closed-by-client";
     this.state = "done";
-    this.response.observer?.settled?.(stalled ? "stalled" : "closed-by-client");
+    this.response.observer?.settled?.(outcome);
   }
 
   /** True once head (and coalesced body) are fully in the socket. */
@@ -352,7 +353,14 @@ class ResponseWriter {
       }
       return;
     }
-    this.finish(cut.mode === "drop" ? "dropped" : "truncated", false);
+    // Close a moment after the last byte rather than with it: clients that discard unread data when
+    // the connection ends (Bun's fetch, or any reader on an RST) then still see all N bytes first.
+    this.state = "cutting";
+    this.timer = setTimeout(() => this.finish(this.cutOutcome(), false), CUT_GRACE_MS);
+  }
+
+  private cutOutcome(): ResponseOutcome {
+    return this.response.delivery?.cut?.mode === "drop" ? "dropped" : "truncated";
   }
 
   private finish(outcome: ResponseOutcome, reusable: boolean): void {
