@@ -66,7 +66,8 @@ export async function ensureModel(spec: ModelSpec, config: CacheSettings, contex
   const scoped = context.withSignal(lock.signal);
   const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
   const plan = await planWork(spec, config, scoped, index.models[spec.id]);
-  return executeWork(plan, config, scoped);
+  // Awaited here: the lock must outlive the work, not just the planning.
+  return await executeWork(plan, config, scoped);
 }
 
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */

@@ -23,7 +23,7 @@ export type HubRunOptions = { readonly cwd: string; readonly env?: Record<string
  * Retries back off in tens of milliseconds instead of seconds, so fault tests stay fast.
  */
 export function runAgainst(hub: LocalHub, args: readonly string[], options: HubRunOptions): Promise<CliRun> {
-  return runCli(["--config", "models.yaml", ...args], {
+  return runCli(withConfig(args), {
     cwd: options.cwd,
     env: { HF_ENDPOINT: hub.url, MODEL_MANAGER_RETRY_BASE_MS: "20", ...options.env },
   });
@@ -47,7 +47,7 @@ export type { CliRun };
 
 /** Starts the binary against the hub without waiting (same defaults as runAgainst). */
 export function spawnAgainst(hub: LocalHub, args: readonly string[], options: HubRunOptions) {
-  return spawnCli(["--config", "models.yaml", ...args], {
+  return spawnCli(withConfig(args), {
     cwd: options.cwd,
     env: { HF_ENDPOINT: hub.url, MODEL_MANAGER_RETRY_BASE_MS: "20", ...options.env },
   });
@@ -60,4 +60,8 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
+}
+
+function withConfig(args: readonly string[]): string[] {
+  return args.includes("--config") ? [...args] : ["--config", "models.yaml", ...args];
 }

@@ -8,7 +8,7 @@ export interface TreePaging {
 }
 
 /** Query booleans: `true`, `True`, `1` (§2: httpx sends true, requests sent True). */
-export function queryFlag(value: string | null): boolean {
+function queryFlag(value: string | null): boolean {
   return value !== null && (value.toLowerCase() === "true" || value === "1");
 }
 
@@ -48,7 +48,7 @@ export function repoInfoReply(repo: HostedRepo, commit: Commit, query: URLSearch
   return jsonReply(200, selected);
 }
 
-export function entryJson(repo: HostedRepo, entry: RepoEntry, expand: boolean): Record<string, unknown> {
+function entryJson(repo: HostedRepo, entry: RepoEntry, expand: boolean): Record<string, unknown> {
   const json: Record<string, unknown> =
     entry.type === "directory"
       ? { type: "directory", oid: entry.oid, size: 0, path: entry.path }

@@ -6,7 +6,7 @@ import type { CdnSigner } from "./cdn-signing.ts";
 import { type FaultBook, type FaultTarget, type ListenerName, type ReplacementFault } from "./faults.ts";
 import { cdnObjectReply, encodePath, type FileRequest, rawReply, resolveCacheReply, resolveReply } from "./file-handlers.ts";
 import type { IncomingRequest, OutgoingResponse } from "./http/server.ts";
-import type { ContentReply } from "./range.ts";
+import { type ContentReply, withoutContent } from "./range.ts";
 import { rateLimitHeaders, type RateLimitBucket, RateLimitCounter } from "./rate-limit.ts";
 import type { Commit, HostedRepo, RepoStore } from "./repo-store.ts";
 import type { RequestLog, RequestRecord } from "./request-log.ts";
@@ -234,10 +234,6 @@ function splitTarget(target: string): { pathname: string; query: URLSearchParams
   const questionMark = withoutOrigin.indexOf("?");
   if (questionMark < 0) return { pathname: withoutOrigin, query: new URLSearchParams() };
   return { pathname: withoutOrigin.slice(0, questionMark), query: new URLSearchParams(withoutOrigin.slice(questionMark + 1)) };
-}
-
-function withoutContent(reply: HubReply): ContentReply {
-  return { reply, bodyStart: 0, hasContent: false };
 }
 
 function withHeaders(reply: HubReply, headers: HeaderList): HubReply {

@@ -1,6 +1,6 @@
 /** File routes (fact sheet §3): resolve, resolve-cache, raw on the hub; signed objects on the CDN. */
 import type { CdnSigner } from "./cdn-signing.ts";
-import { type ContentReply, contentReply } from "./range.ts";
+import { type ContentReply, contentReply, withoutContent } from "./range.ts";
 import type { Commit, HostedRepo, RepoFile, StoredBlob } from "./repo-store.ts";
 import { type HeaderList, type HubReply, hubErrors, redirectReply } from "./responses.ts";
 
@@ -22,10 +22,6 @@ export interface FileServing {
   readonly regularFileRedirect: boolean;
 }
 
-/** A reply without file bytes in its body (redirects, errors). */
-function withoutContent(reply: HubReply): ContentReply {
-  return { reply, bodyStart: 0, hasContent: false };
-}
 
 export function resolveReply(request: FileRequest, serving: FileServing): ContentReply {
   const file = request.commit.files.get(request.path);
@@ -100,7 +96,7 @@ function cdnRedirect(request: FileRequest, file: RepoFile, serving: FileServing)
   ]);
 }
 
-export function cdnObjectPath(storageId: string, sha256: string): string {
+function cdnObjectPath(storageId: string, sha256: string): string {
   return `/repos/${storageId.slice(0, 2)}/${storageId.slice(2, 4)}/${storageId}/${sha256}`;
 }
 

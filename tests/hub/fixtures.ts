@@ -95,8 +95,3 @@ export function isGenerated(content: FileContent): content is GeneratedContent {
 export function toFileDecl(entry: FileContent | FileDecl): FileDecl {
   return typeof entry === "object" && "content" in entry ? entry : { content: entry };
 }
-
-export function contentSize(content: FileContent): number {
-  if (typeof content === "string") return Buffer.byteLength(content);
-  return isGenerated(content) ? content.generated.size : content.byteLength;
-}

@@ -59,7 +59,7 @@ export interface CommitObject {
   readonly author?: string;
 }
 
-export const DEFAULT_AUTHOR = "Local Hub <hub@localhost>";
+const DEFAULT_AUTHOR = "Local Hub <hub@localhost>";
 
 export function gitCommitId(commit: CommitObject): string {
   const author = `${commit.author ?? DEFAULT_AUTHOR} ${Math.floor(commit.date.getTime() / 1000)} +0000`;

@@ -1,10 +1,10 @@
 /** Single byte ranges (fact sheet §3.5): 206 with Content-Range, ends clamped to EOF, suffixes, 416. */
 import type { HeaderList, HubReply } from "./responses.ts";
 
-export type ByteRange = { readonly kind: "full" } | { readonly kind: "partial"; readonly start: number; readonly end: number } | { readonly kind: "unsatisfiable" };
+type ByteRange = { readonly kind: "full" } | { readonly kind: "partial"; readonly start: number; readonly end: number } | { readonly kind: "unsatisfiable" };
 
 /** Anything but one well-formed `bytes=` range is ignored (full body), as RFC 9110 allows; multi-range included. */
-export function parseRange(header: string | undefined, size: number): ByteRange {
+function parseRange(header: string | undefined, size: number): ByteRange {
   const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === "" && match[2] === "")) return { kind: "full" };
   if (match[1] === "") {
@@ -25,6 +25,11 @@ export interface ContentReply {
   readonly bodyStart: number;
   /** True for 200/206 replies that carry file bytes. */
   readonly hasContent: boolean;
+}
+
+/** A reply without file bytes in its body (redirects, errors). */
+export function withoutContent(reply: HubReply): ContentReply {
+  return { reply, bodyStart: 0, hasContent: false };
 }
 
 export function contentReply(bytes: Uint8Array, rangeHeader: string | undefined, headers: HeaderList): ContentReply {

@@ -276,7 +276,7 @@ export class RepoStore {
   }
 }
 
-export function repoKey(type: RepoType, id: string): string {
+function repoKey(type: RepoType, id: string): string {
   return `${type}s/${id}`;
 }
 

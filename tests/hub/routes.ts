@@ -39,7 +39,7 @@ const API_ACTIONS = new Set(["revision", "tree", "paths-info", "refs"]);
 const COMMIT = /^[0-9a-f]{40}$/;
 export const ADMIN_PREFIX = "/__admin/";
 
-export function decodeSegment(segment: string): string {
+function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -114,7 +114,7 @@ function repoRoute(type: RepoType, segments: string[], idStart: number, idLength
 }
 
 /** Joins raw segments, then decodes: both `refs%2Fpr%2F1` and `refs/pr/1` give `refs/pr/1` (fact sheet §1). */
-export function joinDecoded(segments: readonly string[]): string {
+function joinDecoded(segments: readonly string[]): string {
   return decodeSegment(segments.join("/"));
 }
 

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generated, json, type LocalHub } from "../hub/index.ts";
+import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { finished } from "../helpers/run-cli.ts";
+
+const MODELS = ["acme/alpha", "acme/beta", "acme/gamma"];
+const BIG = "model.safetensors";
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub({
+    repos: MODELS.map((id) => ({ id, files: { "config.json": json({ id }), [BIG]: generated(3_000_000) } })),
+  });
+});
+afterAll(() => hub.stop());
+beforeEach(() => {
+  hub.clearFaults();
+  hub.resetLog();
+});
+
+function config(ids: readonly string[]): string {
+  return `cache_dir: cache\nverify: sha256\nmodels:\n${ids.map((id) => `  - id: ${id.split("/")[1]}\n    repo_id: ${id}\n`).join("")}`;
+}
+
+const downloadsOf = (repo: string, path: string) =>
+  hub.requests.filter((request) => request.listener === "cdn" && request.repo === repo && request.path === path && request.status < 300).length;
+
+describe("several processes on one cache", () => {
+  test("three runs at once with overlapping configs all succeed, each file is fetched once, no index entry is lost", async () => {
+    const cwd = project(config(MODELS));
+    writeFileSync(join(cwd, "ab.yaml"), config(MODELS.slice(0, 2)));
+    writeFileSync(join(cwd, "bc.yaml"), config(MODELS.slice(1)));
+    // Slow transfers, so the runs really overlap.
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 4_000_000, host: "cdn", times: "always" });
+    const runs = await Promise.all([
+      spawnAgainst(hub, ["-q"], { cwd }),
+      spawnAgainst(hub, ["-q", "--config", "ab.yaml"], { cwd }),
+      spawnAgainst(hub, ["-q", "--config", "bc.yaml"], { cwd }),
+    ]);
+    const results = await Promise.all(runs.map(finished));
+    for (const result of results) {
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+    for (const repo of MODELS) {
+      expect(downloadsOf(repo, BIG)).toBe(1);
+      expectSameBytes(hub, repo, ["config.json", BIG], join(cwd, "cache", repo.split("/")[1] as string));
+    }
+    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+    expect(Object.keys(index.models).sort()).toEqual(["alpha", "beta", "gamma"]);
+  });
+
+  test("a process killed while holding a model's lock does not block the next one", async () => {
+    const cwd = project(config(["acme/alpha"]));
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 500_000, host: "cdn", path: BIG, times: "always" });
+    const holder = await spawnAgainst(hub, ["-q"], { cwd });
+    const lock = join(cwd, "cache", ".model-manager", "locks", "model-alpha.lock");
+    await waitFor("the first run to take the model lock", () => existsSync(lock));
+    await waitFor("the first run to be downloading", () => downloadsOf("acme/alpha", BIG) + hub.requests.filter((r) => r.listener === "cdn").length > 0);
+    holder.kill("SIGKILL");
+    await finished(holder);
+    expect(existsSync(lock)).toBe(true);
+    hub.clearFaults();
+
+    const started = performance.now();
+    const next = await runAgainst(hub, [], { cwd });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain("took over a stale lock of process");
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expectSameBytes(hub, "acme/alpha", ["config.json", BIG], join(cwd, "cache", "alpha"));
+  });
+
+  test("a second run waits for the first and then finds the model cached", async () => {
+    const cwd = project(config(["acme/beta"]));
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 3_000_000, host: "cdn", path: BIG, times: "always" });
+    const first = await spawnAgainst(hub, ["-q"], { cwd });
+    await waitFor("the first run to take the model lock", () => existsSync(join(cwd, "cache", ".model-manager", "locks", "model-beta.lock")));
+    const second = await runAgainst(hub, [], { cwd });
+    expect((await finished(first)).code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("beta: waiting for process");
+    expect(second.stderr).toContain("beta: cached");
+    expect(downloadsOf("acme/beta", BIG)).toBe(1);
+  });
+});
