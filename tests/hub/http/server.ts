@@ -175,6 +175,7 @@ class HttpConnection {
       request = this.parser.next();
     } catch (error) {
       const status = error instanceof HttpParseError ? error.status : 400;
+      this.busy = true;
       this.respond({ status, headers: [["Content-Type", "text/plain"]], body: Buffer.from(`${String(error)}\n`) }, "GET", false);
       return;
     }
