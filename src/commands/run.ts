@@ -12,7 +12,7 @@ import { runDownload } from "./download.ts";
 import { runDryRun } from "./dry-run.ts";
 import { runList } from "./list.ts";
 import type { CliOptions } from "./options.ts";
-import { type ResultWriter, stdoutWriter } from "./output.ts";
+import { DeferredWriter, type ResultWriter, stdoutWriter } from "./output.ts";
 import { runVerifyOnly } from "./verify-only.ts";
 
 export type RunEnvironment = {
@@ -31,14 +31,12 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     secrets: hub.ok && hub.value.token ? [hub.value.token.value] : [],
   });
   if (!hub.ok) return report(hub.error, logger);
-  const out = environment.out ?? stdoutWriter;
-  const progress =
-    options.action === "download" && !options.dryRun
-      ? createProgressDisplay(
-          chooseProgressMode({ quiet: options.quiet, disableBars: isSet(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) }),
-          logger,
-        )
-      : undefined;
+  const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isSet(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
+  const showsProgress = options.action === "download" && !options.dryRun;
+  const progress = showsProgress ? createProgressDisplay(mode, logger) : undefined;
+  // Results on a terminal that also shows live bars would be drawn over; they follow the bars instead.
+  const deferred = showsProgress && mode === "bars" && process.stdout.isTTY ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
+  const out = deferred ?? environment.out ?? stdoutWriter;
   try {
     const config = loadConfig(options, environment);
     if (options.action === "cache-key") {
@@ -68,6 +66,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     return report(error, logger);
   } finally {
     progress?.stop();
+    deferred?.flush();
   }
 }
 

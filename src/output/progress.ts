@@ -142,14 +142,18 @@ class TerminalProgress extends ProgressTotals {
 
   protected render(final: boolean): void {
     for (const [bar, counter] of this.files) bar.update(counter.bytes);
-    const speed = this.rate.bytesPerSecond;
-    const eta = this.etaMs();
+    const elapsed = performance.now() - this.started;
+    const timing = final
+      ? `${formatRate((this.doneBytes * 1000) / Math.max(1, elapsed))} average  ${formatDuration(elapsed)}`
+      : `${formatRate(this.rate.bytesPerSecond)}  ETA ${formatDuration(this.etaMs())}`;
     this.totalBar.setTotal(Math.max(1, this.plannedBytes));
     this.totalBar.update(this.doneBytes, {
       label: "total",
-      detail: `${formatBytes(this.doneBytes)} / ${formatBytes(this.plannedBytes)}  ${formatRate(speed)}  ETA ${formatDuration(eta)}  ${this.finishedFiles}/${this.plannedFiles} files`,
+      detail: `${formatBytes(this.doneBytes)} / ${formatBytes(this.plannedBytes)}  ${timing}  ${this.finishedFiles}/${this.plannedFiles} files`,
     });
     if (final) {
+      // stop() does not print lines logged since the last redraw; update() does.
+      this.multibar.update();
       this.multibar.stop();
       this.restoreLogger();
     }
