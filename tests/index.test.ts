@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as api from "../src/index.ts";
 import { readHubSettings } from "../src/hub/settings.ts";
-import { generated, json, type LocalHub } from "./hub/index.ts";
+import { generated, json, type LocalHub } from "./local-hub/index.ts";
 import { tempDir } from "./helpers/binary.ts";
 import { expectSameBytes, startHub } from "./helpers/hub-scenario.ts";
 

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LocalHub, type LocalHubOptions } from "../hub/index.ts";
+import { LocalHub, type LocalHubOptions } from "../local-hub/index.ts";
 import { tempDir } from "./binary.ts";
 import { type CliRun, runCli, spawnCli } from "./run-cli.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generated, json, type LocalHub } from "../hub/index.ts";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 

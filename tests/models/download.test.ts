@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { generated, json, type LocalHub, TEST_TOKENS } from "../hub/index.ts";
+import { generated, json, type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
 const REPO = "acme/encoder";

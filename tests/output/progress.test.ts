@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { generated, json, type LocalHub, TEST_TOKENS } from "../hub/index.ts";
+import { generated, json, type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { binaryPath } from "../helpers/binary.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { cleanEnv } from "../helpers/run-cli.ts";

@@ -127,7 +127,7 @@ for (const flavour of FLAVOURS) {
       }
     }, RELEASE_BUILD_TIMEOUT_MS);
 
-    // For the lead, once downloads land. Each starts the hub emulator (tests/hub/) as a separate
+    // For the lead, once downloads land. Each starts the hub emulator (tests/local-hub/) as a separate
     // process on 127.0.0.1:<random port> serving a fixture repo test-org/tiny-model (config.json and
     // a few-KiB model.safetensors with known sha256), writes a config into the root with
     // cache_dir /work/models and verify sha256, and runs the binary with

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type LocalHub, TEST_TOKENS } from "../hub/index.ts";
-import { GATED, PRIVATE, TINY, testRepos } from "../hub/test-fixtures.ts";
+import { type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
+import { GATED, PRIVATE, TINY, testRepos } from "../local-hub/test-fixtures.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
 let hub: LocalHub;

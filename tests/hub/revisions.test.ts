@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { LocalHub } from "../hub/index.ts";
-import { DATASET, EDGE, MANY, TINY, testRepos } from "../hub/test-fixtures.ts";
+import type { LocalHub } from "../local-hub/index.ts";
+import { DATASET, EDGE, MANY, TINY, testRepos } from "../local-hub/test-fixtures.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
 let hub: LocalHub;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { generated, json, type LocalHub } from "../hub/index.ts";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
 /** A minimal forwarding HTTP proxy that records the absolute URLs it was asked for. */

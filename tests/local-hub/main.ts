@@ -10,7 +10,7 @@ import type { RepoDecl } from "./fixtures.ts";
 import { LocalHub } from "./local-hub.ts";
 import { parseSize, parseSyntheticSpec, PRESETS } from "./presets.ts";
 
-const USAGE = `usage: bun tests/hub/main.ts [options]
+const USAGE = `usage: bun tests/local-hub/main.ts [options]
 
   --preset NAME            repository set (repeatable): ${Object.keys(PRESETS).join(", ")}; default demo
   --synthetic SPEC         extra repo of generated files (repeatable): id=COUNTxSIZE[:NAME],…
