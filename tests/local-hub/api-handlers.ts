@@ -128,6 +128,8 @@ export function treeReply({ repo, commit: requestedCommit, revision, path, query
     });
     const pathPart = path === "" ? "" : `/${encodeURIComponent(path)}`;
     headers.push(["Link", `<${apiBase}/tree/${encodeURIComponent(revision)}${pathPart}?${next}>; rel="next"`]);
+  } else {
+    for (const hostile of repo.hostileTreeEntries) page.push({ type: "file", oid: "0".repeat(40), size: 4, path: hostile });
   }
   return jsonReply(200, page, headers);
 }

@@ -56,6 +56,11 @@ export interface RepoDecl {
   readonly readers?: readonly string[];
   /** Old ids answered with a 307 to this one (fact sheet §1, §3.7). */
   readonly renamedFrom?: readonly string[];
+  /**
+   * Paths a broken or malicious Hub would list (`../x`, `/etc/passwd`, `a\\b`): appended to the last
+   * `/tree` page as file entries of a few bytes, never served. For path-safety tests of clients.
+   */
+  readonly hostileTreeEntries?: readonly string[];
   /** Extra fields of the repo info JSON (`pipeline_tag`, `library_name`, `tags`, `cardData`, …). */
   readonly info?: Readonly<Record<string, unknown>>;
 }

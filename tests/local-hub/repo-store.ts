@@ -84,6 +84,7 @@ export class HostedRepo {
   readonly readers: ReadonlySet<string>;
   readonly renamedFrom: readonly string[];
   readonly info: Readonly<Record<string, unknown>>;
+  readonly hostileTreeEntries: readonly string[];
   /** The `_id` of the info JSON: 24 hex digits like a Mongo ObjectId. */
   readonly objectId: string;
   /** The repository's segment of CDN URLs. */
@@ -105,6 +106,7 @@ export class HostedRepo {
     this.readers = new Set(decl.readers);
     this.renamedFrom = decl.renamedFrom ?? [];
     this.info = decl.info ?? {};
+    this.hostileTreeEntries = decl.hostileTreeEntries ?? [];
     const identity = sha256Hex(`${this.type}/${this.id}`);
     this.objectId = identity.slice(0, 24);
     this.storageId = identity;
