@@ -33,10 +33,14 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
   }
 }
 
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;
+
 export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const text = typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  if (typeof code === "string" && CERTIFICATE_ERRORS.test(code)) {
+    return `${text}. The endpoint's TLS certificate is not trusted: if a private CA signs it (a mirror or a TLS-inspecting proxy), set NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or NODE_USE_SYSTEM_CA=1 to trust the system's CA bundle`;
   }
-  return String(error);
+  return text;
 }

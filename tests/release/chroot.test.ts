@@ -2,11 +2,13 @@
  * The binary stands alone: it runs in a root filesystem that holds only itself, its C library
  * and loader, a CA bundle and an empty /tmp (plus the /proc every container runtime mounts).
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { artifactName } from "../../build.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { binaryPath } from "../helpers/binary.ts";
+import { binaryPath, tempDir } from "../helpers/binary.ts";
+import { generated, json, LocalHub, type RepoDecl } from "../local-hub/index.ts";
 import { RELEASE_BUILD_TIMEOUT_MS, releaseBuild } from "./release-build.ts";
 import {
   glibcRootfs,
@@ -27,6 +29,14 @@ models:
     revision: main
     files:
       - config.json
+`;
+
+const TINY_REPO: RepoDecl = { id: "test-org/tiny-model", files: { "config.json": json({ model_type: "bert" }), "model.safetensors": generated(600_000) } };
+const DOWNLOAD_CONFIG = `cache_dir: /work/models
+verify: sha256
+models:
+  - id: tiny
+    repo_id: test-org/tiny-model
 `;
 
 const LOADER_FAILURE = /error while loading shared libraries|Error loading shared library|Error relocating|panic\(|Bun has crashed/;
@@ -127,35 +137,73 @@ for (const flavour of FLAVOURS) {
       }
     }, RELEASE_BUILD_TIMEOUT_MS);
 
-    // For the lead, once downloads land. Each starts the hub emulator (tests/local-hub/) as a separate
-    // process on 127.0.0.1:<random port> serving a fixture repo test-org/tiny-model (config.json and
-    // a few-KiB model.safetensors with known sha256), writes a config into the root with
-    // cache_dir /work/models and verify sha256, and runs the binary with
-    // HF_ENDPOINT=http://127.0.0.1:<port> (the root shares the host's network).
-    //
-    // `model-manager --config config/model_manager/models.yaml` exits 0; every file is under
-    // /work/models/<local_dir>/ with the hub's bytes (sha256 compared); no temporary or partial
-    // files are left anywhere in the root; nothing is written outside /work and /tmp.
-    test.todo("downloads a model from the local hub into the root's cache");
-    // After that download: exit 0, the output names `tiny` as cached, and the hub's request log
-    // shows no new request (listing is offline).
-    test.todo("--list after the download reports the model as cached without contacting the hub");
-    // After that download, with the hub stopped: exit 0. Then flip one byte of model.safetensors
-    // inside the root: non-zero exit, and the message names the model id and the file.
-    test.todo("--verify-only passes on the downloaded cache, and fails naming the file after one byte is flipped");
-    // Root built with { tmp: false }: the download still succeeds (temporary files belong next to
-    // their destination in the cache, not in os.tmpdir(), which stays "/tmp" and gives ENOENT).
-    test.todo("downloads without /tmp");
-    // Root with HOME unset and a config without cache_dir: either a documented default that needs
-    // no HOME, or a one-line error naming HOME and --cache-dir/cache_dir (Bun's os.homedir() throws
-    // "ENOENT: no such file or directory, uv_os_homedir" there).
-    test.todo("without HOME and without cache_dir, a clear error or a HOME-free default");
-    // Hub served over HTTPS with a certificate from a test CA (openssl in the test). Without
-    // NODE_EXTRA_CA_CERTS: non-zero exit and a message naming the certificate problem and the fix
-    // (Bun's own error is "unable to verify the first certificate", code UNABLE_TO_VERIFY_LEAF_SIGNATURE).
-    // With NODE_EXTRA_CA_CERTS=/work/ca.crt, or the CA appended to the root's bundle plus
-    // NODE_USE_SYSTEM_CA=1: the download succeeds.
-    test.todo("an HTTPS endpoint signed by a private CA fails clearly, and works with NODE_EXTRA_CA_CERTS");
+    describe("downloads from the local hub (the root shares the host's network)", () => {
+      let hub: LocalHub;
+      beforeAll(async () => {
+        hub = await LocalHub.start({ repos: [TINY_REPO], dataDir: tempDir("chroot-hub") });
+      });
+      afterAll(() => hub?.stop());
+
+      async function downloadedRoot(options?: RootfsOptions, env: Record<string, string | undefined> = {}, config = DOWNLOAD_CONFIG) {
+        const rootfs = await flavour.make(await flavour.binary(), options);
+        rootfs.write(CONFIG_PATH, config);
+        const result = await rootfs.run(["--config", "config/model_manager/models.yaml"], { env: { HF_ENDPOINT: hub.url, ...env } });
+        expectLoaded(result);
+        return { rootfs, result };
+      }
+
+      function expectHubBytes(rootfs: Rootfs): void {
+        for (const path of ["config.json", "model.safetensors"]) {
+          const onDisk = new Bun.CryptoHasher("sha256").update(readFileSync(join(rootfs.dir, "work", "models", "tiny", path))).digest("hex");
+          expect({ path, sha256: onDisk }).toEqual({ path, sha256: hub.file(TINY_REPO.id, path)?.sha256 as string });
+        }
+      }
+
+      test("downloads and verifies a model into the root's cache, leaving nothing else behind", async () => {
+        const { rootfs, result } = await downloadedRoot();
+        expect(result.stderr).not.toContain("error");
+        expect(result.code).toBe(0);
+        expect(result.stdout).toBe("tiny\t/work/models/tiny\n");
+        expectHubBytes(rootfs);
+        expect(readdirSync(join(rootfs.dir, "work", "models", ".model-manager", "partial"))).toEqual([]);
+        expect(readdirSync(join(rootfs.dir, "tmp"))).toEqual([]);
+      }, RELEASE_BUILD_TIMEOUT_MS);
+
+      test("--list after the download reports the model as cached without contacting the hub", async () => {
+        const { rootfs } = await downloadedRoot();
+        hub.resetLog();
+        const list = await rootfs.run(["--list", "--config", "config/model_manager/models.yaml"], { env: { HF_ENDPOINT: hub.url } });
+        expect(list.code).toBe(0);
+        expect(list.stdout).toMatch(/\ntiny\s+test-org\/tiny-model@main \([0-9a-f]{7}\)\s+cached\s+2\s/);
+        expect(hub.requests).toHaveLength(0);
+      }, RELEASE_BUILD_TIMEOUT_MS);
+
+      test("--verify-only passes offline, and fails naming the model and the file after one byte is flipped", async () => {
+        const { rootfs } = await downloadedRoot();
+        const verify = (args: string[] = []) => rootfs.run(["--verify-only", "--config", "config/model_manager/models.yaml", ...args], { env: { HF_ENDPOINT: "http://127.0.0.1:9" } });
+        expect((await verify()).code).toBe(0);
+        const path = join(rootfs.dir, "work", "models", "tiny", "model.safetensors");
+        const bytes = readFileSync(path);
+        bytes[100] = (bytes[100] ?? 0) ^ 1;
+        writeFileSync(path, bytes);
+        const failed = await verify();
+        expect(failed.code).toBe(3);
+        expect(failed.stdout).toContain("FAILED      tiny");
+        expect(failed.stdout).toContain("model.safetensors: wrong sha256");
+      }, RELEASE_BUILD_TIMEOUT_MS);
+
+      test("downloads without /tmp: temporary files live in the cache", async () => {
+        const { rootfs, result } = await downloadedRoot({ tmp: false });
+        expect(result.code).toBe(0);
+        expectHubBytes(rootfs);
+      }, RELEASE_BUILD_TIMEOUT_MS);
+
+      test("without HOME and without cache_dir, the default cache (./models) needs no HOME", async () => {
+        const { rootfs, result } = await downloadedRoot({}, { HOME: undefined }, DOWNLOAD_CONFIG.replace("cache_dir: /work/models\n", ""));
+        expect(result.code).toBe(0);
+        expectHubBytes(rootfs);
+      }, RELEASE_BUILD_TIMEOUT_MS);
+    });
   });
 }
 
