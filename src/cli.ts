@@ -1,7 +1,6 @@
 #!/usr/bin/env bun
 /** The model-manager command: a thin layer over the library in src/. */
 import { ExitCode, InterruptedError, ModelManagerError } from "./errors.ts";
-import { runCommand } from "./commands/run.ts";
 import { buildCli, parseCommandLine } from "./commands/options.ts";
 import { versionLine } from "./version.ts";
 
@@ -29,6 +28,8 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Loaded only now: --version and --help stay fast because the YAML parser and the engine are not evaluated.
+  const { runCommand } = await import("./commands/run.ts");
   return runCommand(parsed.options, { env: process.env, cwd: process.cwd(), signal: controller.signal });
 }
 

@@ -44,6 +44,9 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       return ExitCode.ok;
     }
     const manager = new ModelManager(withVerifyOverride(config, options), { logger, observer: progress, hub: hub.value, signal: environment.signal });
+    if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
+      logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");
+    }
     logger.debug(`configuration ${config.path ?? "(inline)"}, cache ${config.cacheDir}, endpoint ${hub.value.endpoint}${hub.value.token ? `, token from ${hub.value.token.source}` : ", no token"}`);
     switch (options.action) {
       case "list":
