@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { GATED, PRIVATE, TINY, testRepos } from "../local-hub/test-fixtures.ts";
@@ -43,6 +43,10 @@ describe("errors a user can act on", () => {
     expect(run.stderr).toContain("[token sent]");
     expect(run.stderr).not.toContain(TEST_TOKENS.approved);
     expect(hub.tokenSeenAtCdn).toBe(false);
+    // Nor is it in any file the run wrote (index, state, locks).
+    const written = readdirSync(cwd, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    expect(written.length).toBeGreaterThan(2);
+    for (const entry of written) expect(readFileSync(join(entry.parentPath, entry.name), "utf8")).not.toContain(TEST_TOKENS.approved);
   });
 
   test("an invalid token exits 5 naming HF_TOKEN", async () => {

@@ -33,7 +33,9 @@ export type FaultEffect =
   | { readonly kind: "expired-url" }
   | { readonly kind: "bandwidth"; readonly bytesPerSecond: number }
   /** Delay before the response head. */
-  | { readonly kind: "latency"; readonly ms: number };
+  | { readonly kind: "latency"; readonly ms: number }
+  /** Answer 200 with the whole body although a Range was asked for, as a server or proxy without range support does. */
+  | { readonly kind: "ignore-range" };
 
 export type Fault = FaultScope & FaultEffect;
 export type FaultKind = Fault["kind"];
@@ -137,6 +139,16 @@ export class FaultBook {
     return { bytesPerSecond, cut, corruptOffsets: corruptOffsets.length ? corruptOffsets : undefined, applied };
   }
 
+  /** Whether an `ignore-range` fault applies to this request (consumed if so). */
+  ignoresRange(target: FaultTarget): boolean {
+    for (const injected of this.matching(target)) {
+      if (injected.fault.kind !== "ignore-range") continue;
+      this.consume(injected);
+      return true;
+    }
+    return false;
+  }
+
   private *matching(target: FaultTarget): Generator<InjectedFault> {
     for (const injected of this.faults) {
       if (injected.remaining !== "always" && injected.remaining <= 0) continue;
@@ -200,6 +212,7 @@ function validateFault(fault: Fault): void {
       if (fault.resetSeconds !== undefined) count(fault.resetSeconds, "resetSeconds");
       return;
     case "expired-url":
+    case "ignore-range":
       return;
     case "bandwidth":
       positive(fault.bytesPerSecond, "bytesPerSecond");

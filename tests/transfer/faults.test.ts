@@ -95,6 +95,14 @@ describe("recovering from network faults", () => {
     expect(hub.requests.filter((request) => request.route === "resolve" && request.path === BIG).length).toBeGreaterThanOrEqual(2);
   });
 
+  test("a server that answers a Range request with 200 gets the file fetched again as one stream", async () => {
+    hub.inject({ kind: "ignore-range", host: "cdn", path: BIG, times: "always" });
+    await downloadsIntact(RANGED);
+    const gets = cdnGets();
+    expect(gets.some((request) => request.range !== undefined && request.status === 200)).toBe(true);
+    expect(gets.at(-1)?.range).toBeUndefined();
+  });
+
   test("a file that keeps failing ends with a DownloadError naming it and the cause (exit 1)", async () => {
     hub.inject({ kind: "status", status: 500, route: "resolve", path: BIG, times: "always" });
     const cwd = project(CONFIG);
