@@ -34,9 +34,7 @@ export class ModelManager {
   }
 
   getModelSpec(modelId: string): ModelSpec {
-    const spec = this.config.models.find((model) => model.id === modelId);
-    if (!spec) throw new MissingModelError(modelId, this.config.models.map((model) => model.id));
-    return spec;
+    return findModelSpec(this.config, modelId);
   }
 
   /** Downloads (if needed) and verifies one model; returns its absolute directory. */
@@ -87,6 +85,13 @@ export class ModelManager {
   clean(spec: ModelSpec, options: { dryRun?: boolean } = {}): Promise<CleanReport> {
     return cleanModel(spec, this.config.cacheDir, this.context, options.dryRun ?? false);
   }
+}
+
+/** The spec with this id, or MissingModelError with a did-you-mean hint. */
+export function findModelSpec(config: Pick<ModelsConfig, "models">, modelId: string): ModelSpec {
+  const spec = config.models.find((model) => model.id === modelId);
+  if (!spec) throw new MissingModelError(modelId, config.models.map((model) => model.id));
+  return spec;
 }
 
 /** Main entry point (seed: ensure_models): downloads and verifies every model of a configuration file. */

@@ -2,8 +2,8 @@ import { defaultConfigPath } from "../config/default-path.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError } from "../errors.ts";
-import { readHubSettings } from "../hub/settings.ts";
-import { ModelManager } from "../manager.ts";
+import { isTruthy, readHubSettings } from "../hub/settings.ts";
+import { findModelSpec, ModelManager } from "../manager.ts";
 import { ConsoleLogger } from "../output/logger.ts";
 import { chooseProgressMode, createProgressDisplay } from "../output/progress.ts";
 import { cacheKey } from "./cache-key.ts";
@@ -31,7 +31,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     secrets: hub.ok && hub.value.token ? [hub.value.token.value] : [],
   });
   if (!hub.ok) return report(hub.error, logger);
-  const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isSet(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
+  const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isTruthy(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
   const showsProgress = options.action === "download" && !options.dryRun;
   const progress = showsProgress ? createProgressDisplay(mode, logger) : undefined;
   // Results on a terminal that also shows live bars would be drawn over; they follow the bars instead.
@@ -81,8 +81,7 @@ function loadConfig(options: CliOptions, environment: RunEnvironment): ModelsCon
 /** --model/--clean-model ids, validated against the configuration; all models when none are given. */
 function selectSpecs(config: ModelsConfig, ids: readonly string[]): ModelSpec[] {
   if (ids.length === 0) return [...config.models];
-  const manager = new ModelManager(config);
-  return [...new Set(ids)].map((id) => manager.getModelSpec(id));
+  return [...new Set(ids)].map((id) => findModelSpec(config, id));
 }
 
 /** --verify LEVEL replaces the configured levels, global and per model, for this run. */
@@ -104,10 +103,6 @@ function report(error: unknown, logger: ConsoleLogger): number {
     if (error instanceof Error && error.stack) logger.debug(error.stack);
   }
   return exitCodeOf(error);
-}
-
-function isSet(value: string | undefined): boolean {
-  return ["1", "on", "yes", "true"].includes((value ?? "").trim().toLowerCase());
 }
 
 function safely<T>(make: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
