@@ -1,6 +1,7 @@
 import { existsSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { InsufficientSpaceError } from "../errors.ts";
+import { isTruthy } from "../hub/settings.ts";
 import { formatBytes } from "../output/format.ts";
 
 /** Room kept free beyond the download itself, so a nearly full disk fails before the transfer, not during it. */
@@ -12,7 +13,7 @@ const HEADROOM_BYTES = 256 * 1024 * 1024;
  * MODEL_MANAGER_SKIP_SPACE_CHECK=1 skips it for filesystems that misreport.
  */
 export function ensureFreeSpace(cacheDir: string, neededBytes: number, what: string, env: Readonly<Record<string, string | undefined>> = process.env): void {
-  if (neededBytes <= 0 || ["1", "true", "yes"].includes((env.MODEL_MANAGER_SKIP_SPACE_CHECK ?? "").toLowerCase())) return;
+  if (neededBytes <= 0 || isTruthy(env.MODEL_MANAGER_SKIP_SPACE_CHECK)) return;
   const available = availableBytes(cacheDir);
   if (available === undefined || available >= neededBytes + HEADROOM_BYTES) return;
   throw new InsufficientSpaceError(
