@@ -155,6 +155,16 @@ describe("configuration changes", () => {
     expect(JSON.parse(readFileSync(model(cwd, "config.json"), "utf8")).layers).toBe(3);
   });
 
+  test("a new local_dir gets the files and the old folder's files are removed", async () => {
+    const cwd = await downloaded();
+    writeFileSync(join(cwd, "models.yaml"), `${CONFIG}    local_dir: moved/here\n`);
+    const run = await runAgainst(hub, ["-q"], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`m\t${join(cwd, "cache", "moved", "here")}\n`);
+    expectSameBytes(hub, REPO, Object.keys(FILES), join(cwd, "cache", "moved", "here"));
+    expect(existsSync(model(cwd))).toBe(false);
+  });
+
   test("--list shows cached, modified and outdated models", async () => {
     const cwd = await downloaded(`${CONFIG}  - id: other\n    repo_id: ${REPO}\n    files: [config.json]\n`);
     const cached = await offline(cwd, ["--list", "--json"]);
