@@ -10,11 +10,11 @@ import type { HubHttp } from "../hub/http.ts";
 import type { RetryPolicy } from "../hub/retry.ts";
 import { describeError, withRetries } from "../hub/retrying.ts";
 import type { Logger } from "../output/logger.ts";
-import { ContentHasher } from "../verify/hasher.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
+import { createDownloadHasher, type DownloadHasher } from "./download-hasher.ts";
+import type { FollowHashPool } from "./follow-pool.ts";
 import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
-import { PrefixHasher } from "./prefix-hasher.ts";
 import { RangeSet, splitIntoChunks } from "./range-set.ts";
 
 const fsyncAsync = promisify(fsync);
@@ -49,6 +49,8 @@ export type TransferContext = {
   readonly logger: Logger;
   readonly observer: TransferObserver;
   readonly signal?: AbortSignal;
+  /** Hash workers; without them files are hashed on the main thread. */
+  readonly hashPool?: FollowHashPool;
   /** Moves a bad copy aside for inspection and returns where it went. */
   readonly quarantine: (job: FileJob, badCopyPath: string) => Promise<string>;
 };
@@ -99,7 +101,7 @@ class FileTransfer {
   private readonly identity: string;
   private done = new RangeSet();
   private fd = -1;
-  private hashing: PrefixHasher | undefined;
+  private hashing: DownloadHasher | undefined;
   private progress: FileProgress | undefined;
   private saver: StateSaver | undefined;
 
@@ -164,12 +166,19 @@ class FileTransfer {
     return { version: 1, repoId: job.repo.repoId, commit: job.commit, path: job.file.path, size: job.file.size, identity: this.identity };
   }
 
-  private createHasher(): PrefixHasher | undefined {
-    if (this.job.level !== "sha256") return undefined;
-    const isLfs = this.job.file.lfsSha256 !== undefined;
-    // Regular files are checked by git blob SHA-1; their sha256 is computed in the same pass for the index.
-    const hasher = new ContentHasher({ sha256: true, gitSha1: !isLfs }, this.job.file.size);
-    return new PrefixHasher(this.fd, hasher, this.job.file.size);
+  private createHasher(): DownloadHasher | undefined {
+    const { job, context } = this;
+    if (job.level !== "sha256") return undefined;
+    const isLfs = job.file.lfsSha256 !== undefined;
+    return createDownloadHasher({
+      fd: this.fd,
+      path: job.partialPath,
+      size: job.file.size,
+      // Regular files are checked by git blob SHA-1; their sha256 is computed in the same pass for the index.
+      kinds: { sha256: true, gitSha1: !isLfs },
+      pool: context.hashPool,
+      onFallback: (reason) => context.logger.debug(`${job.file.path}: hashing on the main thread (${reason})`),
+    });
   }
 
   private async fetchMissing(ranged: boolean): Promise<void> {
@@ -194,6 +203,7 @@ class FileTransfer {
       await this.saver?.settle();
       this.progress?.rewind(this.done.totalBytes);
       this.done = new RangeSet();
+      this.hashing?.cancel();
       this.hashing = this.createHasher();
       await this.fetchUnits(source, [[0, job.file.size]], 1, false);
     }
@@ -298,8 +308,10 @@ class FileTransfer {
     if (!this.done.covers(size) || onDisk !== size) {
       throw new DownloadError(`internal: ${job.file.path} is incomplete (${onDisk} of ${size} bytes on disk)`);
     }
+    const hashed = this.hashing?.finish();
+    hashed?.catch(() => {}); // awaited below; the fsync must end before the fd closes, whatever happens
     await fsyncAsync(this.fd);
-    const digests = this.hashing?.finish();
+    const digests = await hashed;
     closeSync(this.fd);
     this.fd = -1;
     const failure = digests ? compareDigests(job.file, digests) : undefined;
@@ -319,6 +331,7 @@ class FileTransfer {
   /** On failure or interruption: record what is on disk so the next run resumes, then close. */
   private async keepForResume(): Promise<void> {
     this.progress?.failed();
+    this.hashing?.cancel();
     if (this.fd < 0) return;
     try {
       await this.saver?.settle();

@@ -2,6 +2,7 @@ import type { HubHttp } from "../hub/http.ts";
 import type { Logger } from "../output/logger.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { downloadFile, type FileJob, type PlacedFile, type TransferTuning } from "./download-file.ts";
+import { FollowHashPool } from "./follow-pool.ts";
 import type { TransferObserver } from "./observer.ts";
 
 export type EngineOptions = TransferTuning & {
@@ -41,6 +42,7 @@ export class TransferEngine {
     const queue = [...jobs].sort((a, b) => b.file.size - a.file.size);
     const placed: PlacedFile[] = [];
     let firstError: unknown;
+    const hashPool = new FollowHashPool();
     const context = {
       http: this.http,
       pool: this.pool,
@@ -48,6 +50,7 @@ export class TransferEngine {
       logger: this.logger,
       observer: this.observer,
       signal: abort.signal,
+      hashPool,
       quarantine,
     };
     const lane = async () => {
@@ -66,6 +69,7 @@ export class TransferEngine {
       );
     } finally {
       signal?.removeEventListener("abort", onParentAbort);
+      hashPool.close();
     }
     if (firstError !== undefined) throw firstError;
     return placed;
