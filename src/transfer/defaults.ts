@@ -6,13 +6,37 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const MiB = 1024 * 1024;
 
-/** Engine defaults; the reasons for each value are in README.md (Performance). */
+/**
+ * Engine defaults, chosen from `bun run bench` and `bun tests/bench/sweep.ts` on
+ * a 2-core VM (numbers in tests/bench/results/latest.md):
+ *
+ * - connectionsPerFile 16, of which a file starts with 8 (ConnectionSizer). A
+ *   link that caps each connection gains almost linearly: for 1.2 GiB at 40 MB/s
+ *   per connection, 8 took 4.4 s, 12 took 3.1 s, 16 took 2.4 s (aria2c -x16:
+ *   2.9 s). On an uncapped link (loopback) receiving, writing and hashing are
+ *   CPU-bound from 2 connections on (2 GiB: 2.4–2.6 s for 2 to 16), and every
+ *   streaming connection costs memory in Bun's fetch (~2 MiB each; 16 there
+ *   reached 136–153 MiB peak RSS). So a file opens the second 8 only when the
+ *   first 8 turn out slow (ConnectionSizer).
+ * - chunkSize 16 MiB: 8 MiB pieces pay the 20 ms per-request latency of a CDN
+ *   twice as often (−5% at 40 MB/s); 32 MiB pieces lengthen the in-order hash
+ *   that is left when the last pieces arrive (16 in flight × 32 MiB ≈ 0.4 s).
+ *   Pieces are then sized so their count is a multiple of the connections.
+ * - rangedThreshold 64 MiB: below it, files are streamed on one connection each
+ *   and run 16 at a time. Twenty 32 MiB files took 1.6 s ranged vs 2.0 s
+ *   streamed on the capped link, but 1.34 s vs 1.23 s (and +25 MiB RSS) on
+ *   loopback; a model's time is set by its large files either way.
+ * - connections 16, fileConcurrency 16: small files are latency-bound (two
+ *   round trips each: resolve, then the redirect); 2,000 × 8 KiB with 20 ms per
+ *   response took 10.9 s with 8 at once, 5.6 s with 16 (aria2c -j16: 6.7 s) and
+ *   3.0 s with 32, but 32 streams of a large file would exceed the memory budget.
+ */
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   connections: 16,
-  connectionsPerFile: 8,
+  connectionsPerFile: 16,
   chunkSize: 16 * MiB,
   rangedThreshold: 64 * MiB,
-  fileConcurrency: 8,
+  fileConcurrency: 16,
   retry: DEFAULT_RETRY_POLICY,
 };
 

@@ -11,11 +11,13 @@ import type { RetryPolicy } from "../hub/retry.ts";
 import { describeError, withRetries } from "../hub/retrying.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
+import { ConnectionSizer, RATE_SAMPLE_BYTES } from "./connection-sizer.ts";
 import { createDownloadHasher, type DownloadHasher } from "./download-hasher.ts";
 import type { FollowHashPool } from "./follow-pool.ts";
+import type { GcPacer } from "./gc-pacer.ts";
 import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
-import { RangeSet, splitIntoChunks } from "./range-set.ts";
+import { balancedChunks, RangeSet } from "./range-set.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -51,6 +53,7 @@ export type TransferContext = {
   readonly signal?: AbortSignal;
   /** Hash workers; without them files are hashed on the main thread. */
   readonly hashPool?: FollowHashPool;
+  readonly gcPacer?: GcPacer;
   /** Moves a bad copy aside for inspection and returns where it went. */
   readonly quarantine: (job: FileJob, badCopyPath: string) => Promise<string>;
 };
@@ -193,7 +196,8 @@ class FileTransfer {
     try {
       if (ranged) {
         await context.pool.use(() => source.locate(context.signal), context.signal);
-        await this.fetchUnits(source, splitIntoChunks(gaps, context.tuning.chunkSize), context.tuning.connectionsPerFile, true);
+        const { chunkSize, connectionsPerFile } = context.tuning;
+        await this.fetchUnits(source, balancedChunks(gaps, chunkSize, connectionsPerFile), connectionsPerFile, true);
       } else {
         await this.fetchUnits(source, gaps, 1, false);
       }
@@ -209,7 +213,10 @@ class FileTransfer {
     }
   }
 
-  /** Runs the units on up to `parallel` connections from the shared pool; the first failure stops the others. */
+  /**
+   * Runs the units on up to `parallel` connections from the shared pool (ranged:
+   * as many as the ConnectionSizer says); the first failure stops the others.
+   */
   private async fetchUnits(source: RemoteFileSource, units: Array<[number, number]>, parallel: number, ranged: boolean): Promise<void> {
     const abort = new AbortController();
     const parentSignal = this.context.signal;
@@ -218,32 +225,48 @@ class FileTransfer {
     else parentSignal?.addEventListener("abort", onParentAbort, { once: true });
     let firstError: unknown;
     const queue = [...units];
+    const sizer = ranged ? new ConnectionSizer(parallel, units.length) : undefined;
+    const workers: Array<Promise<void>> = [];
+    const onRate = (bytesPerSecond: number) => {
+      for (let added = sizer?.observe(bytesPerSecond) ?? 0; added > 0 && queue.length > 0; added--) launch();
+    };
     const worker = async () => {
       for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
         const [start, end] = unit;
-        await this.context.pool.use(() => this.fetchUnit(source, start, end, ranged, abort.signal), abort.signal);
+        await this.context.pool.use(() => this.fetchUnit(source, start, end, ranged, abort.signal, sizer && onRate), abort.signal);
       }
     };
-    try {
-      await Promise.all(
-        Array.from({ length: Math.min(parallel, queue.length) }, () =>
-          worker().catch((error: unknown) => {
-            firstError ??= error;
-            abort.abort(error);
-          }),
-        ),
+    const launch = () => {
+      workers.push(
+        worker().catch((error: unknown) => {
+          firstError ??= error;
+          abort.abort(error);
+        }),
       );
+    };
+    for (let index = 0; index < Math.min(sizer?.initial ?? parallel, queue.length); index++) launch();
+    try {
+      // Workers may be added while the first ones run.
+      for (let index = 0; index < workers.length; index++) await workers[index];
     } finally {
       parentSignal?.removeEventListener("abort", onParentAbort);
     }
     if (firstError !== undefined) throw firstError;
   }
 
-  private async fetchUnit(source: RemoteFileSource, start: number, end: number, ranged: boolean, signal: AbortSignal): Promise<void> {
+  private async fetchUnit(
+    source: RemoteFileSource,
+    start: number,
+    end: number,
+    ranged: boolean,
+    signal: AbortSignal,
+    onRate?: (bytesPerSecond: number) => void,
+  ): Promise<void> {
     const { job, context } = this;
     const size = job.file.size;
     let position = start;
     let progressed = false;
+    let rateReported = onRate === undefined;
     try {
       await withRetries(
         async () => {
@@ -253,6 +276,7 @@ class FileTransfer {
           try {
             checkContentRange(response, range, size, job.file.path);
             if (!response.body) throw new TruncatedBodyError(`empty body for ${job.file.path}`);
+            const bodyStart = { at: performance.now(), position };
             for await (const chunk of response.body) {
               watch.touch();
               const room = end - position;
@@ -260,6 +284,10 @@ class FileTransfer {
               this.write(piece, position);
               position += piece.byteLength;
               progressed = true;
+              if (!rateReported && position - bodyStart.position >= RATE_SAMPLE_BYTES) {
+                rateReported = true;
+                onRate?.(((position - bodyStart.position) * 1000) / Math.max(1, performance.now() - bodyStart.at));
+              }
               if (chunk.byteLength > room) {
                 throw new DownloadError(`The server sent more bytes than requested for ${job.file.path}`);
               }
@@ -299,6 +327,7 @@ class FileTransfer {
     this.done.add(position, position + bytes.byteLength);
     this.progress?.advance(bytes.byteLength);
     this.saver?.noteBytes(bytes.byteLength);
+    this.context.gcPacer?.received(bytes.byteLength);
   }
 
   private async verifyAndPlace(): Promise<PlacedFile> {

@@ -70,3 +70,19 @@ export function splitIntoChunks(gaps: ReadonlyArray<readonly [number, number]>, 
   }
   return chunks;
 }
+
+/** Pieces smaller than this cost more in request latency than they gain in balance. */
+const MIN_BALANCED_CHUNK = 1024 * 1024;
+
+/**
+ * Splits gaps into pieces of at most `chunkSize` bytes, sized so that their
+ * number is a multiple of `connections`: on a link that caps each connection,
+ * every connection then finishes its last piece at about the same time,
+ * instead of a few running a final round alone.
+ */
+export function balancedChunks(gaps: ReadonlyArray<readonly [number, number]>, chunkSize: number, connections: number): Array<[number, number]> {
+  const total = gaps.reduce((sum, [start, end]) => sum + (end - start), 0);
+  const rounds = Math.max(1, Math.ceil(total / (chunkSize * connections)));
+  const floor = Math.min(MIN_BALANCED_CHUNK, chunkSize);
+  return splitIntoChunks(gaps, Math.min(chunkSize, Math.max(floor, Math.ceil(total / (rounds * connections)))));
+}
