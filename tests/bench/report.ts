@@ -45,8 +45,8 @@ export function renderMarkdown(report: BenchReport): string {
     `Page cache: ${report.pageCache}`,
     ...(Object.keys(report.engineOverrides).length > 0 ? [`Engine overrides: ${Object.entries(report.engineOverrides).map(([k, v]) => `${k}=${v}`).join(" ")}`] : []),
     "",
-    "| # | scenario | tool | verifies | runs | median wall | spread | throughput | peak RSS | model-manager vs tool |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| # | scenario | tool | verifies | runs | median wall | spread | throughput | peak RSS | CPU time | model-manager vs tool |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const scenario of report.scenarios) {
     const ours = scenario.tools.find((tool) => tool.tool === OURS);
@@ -56,7 +56,7 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push(
         `| ${scenario.id} | ${scenario.title} | ${tool.tool} | ${tool.verifies} | ${summary.runs} | ${formatMs(summary.medianMs)} | ` +
           `${formatMs(summary.minMs)}–${formatMs(summary.maxMs)} | ${tool.bytes ? formatRate(tool.bytes, summary.medianMs) : ""} | ` +
-          `${formatMiB(summary.maxRssBytes)} | ${ratio} |`,
+          `${formatMiB(summary.maxRssBytes)} | ${formatMs(summary.medianCpuMs)} | ${ratio} |`,
       );
     }
   }
