@@ -80,6 +80,31 @@ describe("readIndex", () => {
   });
 });
 
+describe("readIndex, read again in the same process", () => {
+  test("sees what another writer changed in between, and a good index replacing a corrupt one", async () => {
+    writeFileSync(indexPath(cacheDir), serializeIndex({ version: 1, models: { a: sampleEntry("a") } }));
+    expect(Object.keys((await readIndex(cacheDir)).models)).toEqual(["a"]);
+    writeFileSync(indexPath(cacheDir), serializeIndex({ version: 1, models: { a: sampleEntry("a"), b: sampleEntry("b") } }));
+    expect(Object.keys((await readIndex(cacheDir)).models)).toEqual(["a", "b"]);
+    writeFileSync(indexPath(cacheDir), "{ corrupt");
+    expect(await readIndex(cacheDir, { onWarning: () => {} })).toEqual(emptyIndex());
+  });
+
+  test("an index read twice cannot be changed by a caller: changes go through updateIndex", async () => {
+    writeFileSync(indexPath(cacheDir), serializeIndex({ version: 1, models: { a: sampleEntry("a") } }));
+    await readIndex(cacheDir);
+    const again = await readIndex(cacheDir);
+    expect(() => {
+      delete (again.models as Record<string, unknown>).a;
+    }).toThrow();
+    const updated = await updateIndex(cacheDir, (index) => {
+      delete index.models.a;
+    });
+    expect(updated.models).toEqual({});
+    expect((await readIndex(cacheDir)).models).toEqual({});
+  });
+});
+
 describe("updateIndex", () => {
   test("writes a stable, pretty document that reads back identically", async () => {
     await updateIndex(cacheDir, (index) => {
