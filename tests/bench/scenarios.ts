@@ -80,15 +80,7 @@ async function singleLargeFile(context: BenchContext): Promise<Outcome> {
 async function cdnLikeLink(context: BenchContext): Promise<Outcome> {
   const repo = "bench/mixed";
   return withHub(context, { presets: ["bench-mixed"], bandwidth: "40MB", latencyMs: 20 }, async (hub) => {
-    const files = await listRepo(hub.url, repo);
-    const bytes = totalBytes(files);
-    const dir = scenarioDir(context, 2);
-    const contenders = [
-      ours(context, hub, dir, [repo], "sha256", bytes),
-      aria2(context, hub, dir, repo, files, bytes),
-      hfjs(context, hub, dir, repo, bytes),
-    ];
-    const { runs, tools, wall } = await compareTools(context, hub, contenders, bytes);
+    const { files, bytes, runs, tools, wall } = await compareDownloads(context, hub, 2, repo);
     const mine = find(tools, OURS);
     const largest = files.reduce((a, b) => (a.size >= b.size ? a : b));
     const connections = Math.max(...runs.get(OURS)!.hubRequests.map((requests) => peakConcurrency(requests, largest.path)));
@@ -117,15 +109,7 @@ async function cdnLikeLink(context: BenchContext): Promise<Outcome> {
 async function manySmallFiles(context: BenchContext): Promise<Outcome> {
   const repo = "bench/many-small";
   return withHub(context, { presets: ["bench-many-small"], latencyMs: 20 }, async (hub) => {
-    const files = await listRepo(hub.url, repo);
-    const bytes = totalBytes(files);
-    const dir = scenarioDir(context, 3);
-    const contenders = [
-      ours(context, hub, dir, [repo], "sha256", bytes),
-      aria2(context, hub, dir, repo, files, bytes),
-      hfjs(context, hub, dir, repo, bytes),
-    ];
-    const { runs, tools, wall } = await compareTools(context, hub, contenders, bytes);
+    const { files, runs, tools, wall } = await compareDownloads(context, hub, 3, repo);
     const mine = find(tools, OURS);
     const vsJs = wall(OURS) / wall("@huggingface/hub");
     const vsAria = wall(OURS) / wall("aria2c");
@@ -270,6 +254,15 @@ function hfjs(context: BenchContext, hub: HubProcess, dir: string, repo: string,
 
 function slowRuns(context: BenchContext): number {
   return Math.min(context.runs, context.slowPeerRuns);
+}
+
+/** Scenarios 2 and 3: `repo` fetched by model-manager (sha256), aria2c and @huggingface/hub, alternately. */
+async function compareDownloads(context: BenchContext, hub: HubProcess, scenario: number, repo: string) {
+  const files = await listRepo(hub.url, repo);
+  const bytes = totalBytes(files);
+  const dir = scenarioDir(context, scenario);
+  const contenders = [ours(context, hub, dir, [repo], "sha256", bytes), aria2(context, hub, dir, repo, files, bytes), hfjs(context, hub, dir, repo, bytes)];
+  return { files, bytes, ...(await compareTools(context, hub, contenders, bytes)) };
 }
 
 /** Runs the contenders alternately; `wall(name)` is a tool's median wall time. */
