@@ -49,7 +49,7 @@ function git(...args: string[]): string | undefined {
 export function buildCommit(): string {
   const commit = git("rev-parse", "--short", "HEAD");
   if (!commit) return "unknown";
-  return git("status", "--porcelain") ? `${commit}-dirty` : commit;
+  return git("status", "--porcelain", "--untracked-files=no") ? `${commit}-dirty` : commit;
 }
 
 function defaultEntrypoints(): string[] {
