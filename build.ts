@@ -37,19 +37,20 @@ export function artifactName(target: ReleaseTarget): string {
 
 export class BuildError extends Error {}
 
-function git(...args: string[]): string | undefined {
+function git(cwd: string, ...args: string[]): string | undefined {
   try {
-    const r = Bun.spawnSync(["git", ...args], { cwd: ROOT, stderr: "ignore" });
+    const r = Bun.spawnSync(["git", ...args], { cwd, stderr: "ignore" });
     return r.success ? r.stdout.toString().trim() : undefined;
   } catch {
     return undefined; // git is not installed
   }
 }
 
-export function buildCommit(): string {
-  const commit = git("rev-parse", "--short", "HEAD");
+/** The short commit of `root`, `-dirty` when tracked files have uncommitted changes (untracked files do not count). */
+export function buildCommit(root: string = ROOT): string {
+  const commit = git(root, "rev-parse", "--short", "HEAD");
   if (!commit) return "unknown";
-  return git("status", "--porcelain", "--untracked-files=no") ? `${commit}-dirty` : commit;
+  return git(root, "status", "--porcelain", "--untracked-files=no") ? `${commit}-dirty` : commit;
 }
 
 function defaultEntrypoints(): string[] {

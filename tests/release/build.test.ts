@@ -89,8 +89,21 @@ describe("build.ts", () => {
     for (const target of Object.keys(RELEASE_TARGETS)) expect(error).toContain(target);
   });
 
-  test("the commit is a short hash, -dirty when the tree has changes", () => {
+  test("the commit is a short hash, -dirty when tracked files have changes, unknown outside git", () => {
     expect(buildCommit()).toMatch(COMMIT);
+    const repo = tempDir("mm-commit");
+    expect(buildCommit(repo)).toBe("unknown");
+    const git = (...args: string[]) => Bun.spawnSync(["git", "-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo }).stdout.toString().trim();
+    git("init", "-q");
+    writeFileSync(join(repo, "a.txt"), "one");
+    git("add", "a.txt");
+    git("commit", "-q", "-m", "one");
+    const head = git("rev-parse", "--short", "HEAD");
+    expect(head).toMatch(/^[0-9a-f]{7,}$/);
+    writeFileSync(join(repo, "untracked.txt"), "results of a benchmark");
+    expect(buildCommit(repo)).toBe(head);
+    writeFileSync(join(repo, "a.txt"), "two");
+    expect(buildCommit(repo)).toBe(`${head}-dirty`);
   });
 });
 
