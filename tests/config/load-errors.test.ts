@@ -321,7 +321,7 @@ describe("the file itself", () => {
     }
   });
 
-  test.skipIf(process.getuid?.() === 0)("unreadable: no permission", () => {
+  test.skipIf(process.getuid?.() === 0)("unreadable: no permission (skipped when run as root, who can read any file)", () => {
     const file = writeFileIn("locked.yaml", "models: []\n");
     chmodSync(file, 0o000);
     expectPlainMessage(loadAt(file), file, "cannot be read: permission denied");
