@@ -27,7 +27,7 @@ export type DownloadHasherOptions = {
   readonly size: number;
   readonly kinds: HashKinds;
   readonly pool?: FollowHashPool;
-  /** Told when the worker failed and the file is hashed on the main thread instead. */
+  /** Told when a file that should be hashed on a worker is hashed on the main thread instead (no worker started, or it failed). */
   readonly onFallback?: (reason: string) => void;
 };
 
@@ -35,6 +35,7 @@ export function createDownloadHasher(options: DownloadHasherOptions): DownloadHa
   if (options.pool && options.size >= FOLLOW_MIN_BYTES) {
     const job = options.pool.follow(options.path, options.size, options.kinds);
     if (job) return new FollowingHasher(job, options);
+    options.onFallback?.("no hash worker could start");
   }
   return new InlineHasher(new PrefixHasher(options.fd, new ContentHasher(options.kinds, options.size), options.size));
 }

@@ -103,6 +103,19 @@ describe("hashing a download on a worker that follows the partial file", () => {
     closeSync(fd);
   });
 
+  test("when no worker can start, the file is hashed on the main thread and the caller is told", async () => {
+    const bytes = content(2 * FOLLOW_MIN_BYTES, 10);
+    const { path, fd } = partialFile();
+    const pool = newPool();
+    pool.close();
+    const fallbacks: string[] = [];
+    const hasher = createDownloadHasher({ fd, path, size: bytes.byteLength, kinds: { sha256: true, gitSha1: false }, pool, onFallback: (reason) => fallbacks.push(reason) });
+    writePieces(fd, bytes, 250_000, shuffled, hasher);
+    expect((await hasher.finish()).sha256).toBe(sha256(bytes));
+    expect(fallbacks).toEqual(["no hash worker could start"]);
+    closeSync(fd);
+  });
+
   test("a cancelled file leaves the worker serving the others", async () => {
     const pool = newPool(1);
     const first = partialFile();
