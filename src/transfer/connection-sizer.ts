@@ -1,4 +1,9 @@
-/** Body bytes a connection delivers before its speed is judged. */
+/**
+ * Body bytes a connection delivers before its speed is judged. The start of a
+ * response arrives in a burst (socket buffers): judged after 1 MiB, the
+ * CDN-like bench link (40 MB/s per connection) looked fast and kept 8
+ * connections, 4.44 s instead of 2.64 s.
+ */
 export const RATE_SAMPLE_BYTES = 4 * 1024 * 1024;
 
 /**
