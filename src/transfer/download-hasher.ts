@@ -1,7 +1,7 @@
 import { ContentHasher, type ContentDigests, type HashKinds } from "../verify/hasher.ts";
 import type { FollowHashPool, FollowJob } from "./follow-pool.ts";
 import { PrefixHasher } from "./prefix-hasher.ts";
-import { RangeSet } from "./range-set.ts";
+import { ContiguousPrefix } from "./range-set.ts";
 
 /** Smaller files are hashed on the main thread: for them a worker's messages cost more than the hashing. */
 export const FOLLOW_MIN_BYTES = 1024 * 1024;
@@ -37,7 +37,11 @@ export function createDownloadHasher(options: DownloadHasherOptions): DownloadHa
     if (job) return new FollowingHasher(job, options);
     options.onFallback?.("no hash worker could start");
   }
-  return new InlineHasher(new PrefixHasher(options.fd, new ContentHasher(options.kinds, options.size), options.size));
+  return new InlineHasher(mainThreadPrefixHasher(options));
+}
+
+function mainThreadPrefixHasher(options: DownloadHasherOptions): PrefixHasher {
+  return new PrefixHasher(options.fd, new ContentHasher(options.kinds, options.size), options.size);
 }
 
 /** On the main thread, in the order the bytes arrive (see PrefixHasher). */
@@ -61,8 +65,7 @@ class InlineHasher implements DownloadHasher {
 
 /** On a worker that reads the contiguous prefix back from the page cache as it grows. */
 class FollowingHasher implements DownloadHasher {
-  private frontier = 0;
-  private readonly ahead = new RangeSet();
+  private readonly prefix = new ContiguousPrefix();
   private announced = 0;
 
   constructor(
@@ -80,12 +83,12 @@ class FollowingHasher implements DownloadHasher {
 
   async finish(): Promise<ContentDigests> {
     const { size } = this.options;
-    if (this.frontier !== size) throw new Error(`internal: ${this.frontier} of ${size} bytes written when hashing finished`);
+    if (this.prefix.length !== size) throw new Error(`internal: ${this.prefix.length} of ${size} bytes written when hashing finished`);
     try {
       return await this.job.finish(size);
     } catch (error) {
       this.options.onFallback?.(error instanceof Error ? error.message : String(error));
-      const prefix = new PrefixHasher(this.options.fd, new ContentHasher(this.options.kinds, size), size);
+      const prefix = mainThreadPrefixHasher(this.options);
       prefix.alreadyOnDisk(0, size);
       return prefix.finish();
     }
@@ -96,17 +99,10 @@ class FollowingHasher implements DownloadHasher {
   }
 
   private add(start: number, end: number): void {
-    if (start > this.frontier) {
-      this.ahead.add(start, end);
-      return;
-    }
-    this.frontier = Math.max(this.frontier, end);
-    for (let range = this.ahead.takeCovering(this.frontier); range; range = this.ahead.takeCovering(this.frontier)) {
-      this.frontier = Math.max(this.frontier, range[1]);
-    }
-    if (this.frontier - this.announced >= FOLLOW_STEP_BYTES) {
-      this.announced = this.frontier;
-      this.job.upTo(this.frontier);
+    this.prefix.add(start, end);
+    if (this.prefix.length - this.announced >= FOLLOW_STEP_BYTES) {
+      this.announced = this.prefix.length;
+      this.job.upTo(this.announced);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { readSync } from "node:fs";
 import type { ContentDigests, ContentHasher } from "../verify/hasher.ts";
-import { RangeSet } from "./range-set.ts";
+import { ContiguousPrefix } from "./range-set.ts";
 
 const READ_BACK_BUFFER = 4 * 1024 * 1024;
 
@@ -11,8 +11,7 @@ const READ_BACK_BUFFER = 4 * 1024 * 1024;
  * partial file once the frontier reaches them. Memory stays bounded.
  */
 export class PrefixHasher {
-  private frontier = 0;
-  private readonly ahead = new RangeSet();
+  private readonly prefix = new ContiguousPrefix();
   private buffer: Buffer | undefined;
 
   constructor(
@@ -23,37 +22,27 @@ export class PrefixHasher {
 
   /** Record bytes already on disk (a resumed partial file). */
   alreadyOnDisk(start: number, end: number): void {
-    this.ahead.add(start, end);
-    this.catchUp();
+    for (const [from, to] of this.prefix.add(start, end)) this.readBack(from, to);
   }
 
   written(offset: number, bytes: Uint8Array): void {
-    if (offset === this.frontier) {
-      this.hasher.update(bytes);
-      this.frontier += bytes.byteLength;
-      this.catchUp();
-    } else if (offset > this.frontier) {
-      this.ahead.add(offset, offset + bytes.byteLength);
+    if (offset < this.prefix.length) return;
+    for (const [from, to] of this.prefix.add(offset, offset + bytes.byteLength)) {
+      if (from === offset) this.hasher.update(bytes);
+      else this.readBack(from, to);
     }
   }
 
   get hashedBytes(): number {
-    return this.frontier;
+    return this.prefix.length;
   }
 
-  /** Hashes whatever is left on disk and returns the digests; the whole file must be written. */
+  /** The digests; the whole file must be written. */
   finish(): ContentDigests {
-    this.catchUp();
-    if (this.frontier !== this.size) {
-      throw new Error(`internal: hashed ${this.frontier} of ${this.size} bytes`);
+    if (this.prefix.length !== this.size) {
+      throw new Error(`internal: hashed ${this.prefix.length} of ${this.size} bytes`);
     }
     return this.hasher.digest();
-  }
-
-  private catchUp(): void {
-    for (let range = this.ahead.takeCovering(this.frontier); range; range = this.ahead.takeCovering(this.frontier)) {
-      this.readBack(this.frontier, range[1]);
-    }
   }
 
   private readBack(start: number, end: number): void {
@@ -66,6 +55,5 @@ export class PrefixHasher {
       this.hasher.update(this.buffer.subarray(0, read));
       position += read;
     }
-    this.frontier = end;
   }
 }

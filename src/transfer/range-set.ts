@@ -71,6 +71,37 @@ export function splitIntoChunks(gaps: ReadonlyArray<readonly [number, number]>, 
   return chunks;
 }
 
+/**
+ * The contiguous prefix [0, length) of a file filled in any order: pieces
+ * past its end wait until the prefix reaches them.
+ */
+export class ContiguousPrefix {
+  private end = 0;
+  private readonly ahead = new RangeSet();
+
+  get length(): number {
+    return this.end;
+  }
+
+  /** Records bytes [start, end) as present; returns the spans by which the prefix grew, in order. */
+  add(start: number, end: number): Array<[number, number]> {
+    if (start > this.end) {
+      this.ahead.add(start, end);
+      return [];
+    }
+    const grown: Array<[number, number]> = [];
+    if (end > this.end) {
+      grown.push([this.end, end]);
+      this.end = end;
+    }
+    for (let range = this.ahead.takeCovering(this.end); range; range = this.ahead.takeCovering(this.end)) {
+      grown.push([this.end, range[1]]);
+      this.end = range[1];
+    }
+    return grown;
+  }
+}
+
 /** Pieces smaller than this cost more in request latency than they gain in balance. */
 const MIN_BALANCED_CHUNK = 1024 * 1024;
 

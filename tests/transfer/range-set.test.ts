@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { RangeSet, splitIntoChunks } from "../../src/transfer/range-set.ts";
+import { ContiguousPrefix, RangeSet, splitIntoChunks } from "../../src/transfer/range-set.ts";
 
 describe("RangeSet", () => {
   test("merges touching and overlapping ranges and keeps them sorted", () => {
@@ -65,5 +65,25 @@ describe("splitIntoChunks", () => {
       [20, 25],
       [40, 45],
     ]);
+  });
+});
+
+describe("ContiguousPrefix", () => {
+  test("grows only from 0, taking in the pieces that waited beyond it, span by span", () => {
+    const prefix = new ContiguousPrefix();
+    expect(prefix.add(10, 20)).toEqual([]);
+    expect(prefix.add(25, 30)).toEqual([]);
+    expect(prefix.length).toBe(0);
+    expect(prefix.add(0, 10)).toEqual([
+      [0, 10],
+      [10, 20],
+    ]);
+    expect(prefix.add(20, 25)).toEqual([
+      [20, 25],
+      [25, 30],
+    ]);
+    expect(prefix.length).toBe(30);
+    expect(prefix.add(5, 15)).toEqual([]);
+    expect(prefix.length).toBe(30);
   });
 });
