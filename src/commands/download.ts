@@ -1,21 +1,30 @@
 import type { ModelSpec } from "../config/types.ts";
 import { ExitCode, exitCodeOf } from "../errors.ts";
-import type { ModelManager } from "../manager.ts";
-import type { EnsureResult } from "../models/ensure.ts";
-import { formatBytes, formatDuration } from "../output/format.ts";
+import type { ModelManager, ModelOutcome } from "../manager.ts";
+import { formatDuration } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
+import { describeDefaultExcluded, describeResult } from "./describe-result.ts";
+import { InConfigOrder } from "./in-config-order.ts";
 import type { ResultWriter } from "./output.ts";
 
-/** The main job: every selected model present and verified; prints each model's path when it is ready. */
+/** The main job: every selected model present and verified; prints each model's path, in configuration order. */
 export async function runDownload(manager: ModelManager, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
   const started = performance.now();
+  const results = new InConfigOrder<ModelOutcome>(
+    specs.map((spec) => spec.id),
+    (outcome) => {
+      if (outcome.ok && !json) out.line(`${outcome.id}\t${outcome.result.path}`);
+    },
+  );
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
       logger.error(`${outcome.id}: ${messageOf(outcome.error)}`);
-      return;
+    } else {
+      logger.info(describeResult(outcome.result));
+      const excluded = describeDefaultExcluded(outcome.id, outcome.result.defaultExcluded);
+      if (excluded) logger.info(excluded);
     }
-    logger.info(describeResult(outcome.result));
-    if (!json) out.line(`${outcome.id}\t${outcome.result.path}`);
+    results.settle(outcome.id, outcome);
   });
   if (json) {
     out.json(Object.fromEntries(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.id, outcome.result.path]] : []))));
@@ -27,21 +36,6 @@ export async function runDownload(manager: ModelManager, specs: readonly ModelSp
   }
   const first = failures[0];
   return first && !first.ok ? exitCodeOf(first.error) : ExitCode.ok;
-}
-
-function describeResult(result: EnsureResult): string {
-  switch (result.kind) {
-    case "cached":
-      return `${result.id}: cached`;
-    case "verified":
-      return `${result.id}: verified`;
-    case "repair":
-      return `${result.id}: repaired ${result.downloadedFiles} file${result.downloadedFiles === 1 ? "" : "s"} (${formatBytes(result.downloadedBytes)})`;
-    case "fetch":
-      return result.downloadedFiles === 0
-        ? `${result.id}: ready (all files were already on disk)`
-        : `${result.id}: downloaded ${result.downloadedFiles} file${result.downloadedFiles === 1 ? "" : "s"} (${formatBytes(result.downloadedBytes)}) at ${result.commit.slice(0, 12)}`;
-  }
 }
 
 export function messageOf(error: unknown): string {

@@ -4,6 +4,7 @@ import type { ModelManager } from "../manager.ts";
 import type { WorkPlan } from "../models/ensure.ts";
 import { formatBytes } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
+import { describeDefaultExcluded } from "./describe-result.ts";
 import { messageOf } from "./download.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -40,6 +41,7 @@ function toReport(plan: WorkPlan) {
     downloadBytes: plan.download.reduce((sum, file) => sum + file.size, 0),
     keep: plan.keep.length,
     remove: plan.remove,
+    defaultExcluded: plan.defaultExcluded ?? [],
   };
 }
 
@@ -52,4 +54,6 @@ function printPlan(plan: WorkPlan, out: ResultWriter): void {
   out.line(`${plan.spec.id}: ${plan.kind} at ${plan.commit.slice(0, 12)}, ${what}, ${report.keep} already in place`);
   for (const file of report.download) out.line(`  + ${file.path} (${formatBytes(file.size)})`);
   for (const path of report.remove) out.line(`  - ${path}`);
+  const excluded = describeDefaultExcluded(plan.spec.id, report.defaultExcluded);
+  if (excluded) out.line(excluded);
 }

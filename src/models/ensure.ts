@@ -47,6 +47,8 @@ export type WorkPlan = {
   readonly remove: readonly string[];
   readonly removeFrom?: string;
   readonly previous?: IndexEntry;
+  /** Files of the repository left out only by the default `exclude` list; known when the Hub was listed. */
+  readonly defaultExcluded?: readonly string[];
 };
 
 export type EnsureResult = {
@@ -56,12 +58,15 @@ export type EnsureResult = {
   readonly commit: string;
   readonly downloadedFiles: number;
   readonly downloadedBytes: number;
+  /** The level every file is verified at, as recorded in the index. */
+  readonly level: VerifyLevel;
+  readonly defaultExcluded: readonly string[];
 };
 
 /** Makes the model present and verified in the cache; returns its absolute directory. */
 export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
   const quick = await planIfCached(spec, config, context);
-  if (quick) return resultOf(quick, 0);
+  if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   await using lock = await holdModelLock(config.cacheDir, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
@@ -163,6 +168,7 @@ async function planFromHub(
     remove,
     removeFrom: entry ? modelDir(cacheDir, { id: spec.id, localDir: entry.localDir }) : undefined,
     previous: entry,
+    defaultExcluded: snapshot.defaultExcluded,
   };
 }
 
@@ -218,10 +224,10 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
   );
   removeModelPartialsIfEmpty(config.cacheDir, spec);
   context.observer.modelFinished(spec.id);
-  return resultOf(plan, bytes);
+  return resultOf(plan, bytes, level);
 }
 
-function resultOf(plan: WorkPlan, downloadedBytes: number): EnsureResult {
+function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): EnsureResult {
   return {
     id: plan.spec.id,
     path: plan.directory,
@@ -229,6 +235,8 @@ function resultOf(plan: WorkPlan, downloadedBytes: number): EnsureResult {
     commit: plan.commit,
     downloadedFiles: plan.download.length,
     downloadedBytes,
+    level,
+    defaultExcluded: plan.defaultExcluded ?? [],
   };
 }
 

@@ -1,5 +1,5 @@
 import { selectFiles } from "../config/patterns.ts";
-import type { ModelSpec } from "../config/types.ts";
+import { DEFAULT_EXCLUDE, type ModelSpec } from "../config/types.ts";
 import { NotFoundError } from "../errors.ts";
 import type { HubApi, RemoteFile } from "../hub/api.ts";
 
@@ -7,6 +7,8 @@ export type RemoteSnapshot = {
   /** The commit every file is taken from. */
   readonly commit: string;
   readonly files: readonly RemoteFile[];
+  /** Paths left out only by the default `exclude` list (empty when the spec sets `files` or `exclude`). */
+  readonly defaultExcluded: readonly string[];
 };
 
 const COMMIT = /^[0-9a-f]{40}$/;
@@ -35,5 +37,11 @@ export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortS
     throw new NotFoundError("pattern", `Model "${spec.id}": no file of ${where} is selected (${listed.length} listed, all excluded)`);
   }
   const wanted = new Set(selected);
-  return { commit, files: listed.filter((file) => wanted.has(file.path)) };
+  const defaultExcluded = usesDefaultExclude(spec) ? listed.map((file) => file.path).filter((path) => !wanted.has(path)) : [];
+  return { commit, files: listed.filter((file) => wanted.has(file.path)), defaultExcluded };
+}
+
+/** The spec names neither `files` nor `exclude`, so the default list decided what is left out. */
+function usesDefaultExclude(spec: ModelSpec): boolean {
+  return spec.files === undefined && spec.exclude.length === DEFAULT_EXCLUDE.length && spec.exclude.every((pattern, index) => pattern === DEFAULT_EXCLUDE[index]);
 }

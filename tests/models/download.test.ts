@@ -32,6 +32,16 @@ afterAll(() => hub.stop());
 const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: encoder\n    repo_id: ${REPO}\n`;
 
 describe("downloading a model", () => {
+  test("with exclude: [] nothing is left out, and nothing is said about the default list", async () => {
+    const cwd = project(`${CONFIG}    exclude: []\n    verify: size\n`);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(0);
+    expect(existsSync(join(cwd, "cache", "encoder", "onnx", "model.onnx"))).toBe(true);
+    expect(run.stderr).not.toContain("default exclude");
+    expect(run.stderr).toContain("encoder: downloaded 6 files");
+    expect(run.stderr).toContain(", verified (size)\n");
+  });
+
   test("puts the hub's exact bytes at the final paths, skips the default excludes, prints the path, records the commit", async () => {
     const cwd = project(CONFIG);
     hub.resetLog();
@@ -43,6 +53,10 @@ describe("downloading a model", () => {
     expectSameBytes(hub, REPO, FILES, modelDir);
     expect(existsSync(join(modelDir, "onnx"))).toBe(false);
     expect(existsSync(join(modelDir, "flax_model.msgpack"))).toBe(false);
+    // The success line says how the files were verified; the default excludes are named with the way to keep them.
+    expect(run.stderr).toMatch(/encoder: downloaded 4 files \(2\.9 MiB\) at [0-9a-f]{12}, verified \(sha256\)\n/);
+    expect(run.stderr).toContain('encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (');
+    expect(run.stderr).toContain('set "exclude: []" on the model to keep them');
 
     const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
     const entry = index.models.encoder;
@@ -67,7 +81,7 @@ describe("downloading a model", () => {
     const again = await runAgainst(hub, [], { cwd });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`encoder\t${join(cwd, "cache", "encoder")}\n`);
-    expect(again.stderr).toContain("encoder: cached");
+    expect(again.stderr).toContain("encoder: cached, verified (sha256)");
     expect(hub.requests).toHaveLength(0);
   });
 
@@ -93,10 +107,12 @@ describe("downloading a model", () => {
     expect(run.stdout).toContain("would download 4 files");
     expect(run.stdout).toContain("+ model.safetensors (2.9 MiB)");
     expect(run.stdout).toContain("+ 1_Pooling/config.json");
+    expect(run.stdout).toContain("encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (");
     expect(existsSync(join(cwd, "cache"))).toBe(false);
     const json = await runAgainst(hub, ["--dry-run", "--json"], { cwd });
     const plan = JSON.parse(json.stdout);
     expect(plan.models[0].download.map((file: { path: string }) => file.path).sort()).toEqual([...FILES].sort());
+    expect([...plan.models[0].defaultExcluded].sort()).toEqual(["flax_model.msgpack", "onnx/model.onnx"]);
     expect(plan.models[0].downloadBytes).toBe(FILES.reduce((sum, path) => sum + (hub.file(REPO, path)?.size ?? 0), 0));
   });
 });
