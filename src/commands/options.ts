@@ -34,7 +34,7 @@ export function buildCli() {
   const cli = cac("model-manager");
   cli
     .usage("[options]\n\nDownload, verify and cache the Hugging Face models listed in a YAML configuration.")
-    .option("--config <path>", "Configuration file (default: config/model_manager/models.yaml, or models.minimal.yaml when CI_MINIMAL_MODELS is set)")
+    .option("-c, --config <path>", "Configuration file (default: config/model_manager/models.yaml, or models.minimal.yaml when CI_MINIMAL_MODELS is set)")
     .option("--cache-dir <dir>", "Cache directory (overrides cache_dir from the configuration)")
     .option("--model <id>", "Only this model (repeatable)")
     .option("--list", "List the configured models and their cache status")

@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { project } from "../helpers/hub-scenario.ts";
 import { runCli } from "../helpers/run-cli.ts";
 
 describe("command line", () => {
   test("--help lists every flag, the exit codes and the environment, and exits 0", async () => {
     const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["--config", "--cache-dir", "--model", "--list", "--verify-only", "--verify", "--clean", "--clean-model", "--dry-run", "--json", "--quiet", "--verbose", "--version", "--cache-key"]) {
+    for (const flag of ["-c, --config", "--cache-dir", "--model", "--list", "--verify-only", "--verify", "--clean", "--clean-model", "--dry-run", "--json", "--quiet", "--verbose", "--version", "--cache-key"]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toContain("Exit codes:");
@@ -18,6 +19,18 @@ describe("command line", () => {
     const run = await runCli(["-h"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("--verify-only");
+  });
+
+  test("-c is --config", async () => {
+    const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    const short = await runCli(["-c", "models.yaml", "--cache-key"], { cwd });
+    const long = await runCli(["--config", "models.yaml", "--cache-key"], { cwd });
+    expect(short.code).toBe(0);
+    expect(short.stdout).toMatch(/^model-manager-v1-[0-9a-f]{32}\n$/);
+    expect(short.stdout).toBe(long.stdout);
+    const missing = await runCli(["-c", "nowhere.yaml", "--list"], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("nowhere.yaml");
   });
 
   test("an unknown flag is a usage error with a hint", async () => {

@@ -63,5 +63,5 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
 }
 
 function withConfig(args: readonly string[]): string[] {
-  return args.includes("--config") ? [...args] : ["--config", "models.yaml", ...args];
+  return args.includes("--config") || args.includes("-c") ? [...args] : ["--config", "models.yaml", ...args];
 }
