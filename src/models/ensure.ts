@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
 import { modelDir, resolveInside } from "../cache/layout.ts";
@@ -9,7 +9,8 @@ import { NotCachedError } from "../errors.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import type { FileJob } from "../transfer/download-file.ts";
 import type { RunContext } from "./context.ts";
-import { holdModelLock } from "./model-lock.ts";
+import { filesOfOtherModels, recordedPath, removeFilesExcept } from "./folder-ownership.ts";
+import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
 import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
 import { planSnapshot } from "./plan.ts";
@@ -67,7 +68,7 @@ export type EnsureResult = {
 export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
   const quick = await planIfCached(spec, config, context);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
-  await using lock = await holdModelLock(config.cacheDir, spec, context);
+  await using lock = await holdWorkLocks(config.cacheDir, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
   const plan = await planWork(spec, config, scoped, index.models[spec.id]);
@@ -200,7 +201,7 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
       if (remote) placed.push(indexedFromPlaced(remote, result));
     }
   }
-  removeUnselected(plan, context);
+  await removeUnselected(plan, config.cacheDir, placed, context);
   const now = new Date().toISOString();
   const level = plan.download.length === 0 && plan.previous ? strongerLevel(plan.previous.verify, plan.level) : plan.level;
   const entry: IndexEntry = {
@@ -254,25 +255,21 @@ function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
   };
 }
 
-/** Deletes files this tool wrote earlier that the configuration no longer selects, then empty folders. */
-function removeUnselected(plan: WorkPlan, context: RunContext): void {
-  if (!plan.removeFrom || plan.remove.length === 0) return;
-  for (const path of plan.remove) {
-    const target = resolveInside(plan.removeFrom, path, `the cache index of ${plan.spec.id}`);
-    rmSync(target, { force: true });
-    pruneEmptyParents(dirname(target), plan.removeFrom);
-  }
-  context.logger.info(`${plan.spec.id}: removed ${plan.remove.length} file${plan.remove.length === 1 ? "" : "s"} no longer selected`);
-}
-
-function pruneEmptyParents(directory: string, stopAt: string): void {
-  let current = directory;
-  while (current.startsWith(stopAt) && current.length >= stopAt.length) {
-    if (!existsSync(current) || readdirSync(current).length > 0) return;
-    rmdirSync(current);
-    if (current === stopAt) return;
-    current = dirname(current);
-  }
+/**
+ * Deletes files this model recorded that its configuration no longer selects,
+ * also from its previous folder after a local_dir change (its lock is held),
+ * but never a file another model records now, nor one this model just placed.
+ */
+async function removeUnselected(plan: WorkPlan, cacheDir: string, placed: readonly IndexedFile[], context: RunContext): Promise<void> {
+  if (!plan.removeFrom || plan.remove.length === 0 || !plan.previous) return;
+  const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+  // Only from a folder the model still owns: another run may already have moved it on.
+  if (index.models[plan.spec.id]?.localDir !== plan.previous.localDir) return;
+  const protect = filesOfOtherModels(cacheDir, index, plan.spec.id);
+  for (const file of [...plan.keep, ...placed]) protect.add(recordedPath(cacheDir, plan.spec.localDir, file.path));
+  const { removed, kept } = removeFilesExcept(plan.removeFrom, plan.remove, protect, `the cache index of ${plan.spec.id}`);
+  if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${removed.length} file${removed.length === 1 ? "" : "s"} no longer selected`);
+  if (kept.length > 0) context.logger.debug(`${plan.spec.id}: left ${kept.join(", ")} in place: another model records ${kept.length === 1 ? "it" : "them"}`);
 }
 
 function sizeOnDisk(directory: string, path: string): number | undefined {
