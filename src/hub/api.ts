@@ -7,6 +7,8 @@ import type { HubHttp } from "./http.ts";
 import { assertSafeRepoPath } from "./paths.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { describeError, withRetries } from "./retrying.ts";
+import { cleanServerText } from "./server-text.ts";
+import { fetchableUrl } from "./url-guard.ts";
 import { revisionUrl, treeUrl } from "./urls.ts";
 
 /** One file of a repository at a commit, as the tree listing describes it. */
@@ -77,7 +79,7 @@ export class HubApi {
       const { body, next } = await this.getJsonPage(url, context, `file list page ${page} of ${repo.repoId}`, signal);
       const parsed = v.safeParse(TreePageSchema, body);
       if (!parsed.success) {
-        throw new DownloadError(`The Hub's file listing of ${repo.repoId} (page ${page}) is malformed: ${parsed.issues[0]?.message}`);
+        throw new DownloadError(`The Hub's file listing of ${repo.repoId} (page ${page}) is malformed: ${cleanServerText(parsed.issues[0]?.message ?? "")}`);
       }
       for (const entry of parsed.output) {
         if (entry.type !== "file") continue;
@@ -106,11 +108,11 @@ export class HubApi {
     try {
       return await withRetries(
         async () => {
-          const { response, watch } = await this.http.send(url, { headers: { accept: "application/json" }, signal });
+          const { response, watch } = await this.http.send(url, { headers: { accept: "application/json" }, signal, what });
           try {
             if (!response.ok) throw await errorFromResponse(response, context);
             const text = await readText(response, watch.touch);
-            return { body: JSON.parse(text) as unknown, next: nextPageUrl(response.headers.get("link"), url) };
+            return { body: JSON.parse(text) as unknown, next: nextPageUrl(response.headers.get("link"), url, what) };
           } catch (error) {
             throw watch.signal.aborted && !signal?.aborted ? watch.signal.reason : error;
           } finally {
@@ -137,12 +139,12 @@ async function readText(response: Response, touch: () => void): Promise<string> 
   return text + decoder.decode();
 }
 
-/** GitHub-style `Link: <url>; rel="next"`; relative targets are resolved against the page. */
-export function nextPageUrl(link: string | null, base: string): string | undefined {
+/** GitHub-style `Link: <url>; rel="next"`; relative targets are resolved against the page, and only http(s) is followed. */
+export function nextPageUrl(link: string | null, base: string, what = "the next page"): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(",")) {
     const match = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(part);
-    if (match?.[1]) return new URL(match[1], base).href;
+    if (match?.[1]) return fetchableUrl(match[1], base, `the page after ${what}`);
   }
   return undefined;
 }

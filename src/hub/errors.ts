@@ -1,6 +1,7 @@
 import type { RepoType } from "../config/types.ts";
 import { AccessDeniedError, DownloadError, ModelManagerError, NotFoundError } from "../errors.ts";
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "./retry.ts";
+import { cleanServerText } from "./server-text.ts";
 import { repoPageUrl } from "./urls.ts";
 
 /** What was being asked for, so an error can name it. */
@@ -68,7 +69,7 @@ function describeFile(context: HubRequestContext): string {
 }
 
 async function readServerMessage(response: Response): Promise<string> {
-  const header = response.headers.get("x-error-message") ?? "";
+  const header = cleanServerText(response.headers.get("x-error-message") ?? "");
   let body = "";
   try {
     const text = (await response.text()).slice(0, 2000);
@@ -82,8 +83,7 @@ async function readServerMessage(response: Response): Promise<string> {
   } catch {
     // The body is optional detail; the status already says what happened.
   }
-  const message = header || body;
-  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+  return header || cleanServerText(body);
 }
 
 export function isModelManagerError(error: unknown): error is ModelManagerError {

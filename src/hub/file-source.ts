@@ -1,6 +1,7 @@
 import { DownloadError } from "../errors.ts";
 import { errorFromResponse, type HubRequestContext } from "./errors.ts";
 import type { HubHttp, HubResponse } from "./http.ts";
+import { cleanServerText } from "./server-text.ts";
 import { resolveUrl } from "./urls.ts";
 
 /** Half-open byte range [start, end). */
@@ -26,6 +27,7 @@ export class RemoteFileSource {
   private location: { url: string; learnedAt: number } | undefined;
   private pendingLocate: Promise<void> | undefined;
   private readonly resolveUrl: string;
+  private readonly what: string;
 
   constructor(
     private readonly http: HubHttp,
@@ -33,6 +35,7 @@ export class RemoteFileSource {
     private readonly expected: ExpectedFile,
   ) {
     this.resolveUrl = resolveUrl(http.settings.endpoint, context.repoType, context.repoId, context.revision, expected.path);
+    this.what = `"${expected.path}" in ${context.repoId}`;
   }
 
   /** Learns the download location without fetching content, so parallel ranges can go straight to it. */
@@ -52,6 +55,7 @@ export class RemoteFileSource {
       const result = await this.http.send(cached ?? this.resolveUrl, {
         headers,
         signal,
+        what: this.what,
         onCrossOriginRedirect: (location, response) => this.learn(location, response),
       });
       const { response } = result;
@@ -75,6 +79,7 @@ export class RemoteFileSource {
     const result = await this.http.send(this.resolveUrl, {
       method: "GET",
       signal,
+      what: this.what,
       stopAtCrossOrigin: true,
       onCrossOriginRedirect: (location, response) => this.learn(location, response),
     });
@@ -103,15 +108,15 @@ export class RemoteFileSource {
     const linkedSize = response.headers.get("x-linked-size");
     const linkedEtag = normalizeEtag(response.headers.get("x-linked-etag") ?? response.headers.get("etag"));
     const commit = response.headers.get("x-repo-commit");
-    const what = `"${this.expected.path}" in ${this.context.repoId}`;
+    const what = this.what;
     if (linkedSize !== null && Number(linkedSize) !== this.expected.size) {
-      throw new DownloadError(`The Hub reports ${linkedSize} bytes for ${what}, but its file listing said ${this.expected.size}`);
+      throw new DownloadError(`The Hub reports ${cleanServerText(linkedSize, 40)} bytes for ${what}, but its file listing said ${this.expected.size}`);
     }
     if (linkedEtag && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(linkedEtag) && linkedEtag !== this.expected.identity) {
       throw new DownloadError(`The Hub reports hash ${linkedEtag} for ${what}, but its file listing said ${this.expected.identity}`);
     }
     if (commit && /^[0-9a-f]{40}$/.test(this.context.revision) && commit !== this.context.revision) {
-      throw new DownloadError(`The Hub served ${what} from commit ${commit} instead of ${this.context.revision}`);
+      throw new DownloadError(`The Hub served ${what} from commit ${cleanServerText(commit, 80)} instead of ${this.context.revision}`);
     }
     this.location = { url: location, learnedAt: Date.now() };
   }

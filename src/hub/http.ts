@@ -2,6 +2,7 @@ import { DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
+import { fetchableUrl } from "./url-guard.ts";
 import { describeUrl } from "./urls.ts";
 import type { StallWatchdog, WatchHandle } from "./watchdog.ts";
 
@@ -12,6 +13,8 @@ export type HubRequest = {
   readonly method?: "GET" | "HEAD" | "POST";
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal;
+  /** What is being fetched, for errors ("config.json" in org/model); default: the URL without its query. */
+  readonly what?: string;
   /** Called for every redirect to another origin (the CDN), with the response that announced it. */
   readonly onCrossOriginRedirect?: (location: string, response: Response) => void;
   /** Return the redirect response instead of following a Location on another origin. */
@@ -52,22 +55,27 @@ export class HubHttp {
     if (this.settings.offline) {
       throw new DownloadError(`HF_HUB_OFFLINE is set: refusing to contact ${describeUrl(url)}`);
     }
+    const what = request.what ?? describeUrl(url);
+    let current = fetchableUrl(url, undefined, what);
     const watch = this.watchdog.watch(request.signal);
+    let redirect: Response | undefined;
     try {
-      let current = url;
       for (let hop = 0; ; hop++) {
         const response = await this.fetchOnce(current, request, watch);
         const location = response.headers.get("location");
         if (!REDIRECT_STATUSES.has(response.status) || !location) return { response, url: current, watch };
-        if (hop >= MAX_REDIRECTS) throw new DownloadError(`Too many redirects starting at ${describeUrl(url)}`);
-        const next = new URL(location, current).href;
+        redirect = response;
+        if (hop >= MAX_REDIRECTS) throw new DownloadError(`Too many redirects for ${what}, starting at ${describeUrl(url)}`);
+        const next = fetchableUrl(location, current, what);
         const crossOrigin = new URL(next).origin !== this.endpointOrigin;
         if (crossOrigin) request.onCrossOriginRedirect?.(next, response);
         if (crossOrigin && request.stopAtCrossOrigin) return { response, url: current, watch };
         await response.body?.cancel().catch(() => {});
+        redirect = undefined;
         current = next;
       }
     } catch (error) {
+      await redirect?.body?.cancel().catch(() => {});
       watch.release();
       throw error;
     }

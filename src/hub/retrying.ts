@@ -1,4 +1,6 @@
 import type { Logger } from "../output/logger.ts";
+import { cleanServerText } from "./server-text.ts";
+import { withoutUrlQueries } from "./urls.ts";
 import { backoffDelayMs, isTransientError, RetryableResponseError, type RetryPolicy, sleep } from "./retry.ts";
 
 export type RetryOptions = {
@@ -35,7 +37,12 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
 
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;
 
+/** One line about a failure, safe to print: URLs lose their query (signed CDN URLs), control characters go. */
 export function describeError(error: unknown): string {
+  return cleanServerText(withoutUrlQueries(describeRawError(error)), 1000);
+}
+
+function describeRawError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
   const text = typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;

@@ -19,6 +19,7 @@ export type HubSettings = {
 const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 
 export function readHubSettings(env: Env = process.env): HubSettings {
+  checkProxySettings(env);
   return {
     endpoint: parseEndpoint(env.HF_ENDPOINT),
     token: findToken(env),
@@ -41,12 +42,28 @@ function parseEndpoint(value: string | undefined): string {
     throw new UsageError(`HF_ENDPOINT is not a valid URL: ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`HF_ENDPOINT must be an http(s) URL, got ${JSON.stringify(raw)}`);
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL, but its scheme is "${url.protocol.replace(/:$/, "")}"`);
   }
   if (url.username || url.password) {
     throw new UsageError("HF_ENDPOINT must not contain credentials; use HF_TOKEN for the token");
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+/** The variables Bun's fetch takes a proxy from. */
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] as const;
+
+/**
+ * A proxy is contacted for every request, so it has to be http(s) like every
+ * other URL we fetch. Only the scheme is printed: proxy URLs carry passwords.
+ */
+function checkProxySettings(env: Env): void {
+  for (const name of PROXY_VARIABLES) {
+    const scheme = /^\s*([a-z][a-z0-9+.-]*):\/\//i.exec(env[name] ?? "")?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
+      throw new UsageError(`${name} must be an http:// or https:// proxy URL, but its scheme is "${scheme}" (no other kind of proxy is supported)`);
+    }
+  }
 }
 
 function parseSeconds(name: string, value: string | undefined, fallback: number): number {

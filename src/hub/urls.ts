@@ -38,12 +38,22 @@ function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Signed CDN URLs carry credentials in their query: never log it. */
+/** Signed CDN URLs carry credentials in their query: never log it. Scheme, host and path only. */
 export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return parsed.search ? `${parsed.origin}${parsed.pathname}?…` : `${parsed.origin}${parsed.pathname}`;
+    const base = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+    return parsed.search ? `${base}?…` : base;
   } catch {
     return "<invalid url>";
   }
+}
+
+/** Every URL inside `text` (an error message that quotes one) without its query, fragment or user info. */
+export function withoutUrlQueries(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
+    const trailing = /[).,;:]+$/.exec(url)?.[0] ?? "";
+    const bare = url.slice(0, url.length - trailing.length);
+    return (/[?#@]/.test(bare) ? describeUrl(bare) : bare) + trailing;
+  });
 }

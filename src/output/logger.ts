@@ -1,3 +1,5 @@
+import { withoutUrlQueries } from "../hub/urls.ts";
+
 /**
  * Messages for people go to stderr (results go to stdout). Every line passes
  * through redaction so a secret can never be printed, whatever a caller builds.
@@ -62,7 +64,8 @@ export class ConsoleLogger implements Logger {
   }
 
   private emit(message: string): void {
-    this.write(redactSecrets(message, this.secrets));
+    // Signed CDN URLs are credentials too: whatever builds a line, no URL keeps its query.
+    this.write(withoutUrlQueries(redactSecrets(message, this.secrets)));
   }
 }
 

@@ -7,6 +7,7 @@ import { BadChecksumError, DownloadError, ModelManagerError, type VerificationFa
 import type { RemoteFile, RepoRef } from "../hub/api.ts";
 import { type ByteRange, RemoteFileSource } from "../hub/file-source.ts";
 import type { HubHttp } from "../hub/http.ts";
+import { cleanServerText } from "../hub/server-text.ts";
 import type { RetryPolicy } from "../hub/retry.ts";
 import { describeError, withRetries } from "../hub/retrying.ts";
 import type { Logger } from "../output/logger.ts";
@@ -370,6 +371,8 @@ class FileTransfer {
     } finally {
       closeSync(this.fd);
       this.fd = -1;
+      // Nothing arrived (a refused URL, an error before the first byte): nothing worth keeping.
+      if (this.done.totalBytes === 0) removePartial(this.job.partialPath, this.job.statePath);
     }
   }
 }
@@ -386,7 +389,7 @@ function checkContentRange(response: Response, range: ByteRange | undefined, siz
     if (response.status !== 200) throw new DownloadError(`Unexpected HTTP ${response.status} for ${path}`);
     const length = response.headers.get("content-length");
     if (length !== null && Number(length) !== size) {
-      throw new DownloadError(`The server announced ${length} bytes for ${path}, but the Hub's listing says ${size}`);
+      throw new DownloadError(`The server announced ${cleanServerText(length, 40)} bytes for ${path}, but the Hub's listing says ${size}`);
     }
     return;
   }
@@ -396,7 +399,7 @@ function checkContentRange(response: Response, range: ByteRange | undefined, siz
   }
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
   if (!match || Number(match[1]) !== range.start || Number(match[2]) !== range.end - 1) {
-    throw new DownloadError(`The server answered ${path} with the wrong byte range (${response.headers.get("content-range") ?? "none"})`);
+    throw new DownloadError(`The server answered ${path} with the wrong byte range (${cleanServerText(response.headers.get("content-range") ?? "none", 80)})`);
   }
   if (match[3] !== "*" && Number(match[3]) !== size) {
     throw new DownloadError(`The server reports ${match[3]} bytes for ${path}, but the Hub's listing says ${size}`);
