@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
-const HOSTILE = ["../escape.txt", "sub/../../escape.txt", "/etc/passwd-copy", "dir\\..\\escape.txt", "C:/windows.txt", "a//b.txt", "./dot.txt", "nul\0byte.txt"];
+const HOSTILE = ["../escape.txt", "sub/../../escape.txt", "/etc/passwd-copy", "dir\\..\\escape.txt", "C:/windows.txt", "a//b.txt", "./dot.txt", "nul\0byte.txt", "new\nline.txt", "esc\x1b[31mred.txt", "del\x7f.txt"];
 
 let hub: LocalHub;
 beforeAll(async () => {

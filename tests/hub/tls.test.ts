@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { json, type LocalHub } from "../local-hub/index.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { mustRunOnCI } from "../helpers/must-run.ts";
 
 /** A throwaway CA and a server certificate for localhost signed by it. */
 function makeCertificates(): { caPath: string; cert: string; key: string } {
@@ -46,7 +47,7 @@ afterAll(() => {
   return hub.stop();
 });
 
-describe.skipIf(!hasOpenssl)("an HTTPS endpoint signed by a private CA", () => {
+describe.skipIf(!hasOpenssl)(mustRunOnCI("an HTTPS endpoint signed by a private CA"), () => {
   const config = "cache_dir: cache\nmodels:\n  - id: m\n    repo_id: acme/secure\n";
 
   test("fails with the certificate problem and the fix", async () => {

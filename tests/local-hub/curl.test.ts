@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { sha256Hex } from "./content.ts";
 import { generated, TEST_TOKENS } from "./fixtures.ts";
 import { LocalHub } from "./local-hub.ts";
+import { mustRunOnCI } from "../helpers/must-run.ts";
 
 const REPO = "acme/cli-model";
 const GATED = "acme/cli-gated";
@@ -92,7 +93,7 @@ describe("curl", () => {
 });
 
 describe("aria2c", () => {
-  test.skipIf(!Bun.which("aria2c"))("a segmented download (-x4 -s4) gets the right bytes", async () => {
+  test.skipIf(!Bun.which("aria2c"))(mustRunOnCI("a segmented download (-x4 -s4) gets the right bytes"), async () => {
     hub.resetLog();
     const result = await run(["aria2c", "-q", "-x4", "-s4", "-k1M", "--allow-overwrite=true", "-d", scratch, "-o", "aria.safetensors", resolveUrl(REPO, "model.safetensors")]);
     expect(result.exitCode).toBe(0);

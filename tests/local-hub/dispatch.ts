@@ -104,7 +104,7 @@ export class Dispatcher {
     const paths = repo && route.kind === "cdn" ? repo.pathsOfLfsObject(route.sha256) : [];
     if (repo) Object.assign(record, { repo: repo.id, repoType: repo.type, path: paths[0] });
     const target: FaultTarget = { listener: "cdn", route: route.kind, method: request.method, repoIds: repo ? [repo.id] : [], paths };
-    const range = this.deps.faults.ignoresRange(target) ? undefined : request.headers.get("range");
+    const range = this.deps.faults.ignoresRange(target) ? undefined : this.deps.faults.servedRange(target, request.headers.get("range"));
     return this.respond(record, request, target, () => {
       if (route.kind !== "cdn") return withoutContent(cdnError(404, "NoSuchKey", "The specified key does not exist."));
       const methodError = checkMethod(route.kind, request.method);

@@ -35,7 +35,12 @@ export type FaultEffect =
   /** Delay before the response head. */
   | { readonly kind: "latency"; readonly ms: number }
   /** Answer 200 with the whole body although a Range was asked for, as a server or proxy without range support does. */
-  | { readonly kind: "ignore-range" };
+  | { readonly kind: "ignore-range" }
+  /**
+   * Serve a range moved from the one asked (start by `startBy`, end by `endBy` bytes, clamped to the
+   * file) as a 206 whose Content-Range truthfully names it, as a buggy proxy or cache can.
+   */
+  | { readonly kind: "wrong-range"; readonly startBy: number; readonly endBy: number };
 
 export type Fault = FaultScope & FaultEffect;
 export type FaultKind = Fault["kind"];
@@ -149,6 +154,21 @@ export class FaultBook {
     return false;
   }
 
+  /** The Range header as served: moved by a `wrong-range` fault (consumed if so), else as asked. */
+  servedRange(target: FaultTarget, asked: string | undefined): string | undefined {
+    const match = asked === undefined ? null : /^bytes=(\d+)-(\d*)$/.exec(asked.trim());
+    if (!match) return asked;
+    for (const injected of this.matching(target)) {
+      const fault = injected.fault;
+      if (fault.kind !== "wrong-range") continue;
+      this.consume(injected);
+      const start = Math.max(0, Number(match[1]) + fault.startBy);
+      const end = match[2] === "" ? "" : String(Math.max(start, Number(match[2]) + fault.endBy));
+      return `bytes=${start}-${end}`;
+    }
+    return asked;
+  }
+
   private *matching(target: FaultTarget): Generator<InjectedFault> {
     for (const injected of this.faults) {
       if (injected.remaining !== "always" && injected.remaining <= 0) continue;
@@ -213,6 +233,11 @@ function validateFault(fault: Fault): void {
       return;
     case "expired-url":
     case "ignore-range":
+      return;
+    case "wrong-range":
+      if (!Number.isSafeInteger(fault.startBy) || !Number.isSafeInteger(fault.endBy) || (fault.startBy === 0 && fault.endBy === 0)) {
+        throw new TypeError("wrong-range fault: startBy and endBy must be integers, not both 0");
+      }
       return;
     case "bandwidth":
       positive(fault.bytesPerSecond, "bytesPerSecond");

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { mustRunOnCI } from "../helpers/must-run.ts";
 
 /** A 32 MiB filesystem for the cache: too small for the download plus the 256 MiB headroom. */
 function mountSmallFilesystem(at: string): string | undefined {
@@ -24,7 +25,7 @@ afterAll(async () => {
   await hub.stop();
 });
 
-describe.skipIf(skip !== undefined)("disk space", () => {
+describe.skipIf(skip !== undefined)(mustRunOnCI("disk space"), () => {
   test("a download the disk cannot hold fails before any byte is fetched, saying how much is missing", async () => {
     hub.resetLog();
     const run = await runAgainst(hub, [], { cwd });

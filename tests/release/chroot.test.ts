@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { artifactName } from "../../build.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { binaryPath, tempDir } from "../helpers/binary.ts";
+import { mustRunOnCI } from "../helpers/must-run.ts";
 import { generated, json, LocalHub, type RepoDecl } from "../local-hub/index.ts";
 import { RELEASE_BUILD_TIMEOUT_MS, releaseBuild } from "./release-build.ts";
 import {
@@ -76,7 +77,7 @@ function expectLoaded(result: RunResult): void {
 }
 
 for (const flavour of FLAVOURS) {
-  describe.skipIf(flavour.skip !== undefined)(`${flavour.name} in a minimal root`, () => {
+  describe.skipIf(flavour.skip !== undefined)(mustRunOnCI(`${flavour.name} in a minimal root`), () => {
     async function root(options?: RootfsOptions): Promise<Rootfs> {
       const rootfs = await flavour.make(await flavour.binary(), options);
       rootfs.write(CONFIG_PATH, CONFIG);
@@ -207,7 +208,7 @@ for (const flavour of FLAVOURS) {
   });
 }
 
-describe.skipIf(noIsolation !== undefined)("glibc host build without /proc", () => {
+describe.skipIf(noIsolation !== undefined)(mustRunOnCI("glibc host build without /proc"), () => {
   // Characterises Bun 1.4.4, not a choice of ours: the glibc build aborts when /proc is not
   // mounted (the musl build runs). Every container runtime mounts /proc; a bare chroot does not.
   // When this starts failing, Bun fixed it: drop the test and the note in the report.

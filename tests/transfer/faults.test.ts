@@ -115,6 +115,25 @@ describe("recovering from network faults", () => {
   });
 });
 
+describe("a 206 for another range than the one asked (the check that keeps verify: size and none honest)", () => {
+  for (const verify of ["size", "none"]) {
+    for (const [what, startBy, endBy] of [["moved", 4096, 4096], ["shortened", 0, -1000]] as const) {
+      test(`at verify: ${verify}, a ${what} range fails the file, naming it; nothing wrong is placed or kept for resume`, async () => {
+        hub.inject({ kind: "wrong-range", startBy, endBy, host: "cdn", path: BIG, times: 1 });
+        const cwd = project(CONFIG.replace("verify: sha256", `verify: ${verify}`));
+        const refused = await runAgainst(hub, [], { cwd, env: RANGED });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`The server answered ${BIG} with the wrong byte range (bytes `);
+        expect(existsSync(join(cwd, "cache", "m", BIG))).toBe(false);
+        // The next run resumes from what was recorded: had the wrong bytes been kept, they would be placed now.
+        const rerun = await runAgainst(hub, ["-q"], { cwd, env: RANGED });
+        expect(rerun.code).toBe(0);
+        expectSameBytes(hub, REPO, ["config.json", BIG], join(cwd, "cache", "m"));
+      });
+    }
+  }
+});
+
 describe("corrupted transfers", () => {
   test("one corrupted transfer is caught by sha256, quarantined, and fetched again from scratch", async () => {
     hub.inject({ kind: "corrupt", offsets: [4242], host: "cdn", path: BIG });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -104,4 +104,20 @@ describe("resuming after an interrupted run", () => {
     expect(cdnBytes()).toBe(BIG_SIZE);
     expectSameBytes(hub, repo, [BIG], join(cwd, "cache", "m"));
   });
+
+  for (const verify of ["size", "none"]) {
+    test(`at verify: ${verify}, recorded ranges beyond a truncated .part are fetched again, never placed as zeros`, async () => {
+      const cwd = project(CONFIG.replace("verify: sha256", `verify: ${verify}`));
+      await interruptAfter(cwd, 3 * MiB, "SIGKILL");
+      expect(recordedBytes(cwd)).toBeGreaterThanOrEqual(3 * MiB);
+      // The state file is intact but the .part lost its tail (a copy, a restore, a full disk).
+      truncateSync(partialPath(cwd), MiB);
+
+      hub.resetLog();
+      const rerun = await runAgainst(hub, ["-q"], { cwd, env: ENV });
+      expect(rerun.code).toBe(0);
+      expectSameBytes(hub, REPO, [BIG], join(cwd, "cache", "m"));
+      expect(cdnBytes()).toBeGreaterThanOrEqual(BIG_SIZE - MiB);
+    });
+  }
 });
