@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { closestMatch, UsageError } from "../errors.ts";
 import { HELP_EXAMPLES, helpSections } from "./help.ts";
+import { typedValues } from "./typed-values.ts";
 
 /** What the command line asks for, validated. */
 export type CliOptions = {
@@ -66,11 +67,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     cli.globalCommand.checkUnknownOptions();
     cli.globalCommand.checkOptionValue();
     cli.globalCommand.checkUnusedArgs();
-    options = parsed.options;
+    options = withTypedValues(parsed.options, argv, cli.globalCommand.options);
   } catch (error) {
     throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
   }
   return { kind: "run", options: validate(options) };
+}
+
+/** The values of value-taking options as strings, as typed (cac would turn "0100" into 100). */
+function withTypedValues(parsed: Record<string, unknown>, argv: readonly string[], cliOptions: readonly { name: string; names: string[]; isBoolean?: boolean }[]): Record<string, unknown> {
+  const aliases = new Map(cliOptions.filter((option) => !option.isBoolean).flatMap((option) => option.names.map((name) => [name, option.name] as const)));
+  const options = { ...parsed };
+  for (const [name, values] of typedValues(argv, aliases)) {
+    const parsedCount = Array.isArray(parsed[name]) ? (parsed[name] as unknown[]).length : parsed[name] === undefined ? 0 : 1;
+    if (parsedCount === values.length) options[name] = values.length === 1 ? values[0] : values;
+  }
+  return options;
 }
 
 function validate(raw: Record<string, unknown>): CliOptions {

@@ -75,7 +75,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
 
 function loadConfig(options: CliOptions, environment: RunEnvironment): ModelsConfig {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
-  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir });
+  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env });
 }
 
 /** --model/--clean-model ids, validated against the configuration; all models when none are given. */

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { type ConfigIssue, ConfigurationError } from "../errors.ts";
 import { crossModelIssues } from "./cross-checks.ts";
+import { type Environment, expandUserPath } from "./expand-path.ts";
 import { toModelsConfig } from "./normalise.ts";
 import { parseYaml } from "./parse-yaml.ts";
 import { readConfigText } from "./read-file.ts";
@@ -14,6 +15,8 @@ export interface LoadOptions {
   readonly cwd?: string;
   /** Replaces the file's `cache_dir`, like the CLI's `--cache-dir`. */
   readonly cacheDir?: string;
+  /** Where `$VAR` and `~` in cache_dir are looked up. Default: process.env. */
+  readonly env?: Environment;
 }
 
 export interface ParseOptions extends LoadOptions {
@@ -54,10 +57,15 @@ function configFromText(
   if (!schema.ok) issues.push(...schema.issues);
   issues.push(...crossModelIssues(parsed.value, parsed.locator));
   if (!schema.ok || issues.length > 0) throw new ConfigurationError(shownAs, sortByPlace(issues));
+  const cacheDir = expandUserPath(options.cacheDir ?? schema.config.cache_dir, options.env ?? process.env);
+  if ("problem" in cacheDir) {
+    const place = options.cacheDir === undefined ? { path: "cache_dir", ...parsed.locator.locate(["cache_dir"]) } : { path: "cacheDir option" };
+    throw new ConfigurationError(shownAs, [{ ...place, message: cacheDir.problem }]);
+  }
 
   return toModelsConfig(schema.config, {
     cwd: options.cwd,
-    ...(options.cacheDir === undefined ? {} : { cacheDirOverride: options.cacheDir }),
+    cacheDirOverride: cacheDir.path,
     ...(absolutePath === undefined ? {} : { path: absolutePath }),
   });
 }
