@@ -1,5 +1,7 @@
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
+import { envelope } from "../output/json-report.ts";
+import type { CacheKeyOutput } from "../output/json-schema.ts";
 
 const KEY_FORMAT = 1;
 
@@ -16,4 +18,10 @@ export function cacheKey(specs: readonly ModelSpec[]): string {
     .map((spec) => [spec.id, spec.repoType, spec.repoId, spec.revision, spec.localDir, selectionFingerprint(spec)]);
   const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify({ format: KEY_FORMAT, models })).digest("hex");
   return `model-manager-v${KEY_FORMAT}-${digest.slice(0, 32)}`;
+}
+
+/** --cache-key --json: the key and the models it covers. */
+export function cacheKeyJson(cacheDir: string, specs: readonly ModelSpec[]): CacheKeyOutput {
+  const models = specs.map((spec) => ({ id: spec.id, ok: true as const, repoId: spec.repoId, repoType: spec.repoType, revision: spec.revision }));
+  return { ...envelope("cache-key", 0, models), cacheDir, cacheKey: cacheKey(specs), models };
 }

@@ -1,22 +1,44 @@
 import type { ModelSpec } from "../config/types.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, exitCodeOf } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { CleanReport } from "../models/clean.ts";
 import { formatBytes } from "../output/format.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { CleanOutput } from "../output/json-schema.ts";
+import type { Logger } from "../output/logger.ts";
+import { messageOf } from "./download.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** --clean / --clean-model: remove models, their partial downloads and quarantined copies. */
-export async function runClean(manager: ModelManager, specs: readonly ModelSpec[], dryRun: boolean, json: boolean, out: ResultWriter): Promise<number> {
+export async function runClean(
+  command: "clean" | "clean-model",
+  manager: ModelManager,
+  specs: readonly ModelSpec[],
+  dryRun: boolean,
+  json: boolean,
+  logger: Logger,
+  out: ResultWriter,
+): Promise<number> {
   const reports: CleanReport[] = [];
+  const results: CleanOutput["models"] = [];
+  let exitCode: number = ExitCode.ok;
   for (const spec of specs) {
-    const report = await manager.clean(spec, { dryRun });
-    reports.push(report);
-    if (!json) printReport(report, dryRun, out);
+    try {
+      const report = await manager.clean(spec, { dryRun });
+      reports.push(report);
+      results.push({ ...report, ok: true, removed: [...report.removed] });
+      if (!json) printReport(report, dryRun, out);
+    } catch (error) {
+      // One model that cannot be removed does not keep the others in place.
+      logger.error(`${spec.id}: ${messageOf(error)}`);
+      results.push(modelFailure(spec.id, error));
+      if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
+    }
   }
   const bytes = reports.reduce((sum, report) => sum + report.bytes, 0);
-  if (json) out.json({ dryRun, bytes, models: reports });
+  if (json) out.json({ ...envelope(command, exitCode, results), dryRun, bytes, cacheDir: manager.config.cacheDir, models: results } satisfies CleanOutput);
   else out.line(`${dryRun ? "would free" : "freed"} ${formatBytes(bytes)}`);
-  return ExitCode.ok;
+  return exitCode;
 }
 
 function printReport(report: CleanReport, dryRun: boolean, out: ResultWriter): void {

@@ -1,7 +1,9 @@
 import type { ModelSpec } from "../config/types.ts";
-import { ExitCode, exitCodeOf } from "../errors.ts";
+import { ExitCode, exitCodeOf, InterruptedError } from "../errors.ts";
 import type { ModelManager, ModelOutcome } from "../manager.ts";
 import { formatDuration } from "../output/format.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { DownloadOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import { describeDefaultExcluded, describeResult } from "./describe-result.ts";
 import { InConfigOrder } from "./in-config-order.ts";
@@ -26,16 +28,41 @@ export async function runDownload(manager: ModelManager, specs: readonly ModelSp
     }
     results.settle(outcome.id, outcome);
   });
-  if (json) {
-    out.json(Object.fromEntries(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.id, outcome.result.path]] : []))));
-  }
   const failures = outcomes.filter((outcome) => !outcome.ok);
   const ready = outcomes.length - failures.length;
   if (specs.length > 1 || failures.length > 0) {
     logger.info(`${ready} of ${specs.length} model${specs.length === 1 ? "" : "s"} ready in ${formatDuration(performance.now() - started)}${failures.length > 0 ? `; ${failures.length} failed` : ""}`);
   }
   const first = failures[0];
-  return first && !first.ok ? exitCodeOf(first.error) : ExitCode.ok;
+  const exitCode = first && !first.ok ? exitCodeOf(first.error) : ExitCode.ok;
+  if (json) out.json(downloadJson(manager.config.cacheDir, specs, outcomes, exitCode));
+  return exitCode;
+}
+
+function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: readonly ModelOutcome[], exitCode: number): DownloadOutput {
+  const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+  const models = specs.map((spec): DownloadOutput["models"][number] => {
+    // A model not reached before an interruption has no outcome.
+    const outcome = byId.get(spec.id) ?? { id: spec.id, ok: false, error: new InterruptedError() };
+    if (!outcome.ok) return modelFailure(spec.id, outcome.error);
+    const { result } = outcome;
+    return {
+      id: spec.id,
+      ok: true,
+      path: result.path,
+      repoId: spec.repoId,
+      revision: spec.revision,
+      commit: result.commit,
+      action: result.kind,
+      files: result.files,
+      bytes: result.bytes,
+      downloadedFiles: result.downloadedFiles,
+      downloadedBytes: result.downloadedBytes,
+      verify: result.level,
+      defaultExcluded: [...result.defaultExcluded],
+    };
+  });
+  return { ...envelope("download", exitCode, models), cacheDir, models };
 }
 
 export function messageOf(error: unknown): string {

@@ -3,6 +3,8 @@ import { ExitCode, exitCodeOf } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { WorkPlan } from "../models/ensure.ts";
 import { formatBytes } from "../output/format.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { DryRunOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import { describeDefaultExcluded } from "./describe-result.ts";
 import { messageOf } from "./download.ts";
@@ -11,18 +13,22 @@ import type { ResultWriter } from "./output.ts";
 /** --dry-run: what a run would download and remove, per model. Nothing is written. */
 export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
   const reports = [];
+  const results: DryRunOutput["models"] = [];
   let exitCode: number = ExitCode.ok;
   for (const spec of specs) {
     try {
       const plan = await manager.plan(spec);
-      reports.push(toReport(plan));
+      const report = toReport(plan);
+      reports.push(report);
+      results.push(report);
       if (!json) printPlan(plan, out);
     } catch (error) {
       logger.error(`${spec.id}: ${messageOf(error)}`);
+      results.push(modelFailure(spec.id, error));
       if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
     }
   }
-  if (json) out.json({ dryRun: true, models: reports });
+  if (json) out.json({ ...envelope("dry-run", exitCode, results), cacheDir: manager.config.cacheDir, models: results } satisfies DryRunOutput);
   else {
     const bytes = reports.reduce((sum, report) => sum + report.downloadBytes, 0);
     const files = reports.reduce((sum, report) => sum + report.download.length, 0);
@@ -34,14 +40,17 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
 function toReport(plan: WorkPlan) {
   return {
     id: plan.spec.id,
+    ok: true as const,
     path: plan.directory,
+    repoId: plan.spec.repoId,
+    revision: plan.spec.revision,
     action: plan.kind,
     commit: plan.commit,
     download: plan.download.map((file) => ({ path: file.path, size: file.size })),
     downloadBytes: plan.download.reduce((sum, file) => sum + file.size, 0),
     keep: plan.keep.length,
-    remove: plan.remove,
-    defaultExcluded: plan.defaultExcluded ?? [],
+    remove: [...plan.remove],
+    defaultExcluded: [...(plan.defaultExcluded ?? [])],
   };
 }
 

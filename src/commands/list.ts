@@ -5,6 +5,8 @@ import { ExitCode } from "../errors.ts";
 import { diskUsage } from "../models/disk-usage.ts";
 import { modelState } from "../models/status.ts";
 import { formatBytes, formatTable } from "../output/format.ts";
+import { envelope } from "../output/json-report.ts";
+import type { ListOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -33,7 +35,8 @@ export async function runList(config: ModelsConfig, specs: readonly ModelSpec[],
     };
   });
   if (json) {
-    out.json({ cacheDir: config.cacheDir, models: rows });
+    const models = rows.map(({ sizeOnDisk, ...row }) => ({ ...row, ok: true as const, bytes: sizeOnDisk }));
+    out.json({ ...envelope("list", ExitCode.ok, models), cacheDir: config.cacheDir, models } satisfies ListOutput);
     return ExitCode.ok;
   }
   const table = formatTable(

@@ -45,7 +45,7 @@ export function buildCli() {
     .option("--clean-model <id>", "Remove one model from the cache (repeatable)")
     .option("--dry-run", "Show what would be downloaded or removed; change nothing")
     .option("--cache-key", "Print a stable key of the configured models (for CI caches)")
-    .option("--json", "Machine-readable output on stdout")
+    .option("--json", "Machine-readable output on stdout (one JSON object, schemaVersion 1)")
     .option("-q, --quiet", "Print nothing but errors")
     .option("-v, --verbose", "Log every request, retry and resume")
     .option("-V, --version", "Print the version and exit");

@@ -4,9 +4,11 @@ import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
 import { findModelSpec, ModelManager } from "../manager.ts";
+import { envelope, errorFields } from "../output/json-report.ts";
+import type { FailedRunOutput } from "../output/json-schema.ts";
 import { ConsoleLogger } from "../output/logger.ts";
 import { chooseProgressMode, createProgressDisplay } from "../output/progress.ts";
-import { cacheKey } from "./cache-key.ts";
+import { cacheKey, cacheKeyJson } from "./cache-key.ts";
 import { runClean } from "./clean.ts";
 import { runDownload } from "./download.ts";
 import { runDryRun } from "./dry-run.ts";
@@ -30,7 +32,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     verbose: options.verbose,
     secrets: hub.ok && hub.value.token ? [hub.value.token.value] : [],
   });
-  if (!hub.ok) return report(hub.error, logger);
+  if (!hub.ok) return failed(hub.error, options, logger, environment.out ?? stdoutWriter);
   const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isTruthy(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
   const showsProgress = options.action === "download" && !options.dryRun;
   const progress = showsProgress ? createProgressDisplay(mode, logger) : undefined;
@@ -40,7 +42,9 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   try {
     const config = loadConfig(options, environment);
     if (options.action === "cache-key") {
-      out.line(cacheKey(selectSpecs(config, options.models)));
+      const specs = selectSpecs(config, options.models);
+      if (options.json) out.json(cacheKeyJson(config.cacheDir, specs));
+      else out.line(cacheKey(specs));
       return ExitCode.ok;
     }
     const manager = new ModelManager(withVerifyOverride(config, options), { logger, observer: progress, hub: hub.value, signal: environment.signal });
@@ -54,9 +58,9 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       case "verify-only":
         return await runVerifyOnly(manager, selectSpecs(config, options.models), options.verify, options.json, logger, out);
       case "clean":
-        return await runClean(manager, selectSpecs(config, options.models), options.dryRun, options.json, out);
+        return await runClean("clean", manager, selectSpecs(config, options.models), options.dryRun, options.json, logger, out);
       case "clean-model":
-        return await runClean(manager, selectSpecs(config, options.cleanModels), options.dryRun, options.json, out);
+        return await runClean("clean-model", manager, selectSpecs(config, options.cleanModels), options.dryRun, options.json, logger, out);
       case "download": {
         const specs = selectSpecs(config, options.models);
         if (options.dryRun) return await runDryRun(manager, specs, options.json, logger, out);
@@ -66,7 +70,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
         return options.action satisfies never;
     }
   } catch (error) {
-    return report(error, logger);
+    return failed(error, options, logger, out);
   } finally {
     progress?.stop();
     deferred?.flush();
@@ -89,6 +93,16 @@ function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsCo
   if (!options.verify || options.action === "verify-only") return config;
   const verify = options.verify;
   return { ...config, verify, models: config.models.map((model) => ({ ...model, verify })) };
+}
+
+/** Reports a failure that ended the run; with --json, stdout still gets a result in the documented shape. */
+function failed(error: unknown, options: CliOptions, logger: ConsoleLogger, out: ResultWriter): number {
+  const exitCode = report(error, logger);
+  if (options.json) {
+    const command = options.action === "download" && options.dryRun ? "dry-run" : options.action;
+    out.json({ ...envelope(command, exitCode, []), ok: false, error: errorFields(error), models: [] } satisfies FailedRunOutput);
+  }
+  return exitCode;
 }
 
 function report(error: unknown, logger: ConsoleLogger): number {

@@ -1,8 +1,10 @@
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
-import { describeVerificationFailure, ExitCode } from "../errors.ts";
+import { BadChecksumError, describeVerificationFailure, ExitCode, NotCachedError } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { VerifyReport } from "../models/verify.ts";
 import { formatBytes } from "../output/format.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { VerifyOnlyOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -21,13 +23,22 @@ export async function runVerifyOnly(
     reports.push(report);
     if (!json) printReport(report, out);
   }
-  if (json) out.json({ models: reports });
   const failed = reports.filter((report) => report.status === "failed").length;
   const missing = reports.filter((report) => report.status === "not-cached").length;
   logger.info(`${reports.length - failed - missing} of ${reports.length} model${reports.length === 1 ? "" : "s"} OK${failed ? `, ${failed} FAILED` : ""}${missing ? `, ${missing} not cached` : ""}`);
-  if (failed > 0) return ExitCode.verification;
-  if (missing > 0) return ExitCode.notFound;
-  return ExitCode.ok;
+  const exitCode = failed > 0 ? ExitCode.verification : missing > 0 ? ExitCode.notFound : ExitCode.ok;
+  if (json) {
+    const models = reports.map(toJson);
+    out.json({ ...envelope("verify-only", exitCode, models), cacheDir: manager.config.cacheDir, models } satisfies VerifyOnlyOutput);
+  }
+  return exitCode;
+}
+
+function toJson(report: VerifyReport): VerifyOnlyOutput["models"][number] {
+  const base = { id: report.id, path: report.path, verify: report.level, files: report.files, bytes: report.bytes };
+  if (report.status === "ok") return { ...base, ok: true };
+  const error = report.status === "failed" ? new BadChecksumError(report.id, report.failures) : new NotCachedError(report.id, report.reason ?? "nothing is recorded for this configuration");
+  return { ...base, ...modelFailure(report.id, error), status: report.status, failures: [...report.failures] };
 }
 
 function printReport(report: VerifyReport, out: ResultWriter): void {

@@ -59,6 +59,9 @@ export type EnsureResult = {
   readonly commit: string;
   readonly downloadedFiles: number;
   readonly downloadedBytes: number;
+  /** Every file of the model in the cache, and their total size. */
+  readonly files: number;
+  readonly bytes: number;
   /** The level every file is verified at, as recorded in the index. */
   readonly level: VerifyLevel;
   readonly defaultExcluded: readonly string[];
@@ -236,6 +239,8 @@ function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): 
     commit: plan.commit,
     downloadedFiles: plan.download.length,
     downloadedBytes,
+    files: plan.keep.length + plan.download.length,
+    bytes: [...plan.keep, ...plan.download].reduce((sum, file) => sum + file.size, 0),
     level,
     defaultExcluded: plan.defaultExcluded ?? [],
   };

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { runCli } from "../helpers/run-cli.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 function projectWithDefaults(): string {
   const cwd = tempDir("mm-default");
@@ -15,7 +16,7 @@ function projectWithDefaults(): string {
 async function listedIds(cwd: string, env: Record<string, string | undefined>): Promise<string[]> {
   const run = await runCli(["--list", "--json"], { cwd, env });
   expect(run.code).toBe(0);
-  return (JSON.parse(run.stdout) as { models: Array<{ id: string }> }).models.map((model) => model.id);
+  return parseJsonOutput(run.stdout, "list").models.map((model) => model.id);
 }
 
 describe("default configuration", () => {
@@ -38,7 +39,7 @@ describe("default configuration", () => {
   test("--config wins over CI_MINIMAL_MODELS", async () => {
     const cwd = projectWithDefaults();
     const run = await runCli(["--config", "config/model_manager/models.yaml", "--list", "--json"], { cwd, env: { CI_MINIMAL_MODELS: "true" } });
-    expect((JSON.parse(run.stdout) as { models: unknown[] }).models).toHaveLength(2);
+    expect(parseJsonOutput(run.stdout, "list").models).toHaveLength(2);
   });
 
   test("a missing default configuration is a configuration error naming the file", async () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 const CONFIG = `cache_dir: cache
 verify: sha256
@@ -38,7 +39,7 @@ describe("commands on a cache that holds nothing yet", () => {
     const cwd = project();
     const run = await runCli(["--config", "models.yaml", "--list", "--json"], { cwd });
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { cacheDir: string; models: Array<{ id: string; status: string; path: string }> };
+    const report = parseJsonOutput(run.stdout, "list") as { cacheDir: string; models: Array<{ id: string; status: string; path: string }> };
     expect(report.cacheDir).toBe(join(cwd, "cache"));
     expect(report.models.map((model) => [model.id, model.status])).toEqual([
       ["tiny-bert", "missing"],
@@ -71,7 +72,7 @@ describe("commands on a cache that holds nothing yet", () => {
     const cwd = project();
     const run = await runCli(["--config", "models.yaml", "--clean", "--dry-run", "--json"], { cwd });
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { dryRun: boolean; bytes: number; models: Array<{ wasEmpty: boolean }> };
+    const report = parseJsonOutput(run.stdout, "clean") as { dryRun: boolean; bytes: number; models: Array<{ wasEmpty: boolean }> };
     expect(report.dryRun).toBe(true);
     expect(report.bytes).toBe(0);
     expect(report.models.every((model) => model.wasEmpty)).toBe(true);
@@ -89,14 +90,14 @@ describe("commands on a cache that holds nothing yet", () => {
     const cwd = project();
     const run = await runCli(["--config", "models.yaml", "--list", "--json", "--model", "Qwen/Qwen3-0.6B"], { cwd });
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as { models: Array<{ id: string }> }).models.map((model) => model.id)).toEqual(["Qwen/Qwen3-0.6B"]);
+    expect(parseJsonOutput(run.stdout, "list").models.map((model) => model.id)).toEqual(["Qwen/Qwen3-0.6B"]);
   });
 
   test("--cache-dir overrides the configured cache directory", async () => {
     const cwd = project();
     mkdirSync(join(cwd, "elsewhere"));
     const run = await runCli(["--config", "models.yaml", "--cache-dir", "elsewhere", "--list", "--json"], { cwd });
-    expect((JSON.parse(run.stdout) as { cacheDir: string }).cacheDir).toBe(join(cwd, "elsewhere"));
+    expect(parseJsonOutput(run.stdout, "list").cacheDir).toBe(join(cwd, "elsewhere"));
   });
 
   test("HF_HUB_OFFLINE=1 with a model not in the cache exits 4 naming it and makes no request", async () => {

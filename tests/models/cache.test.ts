@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 const REPO = "acme/cached";
 const FILES = { "config.json": json({ layers: 2 }), "tokenizer.json": json({ vocab: ["a", "b"] }), "model.safetensors": generated(2_000_000), "extra/notes.txt": "notes\n" };
@@ -52,7 +53,7 @@ describe("--verify-only", () => {
     expect(report.stdout).toContain("tokenizer.json: wrong size (expected");
 
     const json = await offline(cwd, ["--verify-only", "--json"]);
-    const failures = JSON.parse(json.stdout).models[0].failures.map((failure: { path: string; reason: string }) => [failure.path, failure.reason]);
+    const failures = (parseJsonOutput(json.stdout, "verify-only").models[0] as { failures: Array<{ path: string; reason: string }> }).failures.map((failure: { path: string; reason: string }) => [failure.path, failure.reason]);
     expect(failures.sort()).toEqual([
       ["model.safetensors", "sha256"],
       ["tokenizer.json", "size"],
@@ -168,7 +169,7 @@ describe("configuration changes", () => {
   test("--list shows cached, modified and outdated models", async () => {
     const cwd = await downloaded(`${CONFIG}  - id: other\n    repo_id: ${REPO}\n    files: [config.json]\n`);
     const cached = await offline(cwd, ["--list", "--json"]);
-    expect(JSON.parse(cached.stdout).models.map((row: { status: string }) => row.status)).toEqual(["cached", "cached"]);
+    expect((parseJsonOutput(cached.stdout, "list").models as Array<{ status: string }>).map((row) => row.status)).toEqual(["cached", "cached"]);
     writeFileSync(model(cwd, "config.json"), "{}");
     writeFileSync(join(cwd, "models.yaml"), `${CONFIG}  - id: other\n    repo_id: ${REPO}\n    files: [tokenizer.json]\n`);
     const after = await offline(cwd, ["--list"]);

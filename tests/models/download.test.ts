@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 const REPO = "acme/encoder";
 const FILES = ["config.json", "tokenizer.json", "1_Pooling/config.json", "model.safetensors"];
@@ -85,11 +86,11 @@ describe("downloading a model", () => {
     expect(hub.requests).toHaveLength(0);
   });
 
-  test("--json prints the map of model id to absolute path", async () => {
+  test("--json prints each model's absolute path in the documented shape", async () => {
     const cwd = project(CONFIG);
     const run = await runAgainst(hub, ["--json", "-q"], { cwd });
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ encoder: join(cwd, "cache", "encoder") });
+    expect(parseJsonOutput(run.stdout, "download").models.map((model) => [model.id, model.ok && model.path])).toEqual([["encoder", join(cwd, "cache", "encoder")]]);
   });
 
   test("--quiet prints nothing but the result", async () => {
@@ -110,9 +111,10 @@ describe("downloading a model", () => {
     expect(run.stdout).toContain("encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (");
     expect(existsSync(join(cwd, "cache"))).toBe(false);
     const json = await runAgainst(hub, ["--dry-run", "--json"], { cwd });
-    const plan = JSON.parse(json.stdout);
-    expect(plan.models[0].download.map((file: { path: string }) => file.path).sort()).toEqual([...FILES].sort());
-    expect([...plan.models[0].defaultExcluded].sort()).toEqual(["flax_model.msgpack", "onnx/model.onnx"]);
-    expect(plan.models[0].downloadBytes).toBe(FILES.reduce((sum, path) => sum + (hub.file(REPO, path)?.size ?? 0), 0));
+    const [plan] = parseJsonOutput(json.stdout, "dry-run").models;
+    if (!plan?.ok) throw new Error(`dry run failed: ${json.stdout}`);
+    expect(plan.download.map((file: { path: string }) => file.path).sort()).toEqual([...FILES].sort());
+    expect([...plan.defaultExcluded].sort()).toEqual(["flax_model.msgpack", "onnx/model.onnx"]);
+    expect(plan.downloadBytes).toBe(FILES.reduce((sum, path) => sum + (hub.file(REPO, path)?.size ?? 0), 0));
   });
 });

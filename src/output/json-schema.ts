@@ -1,0 +1,171 @@
+/**
+ * The one shape of every command's `--json` output (schema version 1), the single source of truth:
+ * the commands build values of these types, `src/output/json-output.schema.json` is generated from
+ * it (`bun run schema`), and the tests validate every command's output against it.
+ *
+ * To add a field: add it here, run `bun run schema`, commit both. Objects are open (a reader of
+ * version 1 ignores fields it does not know); removing or renaming a field bumps SCHEMA_VERSION.
+ */
+import * as v from "valibot";
+
+export const SCHEMA_VERSION = 1 as const;
+
+const describe = <T extends v.GenericSchema>(schema: T, text: string) => v.pipe(schema, v.description(text));
+
+const verifyLevel = describe(v.picklist(["none", "size", "sha256"]), "verification level: none, size or sha256");
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const commit = describe(v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/)), "the 40-hex commit the files are taken from");
+
+/** Any model that did not succeed, in every command: what failed and the exit code it would give alone. */
+const failureFields = {
+  id: describe(v.string(), "model id from the configuration"),
+  ok: v.literal(false),
+  exitCode: describe(v.pipe(v.number(), v.integer()), "the exit code this failure gives (see the README's Exit codes)"),
+  code: describe(v.string(), "stable error code, e.g. NOT_FOUND, ACCESS_DENIED, BAD_CHECKSUM, NOT_CACHED"),
+  message: describe(v.string(), "what went wrong, for people"),
+};
+export const modelFailure = v.object(failureFields);
+
+const plannedFile = v.object({ path: v.string(), size: count });
+
+const downloadSuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  path: describe(v.string(), "absolute folder of the model's files"),
+  repoId: v.string(),
+  revision: describe(v.string(), "the configured revision (branch, tag or commit)"),
+  commit,
+  action: describe(v.picklist(["cached", "verified", "repair", "fetch"]), "what the run did: nothing, re-checked files, repaired files, or planned from the Hub"),
+  files: describe(count, "files of the model in the cache"),
+  bytes: describe(count, "their total size"),
+  downloadedFiles: count,
+  downloadedBytes: count,
+  verify: describe(verifyLevel, "the level every file is verified at"),
+  defaultExcluded: describe(v.array(v.string()), "files the default exclude list left out (exclude: [] keeps them)"),
+});
+
+const dryRunSuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  path: v.string(),
+  repoId: v.string(),
+  revision: v.string(),
+  commit,
+  action: v.picklist(["cached", "verified", "repair", "fetch"]),
+  download: describe(v.array(plannedFile), "files a run would fetch"),
+  downloadBytes: count,
+  keep: describe(count, "files already in place and good"),
+  remove: describe(v.array(v.string()), "files a run would delete (no longer selected)"),
+  defaultExcluded: v.array(v.string()),
+});
+
+const listSuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  path: v.string(),
+  repoId: v.string(),
+  repoType: v.picklist(["model", "dataset", "space"]),
+  revision: v.string(),
+  commit: describe(v.nullable(commit), "recorded commit; null when the model was never downloaded"),
+  status: describe(v.picklist(["cached", "modified", "outdated", "partial", "missing"]), "cache status"),
+  files: describe(count, "files recorded in the index"),
+  changedFiles: count,
+  partialFiles: count,
+  bytes: describe(count, "bytes on disk in the model's folder"),
+  verify: describe(verifyLevel, "the configured level"),
+  verifiedAt: v.nullable(v.string()),
+  verifiedLevel: v.nullable(verifyLevel),
+});
+
+const verificationFailure = v.object({
+  path: v.string(),
+  reason: v.picklist(["missing", "size", "sha256", "git-sha1"]),
+  expected: v.optional(v.union([v.string(), count])),
+  actual: v.optional(v.union([v.string(), count])),
+});
+
+const verifySuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  path: v.string(),
+  verify: verifyLevel,
+  files: count,
+  bytes: count,
+});
+
+const verifyFailure = v.object({
+  ...failureFields,
+  path: v.string(),
+  verify: verifyLevel,
+  status: describe(v.picklist(["failed", "not-cached"]), "failed: a file is bad; not-cached: nothing recorded for this configuration"),
+  files: count,
+  bytes: count,
+  failures: describe(v.array(verificationFailure), "every bad file"),
+});
+
+const cleanSuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  removed: describe(v.array(v.string()), "absolute paths removed (with dryRun: that would be)"),
+  bytes: count,
+  indexed: describe(v.boolean(), "the index had an entry for the model"),
+  wasEmpty: describe(v.boolean(), "nothing of the model was in the cache"),
+});
+
+const cacheKeyModel = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  repoId: v.string(),
+  repoType: v.picklist(["model", "dataset", "space"]),
+  revision: v.string(),
+});
+
+/** Fields every command's output starts with. `error` is set when the run failed before any model (usage, configuration). */
+const common = {
+  schemaVersion: v.literal(SCHEMA_VERSION),
+  ok: describe(v.boolean(), "every model succeeded and exitCode is 0"),
+  exitCode: describe(v.pipe(v.number(), v.integer()), "the process exit code"),
+  error: v.optional(v.object({ code: v.string(), message: v.string() })),
+};
+
+/** One result per selected model, in configuration order. */
+const results = <T extends v.GenericSchema>(item: T) => describe(v.array(item), "one result per selected model, in configuration order");
+
+export const downloadOutput = v.object({ ...common, command: v.literal("download"), cacheDir: v.string(), models: results(v.union([downloadSuccess, modelFailure])) });
+export const dryRunOutput = v.object({ ...common, command: v.literal("dry-run"), cacheDir: v.string(), models: results(v.union([dryRunSuccess, modelFailure])) });
+export const listOutput = v.object({ ...common, command: v.literal("list"), cacheDir: v.string(), models: results(v.union([listSuccess, modelFailure])) });
+export const verifyOnlyOutput = v.object({ ...common, command: v.literal("verify-only"), cacheDir: v.string(), models: results(v.union([verifySuccess, verifyFailure, modelFailure])) });
+const cleanFields = { dryRun: v.boolean(), bytes: describe(count, "bytes freed (with dryRun: that would be)"), cacheDir: v.string(), models: results(v.union([cleanSuccess, modelFailure])) };
+export const cleanOutput = v.object({ ...common, command: v.literal("clean"), ...cleanFields });
+export const cleanModelOutput = v.object({ ...common, command: v.literal("clean-model"), ...cleanFields });
+export const cacheKeyOutput = v.object({
+  ...common,
+  command: v.literal("cache-key"),
+  cacheDir: v.string(),
+  cacheKey: describe(v.string(), "model-manager-v1-<hash>, for actions/cache and similar"),
+  models: results(cacheKeyModel),
+});
+/** A run that failed before it reached any model: a usage or configuration error. */
+export const failedRunOutput = v.object({
+  ...common,
+  command: v.picklist(["download", "dry-run", "list", "verify-only", "clean", "clean-model", "cache-key"]),
+  ok: v.literal(false),
+  error: v.object({ code: v.string(), message: v.string() }),
+  models: describe(v.pipe(v.array(v.unknown()), v.length(0)), "no model was reached"),
+});
+
+export const jsonOutput = v.pipe(
+  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, failedRunOutput]),
+  v.title("model-manager --json output"),
+  v.description(`What every model-manager command prints on stdout with --json (schemaVersion ${SCHEMA_VERSION}).`),
+);
+
+export type ModelFailure = v.InferOutput<typeof modelFailure>;
+export type DownloadOutput = v.InferOutput<typeof downloadOutput>;
+export type DryRunOutput = v.InferOutput<typeof dryRunOutput>;
+export type ListOutput = v.InferOutput<typeof listOutput>;
+export type VerifyOnlyOutput = v.InferOutput<typeof verifyOnlyOutput>;
+export type CleanOutput = v.InferOutput<typeof cleanOutput> | v.InferOutput<typeof cleanModelOutput>;
+export type CacheKeyOutput = v.InferOutput<typeof cacheKeyOutput>;
+export type FailedRunOutput = v.InferOutput<typeof failedRunOutput>;
+export type JsonOutput = v.InferOutput<typeof jsonOutput>;
