@@ -11,6 +11,8 @@ const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_i
 /** Small ranges so that a 6 MiB file exercises the parallel path. */
 const RANGED = { MODEL_MANAGER_RANGED_THRESHOLD: "1MiB", MODEL_MANAGER_CHUNK_SIZE: "1MiB", MODEL_MANAGER_CONNECTIONS_PER_FILE: "4" };
 const STREAMED = { MODEL_MANAGER_RANGED_THRESHOLD: "1GiB" };
+/** Backoff short enough that any wait of a second or more between attempts was the server's. */
+const QUICK_BACKOFF = { MODEL_MANAGER_RETRY_BASE_MS: "10" };
 
 let hub: LocalHub;
 beforeAll(async () => {
@@ -60,13 +62,14 @@ describe("recovering from network faults", () => {
   test("503 answers are retried", async () => {
     hub.inject({ kind: "status", status: 503, route: "resolve", path: BIG, times: 2 });
     hub.inject({ kind: "status", status: 502, route: "api-tree", times: 1 });
-    await downloadsIntact(STREAMED);
+    await downloadsIntact({ ...STREAMED, ...QUICK_BACKOFF });
     expect(hub.requests.filter((request) => request.status === 503)).toHaveLength(2);
   });
 
   test("429 with Retry-After is honoured before retrying", async () => {
     hub.inject({ kind: "rate-limit", retryAfterSeconds: 1, route: "resolve", path: BIG });
-    await downloadsIntact(STREAMED);
+    // A 10 ms backoff: only the server's wait can put a second between the two requests.
+    await downloadsIntact({ ...STREAMED, ...QUICK_BACKOFF });
     const resolves = hub.requests.filter((request) => request.route === "resolve" && request.path === BIG);
     expect(resolves[0]?.status).toBe(429);
     expect((resolves[1]?.at ?? 0) - (resolves[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
@@ -74,7 +77,7 @@ describe("recovering from network faults", () => {
 
   test("429 with RateLimit t=N (no Retry-After) is honoured too", async () => {
     hub.inject({ kind: "rate-limit", resetSeconds: 1, route: "api-revision" });
-    await downloadsIntact(STREAMED);
+    await downloadsIntact({ ...STREAMED, ...QUICK_BACKOFF });
     const revisions = hub.requests.filter((request) => request.route === "api-revision");
     expect((revisions[1]?.at ?? 0) - (revisions[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });

@@ -1,0 +1,127 @@
+/**
+ * Deliberate bugs the suite must catch. Each is described by what it breaks and found by a
+ * pattern in the source, not by a line number, so it survives refactoring; when a pattern no
+ * longer matches exactly once, `bun run mutation` (and tests/mutation/mutations.test.ts) fail
+ * and the pattern must be updated to the code that now does the job.
+ */
+
+export type Edit = {
+  /** Repository-relative path of the source file. */
+  readonly file: string;
+  /** Exact text that must occur exactly once in the file. */
+  readonly find: string;
+  readonly replace: string;
+};
+
+export type Mutation = {
+  readonly name: string;
+  /** What a user would lose if this bug shipped. */
+  readonly breaks: string;
+  readonly edits: readonly Edit[];
+  /** The test files that must catch it, and optionally a `bun test -t` name filter. */
+  readonly tests: readonly string[];
+  readonly filter?: string;
+};
+
+export const MUTATIONS: readonly Mutation[] = [
+  {
+    name: "index-written-in-place",
+    breaks: "the cache index is rewritten in place: a concurrent reader (or a crash) sees it half-written",
+    edits: [{ file: "src/cache/index-file.ts", find: "  writeFileAtomic(path, text);", replace: '  require("node:fs").writeFileSync(path, text);' }],
+    tests: ["tests/cache/atomic-write.test.ts"],
+  },
+  {
+    name: "atomic-write-in-place",
+    breaks: "the atomic-write helper (resume state, index) writes the file in place instead of temp + rename",
+    edits: [
+      { file: "src/cache/atomic-write.ts", find: 'const fd = openSync(temp, "wx", 0o644);', replace: 'const fd = openSync(path, "w", 0o644);' },
+      { file: "src/cache/atomic-write.ts", find: "    renameSync(temp, path);", replace: "" },
+    ],
+    tests: ["tests/cache/atomic-write.test.ts"],
+  },
+  {
+    name: "resume-trusts-state-beyond-part",
+    breaks: "resume trusts recorded ranges beyond the .part file's real size: zeros placed at verify: size/none",
+    edits: [{ file: "src/transfer/download-file.ts", find: "if (end <= Math.min(partialSize, job.file.size))", replace: "if (end <= job.file.size)" }],
+    tests: ["tests/transfer/resume.test.ts"],
+    filter: "truncated",
+  },
+  {
+    name: "control-characters-in-hub-paths",
+    breaks: "a Hub file path with a newline or ESC is accepted and written to disk",
+    edits: [{ file: "src/hub/paths.ts", find: "(/[\\x00-\\x1f\\x7f]/.test(path) ?", replace: "(false ?" }],
+    tests: ["tests/hub/path-safety.test.ts"],
+  },
+  {
+    name: "content-range-unchecked",
+    breaks: "a 206 for another range than the one asked is written at the asked offset: silent corruption at verify: size/none",
+    edits: [{ file: "src/transfer/download-file.ts", find: "if (!match || Number(match[1]) !== range.start || Number(match[2]) !== range.end - 1) {", replace: "if (!match) {" }],
+    tests: ["tests/transfer/faults.test.ts"],
+    filter: "another range",
+  },
+  {
+    name: "build-without-hash-worker",
+    breaks: "the shipped binary has no hash worker: --verify-only hashes everything on the main thread",
+    edits: [{ file: "build.ts", find: 'const WORKER_ENTRYPOINTS = ["src/verify/hash-worker.ts"];', replace: "const WORKER_ENTRYPOINTS: string[] = [];" }],
+    tests: ["tests/verify/shipped-binary.test.ts"],
+  },
+  {
+    name: "download-accepts-any-sha256",
+    breaks: "a download whose bytes do not match the Hub's sha256 is placed as good",
+    edits: [{ file: "src/transfer/download-file.ts", find: "return digests.sha256 === file.lfsSha256 ? undefined :", replace: "return true ? undefined :" }],
+    tests: ["tests/transfer/faults.test.ts"],
+    filter: "corrupt",
+  },
+  {
+    name: "verify-accepts-any-sha256",
+    breaks: "--verify-only passes an LFS file whose content changed",
+    edits: [{ file: "src/verify/check-file.ts", find: "return digests.sha256 === wanted ? undefined :", replace: "return true ? undefined :" }],
+    tests: ["tests/verify/check-file.test.ts"],
+  },
+  {
+    name: "token-sent-to-every-host",
+    breaks: "the Hub token is sent to the CDN and any host a redirect names",
+    edits: [{ file: "src/hub/http.ts", find: "if (toHub && this.settings.token)", replace: "if (this.settings.token)" }],
+    tests: ["tests/models/download.test.ts"],
+  },
+  {
+    name: "dot-dot-allowed-in-paths",
+    breaks: 'a ".." segment in a Hub path is accepted: files land outside the model directory',
+    edits: [{ file: "src/cache/layout.ts", find: 'if (segment === "." || segment === "..")', replace: 'if (segment === ".")' }],
+    tests: ["tests/hub/path-safety.test.ts"],
+  },
+  {
+    name: "503-not-retried",
+    breaks: "a 503 from the Hub or CDN fails the download instead of being retried",
+    edits: [{ file: "src/hub/retry.ts", find: "[408, 425, 429, 500, 502, 503, 504]", replace: "[408, 425, 429, 500, 502, 504]" }],
+    tests: ["tests/transfer/faults.test.ts"],
+    filter: "503",
+  },
+  {
+    name: "retry-after-ignored",
+    breaks: "Retry-After is ignored: retries hammer a server that asked us to wait",
+    edits: [{ file: "src/hub/retry.ts", find: 'const retryAfter = headers.get("retry-after")?.trim();', replace: "const retryAfter: string | undefined = undefined;" }],
+    tests: ["tests/transfer/faults.test.ts"],
+    filter: "Retry-After",
+  },
+  {
+    name: "partial-reused-after-upstream-change",
+    breaks: "a partial download is resumed after the file changed upstream: old and new bytes mixed",
+    edits: [{ file: "src/transfer/download-file.ts", find: "state.identity === this.identity;", replace: "true;" }],
+    tests: ["tests/transfer/resume.test.ts"],
+    filter: "changed upstream",
+  },
+];
+
+/** `text` with every edit of one file applied; throws naming the edit when its text is not found exactly once. */
+export function applyEdits(file: string, text: string, edits: readonly Edit[]): string {
+  let result = text;
+  for (const edit of edits.filter((e) => e.file === file)) {
+    const count = result.split(edit.find).length - 1;
+    if (count !== 1) {
+      throw new Error(`${file}: expected ${JSON.stringify(edit.find)} exactly once, found it ${count} times; update the mutation to the code that does this job now`);
+    }
+    result = result.replace(edit.find, () => edit.replace);
+  }
+  return result;
+}
