@@ -9,8 +9,18 @@ import { describeDefaultExcluded, describeResult } from "./describe-result.ts";
 import { InConfigOrder } from "./in-config-order.ts";
 import type { ResultWriter } from "./output.ts";
 
-/** The main job: every selected model present and verified; prints each model's path, in configuration order. */
-export async function runDownload(manager: ModelManager, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
+/**
+ * The main job: every selected model present and verified; prints each model's path, in configuration order.
+ * `endProgress` takes the live display away before the summary is printed.
+ */
+export async function runDownload(
+  manager: ModelManager,
+  specs: readonly ModelSpec[],
+  json: boolean,
+  logger: Logger,
+  out: ResultWriter,
+  endProgress: () => void = () => {},
+): Promise<number> {
   const started = performance.now();
   const results = new InConfigOrder<ModelOutcome>(
     specs.map((spec) => spec.id),
@@ -28,6 +38,7 @@ export async function runDownload(manager: ModelManager, specs: readonly ModelSp
     }
     results.settle(outcome.id, outcome);
   });
+  endProgress();
   const failures = outcomes.filter((outcome) => !outcome.ok);
   const ready = outcomes.length - failures.length;
   if (specs.length > 1 || failures.length > 0) {

@@ -64,12 +64,14 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       case "download": {
         const specs = selectSpecs(config, options.models);
         if (options.dryRun) return await runDryRun(manager, specs, options.json, logger, out);
-        return await runDownload(manager, specs, options.json, logger, out);
+        return await runDownload(manager, specs, options.json, logger, out, () => progress?.stop());
       }
       default:
         return options.action satisfies never;
     }
   } catch (error) {
+    // The live display goes first, so the message is not drawn over.
+    progress?.stop();
     return failed(error, options, logger, out);
   } finally {
     progress?.stop();

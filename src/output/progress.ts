@@ -1,8 +1,10 @@
+import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
-import { MultiBar, type SingleBar } from "cli-progress";
 import type { FileProgress, FileStartInfo, TransferObserver } from "../transfer/observer.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { LiveFrame } from "./live-frame.ts";
 import type { ConsoleLogger } from "./logger.ts";
+import { progressFrame } from "./progress-frame.ts";
 import { RateMeter } from "./rate.ts";
 
 /** Files at least this large get their own start and finish lines in plain (non-terminal) output. */
@@ -35,17 +37,23 @@ export function createProgressDisplay(mode: ProgressMode, logger: ConsoleLogger)
 abstract class ProgressTotals implements ProgressDisplay {
   protected plannedBytes = 0;
   protected doneBytes = 0;
+  /** Of doneBytes, what earlier runs had already written. */
+  protected resumedBytes = 0;
   protected plannedFiles = 0;
   protected finishedFiles = 0;
   protected readonly rate = new RateMeter();
   protected readonly started = performance.now();
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly refreshMs: number) {}
+  constructor(
+    protected readonly logger: ConsoleLogger,
+    private readonly refreshMs: number,
+  ) {}
 
-  modelPlanned(_modelId: string, plan: { files: number; bytes: number }): void {
+  modelPlanned(modelId: string, plan: { files: number; bytes: number }): void {
     this.plannedBytes += plan.bytes;
     this.plannedFiles += plan.files;
+    if (plan.files > 0) this.logger.info(`${modelId}: fetching ${plan.files} file${plan.files === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`);
     this.ensureTimer();
   }
 
@@ -53,6 +61,7 @@ abstract class ProgressTotals implements ProgressDisplay {
     const totals = this;
     const counter: FileCounter = { bytes: info.resumedBytes };
     totals.doneBytes += info.resumedBytes;
+    totals.resumedBytes += info.resumedBytes;
     const view = this.openFile(modelId, path, info, counter);
     return {
       advance(delta: number) {
@@ -102,61 +111,53 @@ abstract class ProgressTotals implements ProgressDisplay {
 type FileCounter = { bytes: number };
 type FileView = { close(ok: boolean): void };
 
+/** Live bars on a terminal: a frame of file bars and a total, redrawn in place below the log lines. */
 class TerminalProgress extends ProgressTotals {
-  private readonly multibar: MultiBar;
-  private readonly totalBar: SingleBar;
-  private readonly files = new Map<SingleBar, FileCounter>();
+  private readonly frame = new LiveFrame((text) => process.stderr.write(text));
+  private readonly files = new Set<{ readonly modelId: string; readonly path: string; readonly size: number; readonly counter: FileCounter }>();
   private readonly restoreLogger: () => void;
+  private readonly clearOnExit = () => {
+    // A second Ctrl-C exits at once: the frame and the hidden cursor must not outlive the process.
+    writeSync(2, this.frame.clearSequence());
+  };
+  private stopped = false;
 
   constructor(logger: ConsoleLogger) {
-    super(TERMINAL_REFRESH_MS);
-    this.multibar = new MultiBar({
-      stream: process.stderr,
-      fps: 10,
-      hideCursor: true,
-      barsize: 24,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      autopadding: true,
-      format: (_options, params, payload: { label: string; detail: string }) => {
-        const ratio = params.total > 0 ? Math.min(1, params.value / params.total) : 1;
-        const filled = Math.round(ratio * 24);
-        const bar = "█".repeat(filled) + "░".repeat(24 - filled);
-        return `${bar} ${String(Math.floor(ratio * 100)).padStart(3)}% ${payload.label} ${payload.detail}`;
-      },
-    });
-    this.totalBar = this.multibar.create(1, 0, { label: "total", detail: "" });
-    this.restoreLogger = logger.redirect((line) => this.multibar.log(`${line}\n`));
+    super(logger, TERMINAL_REFRESH_MS);
+    this.restoreLogger = logger.redirect((line) => (this.stopped ? process.stderr.write(`${line}\n`) : this.frame.printAbove(line, this.lines())));
+    process.once("exit", this.clearOnExit);
   }
 
-  protected openFile(_modelId: string, path: string, info: FileStartInfo, counter: FileCounter): FileView {
-    const bar = this.multibar.create(Math.max(1, info.size), counter.bytes, { label: truncateMiddle(path, 40), detail: formatBytes(info.size) });
-    this.files.set(bar, counter);
-    return {
-      close: () => {
-        this.files.delete(bar);
-        this.multibar.remove(bar);
-      },
-    };
+  protected openFile(modelId: string, path: string, info: FileStartInfo, counter: FileCounter): FileView {
+    const file = { modelId, path, size: info.size, counter };
+    this.files.add(file);
+    return { close: () => this.files.delete(file) };
   }
 
   protected render(final: boolean): void {
-    for (const [bar, counter] of this.files) bar.update(counter.bytes);
-    const elapsed = performance.now() - this.started;
-    const timing = final
-      ? `${formatRate((this.doneBytes * 1000) / Math.max(1, elapsed))} average  ${formatDuration(elapsed)}`
-      : `${formatRate(this.rate.bytesPerSecond)}  ETA ${formatDuration(this.etaMs())}`;
-    this.totalBar.setTotal(Math.max(1, this.plannedBytes));
-    this.totalBar.update(this.doneBytes, {
-      label: "total",
-      detail: `${formatBytes(this.doneBytes)} / ${formatBytes(this.plannedBytes)}  ${timing}  ${this.finishedFiles}/${this.plannedFiles} files`,
-    });
-    if (final) {
-      // stop() does not print lines logged since the last redraw; update() does.
-      this.multibar.update();
-      this.multibar.stop();
-      this.restoreLogger();
+    if (this.stopped) return;
+    if (!final) {
+      if (this.plannedFiles > 0) this.frame.draw(this.lines());
+      return;
     }
+    this.stopped = true;
+    this.frame.clear();
+    this.restoreLogger();
+    process.removeListener("exit", this.clearOnExit);
+    const fetched = this.doneBytes - this.resumedBytes;
+    if (fetched > 0) {
+      const elapsed = performance.now() - this.started;
+      this.logger.info(
+        `total: fetched ${formatBytes(fetched)} in ${formatDuration(elapsed)} (${formatRate((fetched * 1000) / Math.max(1, elapsed))}), ${this.finishedFiles} of ${this.plannedFiles} files`,
+      );
+    }
+  }
+
+  private lines(): string[] {
+    if (this.plannedFiles === 0) return [];
+    const files = [...this.files].map((file) => ({ modelId: file.modelId, path: file.path, size: file.size, bytes: file.counter.bytes }));
+    const detail = `${formatBytes(this.doneBytes)} / ${formatBytes(this.plannedBytes)}  ${formatRate(this.rate.bytesPerSecond)}  ETA ${formatDuration(this.etaMs())}  ${this.finishedFiles}/${this.plannedFiles} files`;
+    return progressFrame(files, { done: this.doneBytes, planned: this.plannedBytes, detail }, { rows: process.stderr.rows || 24, columns: process.stderr.columns || 80 });
   }
 }
 
@@ -164,13 +165,8 @@ class TerminalProgress extends ProgressTotals {
 class PlainProgress extends ProgressTotals {
   private lastTotalLine = 0;
 
-  constructor(private readonly logger: ConsoleLogger) {
-    super(1000);
-  }
-
-  override modelPlanned(modelId: string, plan: { files: number; bytes: number }): void {
-    super.modelPlanned(modelId, plan);
-    if (plan.files > 0) this.logger.info(`${modelId}: fetching ${plan.files} file${plan.files === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`);
+  constructor(logger: ConsoleLogger) {
+    super(logger, 1000);
   }
 
   protected openFile(modelId: string, path: string, info: FileStartInfo, counter: FileCounter): FileView {
@@ -180,7 +176,7 @@ class PlainProgress extends ProgressTotals {
       const resumed = info.resumedBytes > 0 ? `, resuming at ${formatBytes(info.resumedBytes)}` : "";
       this.logger.info(`${modelId}: downloading ${path} (${formatBytes(info.size)}${info.ranged ? ", parallel ranges" : ""}${resumed})`);
     }
-    const logger = this.logger;
+    const { logger } = this;
     return {
       close(ok: boolean) {
         if (!announce || !ok) return;
@@ -209,10 +205,4 @@ class SilentProgress implements ProgressDisplay {
   }
   modelFinished(): void {}
   stop(): void {}
-}
-
-function truncateMiddle(text: string, width: number): string {
-  if (text.length <= width) return text.padEnd(width);
-  const keep = width - 1;
-  return `${text.slice(0, Math.ceil(keep / 2))}…${text.slice(text.length - Math.floor(keep / 2))}`;
 }
