@@ -1,3 +1,4 @@
+import { readIndex } from "./cache/index-file.ts";
 import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
@@ -5,6 +6,7 @@ import { MissingModelError } from "./errors.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
+import { upstreamCommit } from "./models/refresh.ts";
 import { verifyCachedModel, type VerifyReport } from "./models/verify.ts";
 
 export type ManagerOptions = RunOptions & LoadOptions;
@@ -70,6 +72,12 @@ export class ModelManager {
     };
     await Promise.all(Array.from({ length: Math.min(MODEL_CONCURRENCY, specs.length) }, lane));
     return outcomes.filter((outcome) => outcome !== undefined);
+  }
+
+  /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */
+  async upstreamCommit(spec: ModelSpec): Promise<string | undefined> {
+    const index = await readIndex(this.config.cacheDir, { onWarning: (warning) => this.context.logger.warn(warning.message) });
+    return upstreamCommit(spec, index.models[spec.id], this.context);
   }
 
   /** What a run would do for a model, without doing it. */

@@ -20,6 +20,8 @@ function describeWork(result: EnsureResult): string {
       return result.downloadedFiles === 0
         ? "ready (all files were already on disk)"
         : `downloaded ${plural(result.downloadedFiles, "file")} (${formatBytes(result.downloadedBytes)}) at ${result.commit.slice(0, 12)}`;
+    case "update":
+      return `updated ${result.revision} ${result.previousCommit?.slice(0, 7)} → ${result.commit.slice(0, 7)} (${plural(result.downloadedFiles, "file")}, ${formatBytes(result.downloadedBytes)})`;
   }
 }
 

@@ -64,6 +64,7 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
       repoId: spec.repoId,
       revision: spec.revision,
       commit: result.commit,
+      ...(result.previousCommit ? { previousCommit: result.previousCommit } : {}),
       action: result.kind,
       files: result.files,
       bytes: result.bytes,

@@ -46,6 +46,7 @@ function toReport(plan: WorkPlan) {
     revision: plan.spec.revision,
     action: plan.kind,
     commit: plan.commit,
+    ...(plan.kind === "update" && plan.previous ? { previousCommit: plan.previous.commit } : {}),
     download: plan.download.map((file) => ({ path: file.path, size: file.size })),
     downloadBytes: plan.download.reduce((sum, file) => sum + file.size, 0),
     keep: plan.keep.length,

@@ -7,6 +7,8 @@ export const HELP_EXAMPLES = [
   "model-manager --list                            # status of every configured model",
   "model-manager --verify-only --verify sha256     # re-hash the cache, no network",
   "model-manager --clean-model Qwen/Qwen3-0.6B --dry-run",
+  "model-manager --list --refresh                  # which cached models are behind their branch",
+  "model-manager --refresh                         # update them (only changed files)",
   "model-manager --cache-key                       # key for actions/cache",
 ];
 

@@ -5,13 +5,21 @@ import { ExitCode } from "../errors.ts";
 import { diskUsage } from "../models/disk-usage.ts";
 import { modelState } from "../models/status.ts";
 import { formatBytes, formatTable } from "../output/format.ts";
-import { envelope } from "../output/json-report.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
 import type { ListOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
+import { lookUpstream, type UpstreamLookup, upstreamCell, upstreamExitCode } from "./list-upstream.ts";
 import type { ResultWriter } from "./output.ts";
 
-/** --list: one row per configured model with its cache status. Reads only the local disk. */
-export async function runList(config: ModelsConfig, specs: readonly ModelSpec[], json: boolean, logger: Logger, out: ResultWriter): Promise<number> {
+/** --list: one row per configured model with its cache status. Reads only the local disk, unless `upstream` (--refresh) asks the Hub. */
+export async function runList(
+  config: ModelsConfig,
+  specs: readonly ModelSpec[],
+  json: boolean,
+  logger: Logger,
+  out: ResultWriter,
+  upstream?: UpstreamLookup,
+): Promise<number> {
   const index = await readIndex(config.cacheDir, { onWarning: (warning) => logger.warn(warning.message) });
   const rows = specs.map((spec) => {
     const state = modelState(spec, config.cacheDir, index);
@@ -34,13 +42,19 @@ export async function runList(config: ModelsConfig, specs: readonly ModelSpec[],
       path: state.directory,
     };
   });
+  const upstreams = upstream ? await lookUpstream(specs, new Map(rows.map((row) => [row.id, row.commit])), upstream, logger) : undefined;
+  const exitCode = upstreams ? upstreamExitCode(upstreams) : ExitCode.ok;
   if (json) {
-    const models = rows.map(({ sizeOnDisk, ...row }) => ({ ...row, ok: true as const, bytes: sizeOnDisk }));
-    out.json({ ...envelope("list", ExitCode.ok, models), cacheDir: config.cacheDir, models } satisfies ListOutput);
-    return ExitCode.ok;
+    const models = rows.map(({ sizeOnDisk, ...row }): ListOutput["models"][number] => {
+      const state = upstreams?.get(row.id);
+      if (state && !state.ok) return modelFailure(row.id, state.error);
+      return { ...row, ok: true, bytes: sizeOnDisk, ...(state ? { upstreamCommit: state.upstreamCommit, behind: state.behind } : {}) };
+    });
+    out.json({ ...envelope("list", exitCode, models), cacheDir: config.cacheDir, models } satisfies ListOutput);
+    return exitCode;
   }
   const table = formatTable(
-    ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED"],
+    ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED", ...(upstreams ? ["UPSTREAM"] : [])],
     rows.map((row) => [
       row.id,
       `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
@@ -49,10 +63,11 @@ export async function runList(config: ModelsConfig, specs: readonly ModelSpec[],
       row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
       row.verify,
       row.verifiedAt ? `${row.verifiedAt.slice(0, 19).replace("T", " ")} (${row.verifiedLevel})` : "never",
+      ...(upstreams ? [upstreamCell(upstreams.get(row.id))] : []),
     ]),
   );
   out.line(table);
   const cached = rows.filter((row) => row.status === "cached").length;
   logger.info(`${cached} of ${rows.length} model${rows.length === 1 ? "" : "s"} cached in ${config.cacheDir}`);
-  return ExitCode.ok;
+  return exitCode;
 }

@@ -15,6 +15,8 @@ export type CliOptions = {
   readonly cleanModels: readonly string[];
   readonly verify?: VerifyLevel;
   readonly dryRun: boolean;
+  /** Ask the Hub where branch and tag revisions point now (download, --dry-run, --list). */
+  readonly refresh: boolean;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -44,6 +46,7 @@ export function buildCli() {
     .option("--clean", "Remove every configured model from the cache")
     .option("--clean-model <id>", "Remove one model from the cache (repeatable)")
     .option("--dry-run", "Show what would be downloaded or removed; change nothing")
+    .option("--refresh", "Update cached models whose branch or tag moved on the Hub (with --list: only show which are behind)")
     .option("--cache-key", "Print a stable key of the configured models (for CI caches)")
     .option("--json", "Machine-readable output on stdout (one JSON object, schemaVersion 1)")
     .option("-q, --quiet", "Print nothing but errors")
@@ -109,6 +112,9 @@ function validate(raw: Record<string, unknown>): CliOptions {
   if (raw.dryRun && (action === "list" || action === "verify-only" || action === "cache-key")) {
     throw new UsageError(`--dry-run does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}, which changes nothing anyway`);
   }
+  if (raw.refresh && action !== "download" && action !== "list") {
+    throw new UsageError(`--refresh does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}; it works with a download, --dry-run and --list`);
+  }
   return {
     action,
     config: optionalString(raw.config, "--config"),
@@ -117,6 +123,7 @@ function validate(raw: Record<string, unknown>): CliOptions {
     cleanModels,
     verify,
     dryRun: raw.dryRun === true,
+    refresh: raw.refresh === true,
     json: raw.json === true,
     quiet: raw.quiet === true,
     verbose: raw.verbose === true,

@@ -1,7 +1,7 @@
 import { defaultConfigPath } from "../config/default-path.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
-import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError } from "../errors.ts";
+import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
 import { findModelSpec, ModelManager } from "../manager.ts";
 import { envelope, errorFields } from "../output/json-report.ts";
@@ -47,14 +47,21 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       else out.line(cacheKey(specs));
       return ExitCode.ok;
     }
-    const manager = new ModelManager(withVerifyOverride(config, options), { logger, observer: progress, hub: hub.value, signal: environment.signal });
+    if (options.refresh && hub.value.offline) throw new UsageError("--refresh asks the Hub where branches and tags point now, but HF_HUB_OFFLINE is set");
+    const manager = new ModelManager(withVerifyOverride(config, options), {
+      logger,
+      observer: progress,
+      hub: hub.value,
+      signal: environment.signal,
+      refresh: options.refresh,
+    });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");
     }
     logger.debug(`configuration ${config.path ?? "(inline)"}, cache ${config.cacheDir}, endpoint ${hub.value.endpoint}${hub.value.token ? `, token from ${hub.value.token.source}` : ", no token"}`);
     switch (options.action) {
       case "list":
-        return await runList(manager.config, selectSpecs(config, options.models), options.json, logger, out);
+        return await runList(manager.config, selectSpecs(config, options.models), options.json, logger, out, options.refresh ? (spec) => manager.upstreamCommit(spec) : undefined);
       case "verify-only":
         return await runVerifyOnly(manager, selectSpecs(config, options.models), options.verify, options.json, logger, out);
       case "clean":

@@ -15,6 +15,8 @@ export type RunOptions = {
   /** Default: the engine defaults, adjusted by MODEL_MANAGER_* variables. */
   readonly engine?: EngineOptions;
   readonly signal?: AbortSignal;
+  /** Ask the Hub where each cached model's branch or tag points now, and update models whose revision moved. */
+  readonly refresh?: boolean;
 };
 
 type HubClient = { readonly http: HubHttp; readonly api: HubApi; readonly engine: TransferEngine };
@@ -30,6 +32,7 @@ export class RunContext {
   readonly settings: HubSettings;
   readonly engineOptions: EngineOptions;
   readonly signal?: AbortSignal;
+  readonly refresh: boolean;
   private client: HubClient | undefined;
 
   constructor(options: RunOptions = {}) {
@@ -38,12 +41,13 @@ export class RunContext {
     this.settings = options.hub ?? readHubSettings();
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
     this.signal = options.signal;
+    this.refresh = options.refresh ?? false;
   }
 
   /** The same run, also cancelled when `signal` aborts (for work done while holding a lock). */
   withSignal(signal: AbortSignal): RunContext {
     const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
-    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined });
+    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh });
     scoped.client = this.hub;
     return scoped;
   }

@@ -14,6 +14,7 @@ import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
 import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
 import { planSnapshot } from "./plan.ts";
+import { movedCommit } from "./refresh.ts";
 import {
   changedFiles,
   entryMatchesSpec,
@@ -34,9 +35,10 @@ export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify">;
  * were re-checked locally and are fine. `repair`: some recorded files are
  * missing or damaged and are fetched again at the recorded commit. `fetch`:
  * the model is new or its configuration changed, so it was planned from the Hub.
+ * `update`: with refresh, its branch or tag moved on the Hub since `previous.commit`.
  */
 export type WorkPlan = {
-  readonly kind: "cached" | "verified" | "repair" | "fetch";
+  readonly kind: "cached" | "verified" | "repair" | "fetch" | "update";
   readonly spec: ModelSpec;
   readonly level: VerifyLevel;
   readonly directory: string;
@@ -56,7 +58,10 @@ export type EnsureResult = {
   readonly id: string;
   readonly path: string;
   readonly kind: WorkPlan["kind"];
+  readonly revision: string;
   readonly commit: string;
+  /** For an update: the commit the model was at before. */
+  readonly previousCommit?: string;
   readonly downloadedFiles: number;
   readonly downloadedBytes: number;
   /** Every file of the model in the cache, and their total size. */
@@ -69,20 +74,25 @@ export type EnsureResult = {
 
 /** Makes the model present and verified in the cache; returns its absolute directory. */
 export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
-  const quick = await planIfCached(spec, config, context);
+  const moved = context.refresh ? await movedCommit(spec, (await readIndexOf(config, context)).models[spec.id], context) : undefined;
+  const quick = moved ? undefined : await planIfCached(spec, config, context);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   await using lock = await holdWorkLocks(config.cacheDir, spec, context);
   const scoped = context.withSignal(lock.signal);
-  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
-  const plan = await planWork(spec, config, scoped, index.models[spec.id]);
+  const index = await readIndexOf(config, context);
+  const plan = await planWork(spec, config, scoped, index.models[spec.id], moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, config, scoped);
 }
 
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
 export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<WorkPlan> {
-  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
-  return planWork(spec, config, context, index.models[spec.id]);
+  const entry = (await readIndexOf(config, context)).models[spec.id];
+  return planWork(spec, config, context, entry, await movedCommit(spec, entry, context));
+}
+
+function readIndexOf(config: CacheSettings, context: RunContext) {
+  return readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
@@ -96,10 +106,14 @@ async function planIfCached(spec: ModelSpec, config: CacheSettings, context: Run
   return { kind: "cached", spec, level, directory, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry };
 }
 
-async function planWork(spec: ModelSpec, config: CacheSettings, context: RunContext, entry: IndexEntry | undefined): Promise<WorkPlan> {
+/** `moved`: with refresh, the commit the revision points at now, when it differs from the one recorded before the lock was taken. */
+async function planWork(spec: ModelSpec, config: CacheSettings, context: RunContext, entry: IndexEntry | undefined, moved?: string): Promise<WorkPlan> {
   const level = effectiveVerifyLevel(spec, config);
   const directory = modelDir(config.cacheDir, spec);
-  if (entryMatchesSpec(entry, spec, selectionFingerprint(spec))) return planFromRecord(spec, level, directory, entry, context);
+  const recorded = entryMatchesSpec(entry, spec, selectionFingerprint(spec));
+  // Another process may have updated the model while this one waited for the lock.
+  if (recorded && (!moved || moved === entry.commit)) return planFromRecord(spec, level, directory, entry, context);
+  if (recorded && moved) return { ...(await planFromHub(spec, config.cacheDir, level, directory, entry, context, moved)), kind: "update" };
   if (context.settings.offline) {
     throw new NotCachedError(
       spec.id,
@@ -137,8 +151,9 @@ async function planFromHub(
   directory: string,
   entry: IndexEntry | undefined,
   context: RunContext,
+  resolved?: string,
 ): Promise<WorkPlan> {
-  const snapshot = await planSnapshot(spec, context.hub.api, context.signal);
+  const snapshot = await planSnapshot(spec, context.hub.api, context.signal, resolved);
   const sameDirectory = entry?.localDir === spec.localDir;
   const recorded = new Map(sameDirectory && entry ? entry.files.map((file) => [file.path, file]) : []);
   const keep: IndexedFile[] = [];
@@ -148,6 +163,11 @@ async function planFromHub(
     const old = recorded.get(remote.path);
     if (entry && old && sameContent(remote, old) && fileUnchanged(directory, old) && levelSatisfies(entry.verify, level)) {
       keep.push(old);
+      continue;
+    }
+    // The file on disk is the recorded one and the Hub's differs: only fetching helps (a size check would pass a same-length edit).
+    if (old && !sameContent(remote, old) && fileUnchanged(directory, old)) {
+      download.push(remote);
       continue;
     }
     const size = sizeOnDisk(directory, remote.path);
@@ -215,7 +235,7 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
     localDir: spec.localDir,
     selection: selectionFingerprint(spec),
     verify: level,
-    completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" ? plan.previous.completedAt : now,
+    completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" && plan.kind !== "update" ? plan.previous.completedAt : now,
     verifiedAt: now,
     files: [...plan.keep, ...placed],
   };
@@ -236,7 +256,9 @@ function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): 
     id: plan.spec.id,
     path: plan.directory,
     kind: plan.kind,
+    revision: plan.spec.revision,
     commit: plan.commit,
+    ...(plan.kind === "update" && plan.previous ? { previousCommit: plan.previous.commit } : {}),
     downloadedFiles: plan.download.length,
     downloadedBytes,
     files: plan.keep.length + plan.download.length,

@@ -13,13 +13,19 @@ export type RemoteSnapshot = {
 
 const COMMIT = /^[0-9a-f]{40}$/;
 
+/** A revision pinned to a commit: it never moves. */
+export function isCommitSha(revision: string): boolean {
+  return COMMIT.test(revision);
+}
+
 /**
  * Which files of the repository the spec selects, all at one commit: the
- * revision is resolved once and the tree is listed at that commit.
+ * revision is resolved once (or `resolved` is the commit it was just resolved to) and the tree is
+ * listed at that commit.
  */
-export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortSignal): Promise<RemoteSnapshot> {
+export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortSignal, resolved?: string): Promise<RemoteSnapshot> {
   const repo = { repoId: spec.repoId, repoType: spec.repoType };
-  const commit = COMMIT.test(spec.revision) ? spec.revision : await api.resolveCommit(repo, spec.revision, signal);
+  const commit = resolved ?? (isCommitSha(spec.revision) ? spec.revision : await api.resolveCommit(repo, spec.revision, signal));
   const listed = await api.listFiles(repo, commit, signal);
   const { selected, unmatched } = selectFiles(
     listed.map((file) => file.path),

@@ -27,6 +27,11 @@ const failureFields = {
 export const modelFailure = v.object(failureFields);
 
 const plannedFile = v.object({ path: v.string(), size: count });
+const action = describe(
+  v.picklist(["cached", "verified", "repair", "fetch", "update"]),
+  "what the run does: nothing, re-check files on disk, repair files, plan from the Hub, or (--refresh) follow a branch or tag that moved",
+);
+const previousCommit = describe(v.optional(commit), "for an update: the commit the model was at before");
 
 const downloadSuccess = v.object({
   id: v.string(),
@@ -35,7 +40,8 @@ const downloadSuccess = v.object({
   repoId: v.string(),
   revision: describe(v.string(), "the configured revision (branch, tag or commit)"),
   commit,
-  action: describe(v.picklist(["cached", "verified", "repair", "fetch"]), "what the run did: nothing, re-checked files, repaired files, or planned from the Hub"),
+  previousCommit,
+  action,
   files: describe(count, "files of the model in the cache"),
   bytes: describe(count, "their total size"),
   downloadedFiles: count,
@@ -51,7 +57,8 @@ const dryRunSuccess = v.object({
   repoId: v.string(),
   revision: v.string(),
   commit,
-  action: v.picklist(["cached", "verified", "repair", "fetch"]),
+  previousCommit,
+  action,
   download: describe(v.array(plannedFile), "files a run would fetch"),
   downloadBytes: count,
   keep: describe(count, "files already in place and good"),
@@ -75,6 +82,8 @@ const listSuccess = v.object({
   verify: describe(verifyLevel, "the configured level"),
   verifiedAt: v.nullable(v.string()),
   verifiedLevel: v.nullable(verifyLevel),
+  upstreamCommit: describe(v.optional(v.nullable(commit)), "with --refresh: where the branch or tag points on the Hub now; null when pinned to a commit or not downloaded"),
+  behind: describe(v.optional(v.boolean()), "with --refresh: the recorded commit is not the one the branch or tag points at now"),
 });
 
 const verificationFailure = v.object({

@@ -6,7 +6,7 @@ describe("command line", () => {
   test("--help lists every flag, the exit codes and the environment, and exits 0", async () => {
     const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
-    for (const flag of ["-c, --config", "--cache-dir", "--model", "--list", "--verify-only", "--verify", "--clean", "--clean-model", "--dry-run", "--json", "--quiet", "--verbose", "--version", "--cache-key"]) {
+    for (const flag of ["-c, --config", "--cache-dir", "--model", "--list", "--verify-only", "--verify", "--clean", "--clean-model", "--dry-run", "--json", "--quiet", "--verbose", "--version", "--cache-key", "--refresh"]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toContain("Exit codes:");
