@@ -114,7 +114,8 @@ export class BadChecksumError extends ModelManagerError {
 
 export type VerificationFailure = {
   readonly path: string;
-  readonly reason: "missing" | "size" | "sha256" | "git-sha1";
+  /** "not-a-file": a symlink, folder, fifo or socket stands where the file should be (`actual` says which). */
+  readonly reason: "missing" | "not-a-file" | "size" | "sha256" | "git-sha1";
   readonly expected?: string | number;
   readonly actual?: string | number;
 };
@@ -123,6 +124,8 @@ export function describeVerificationFailure(failure: VerificationFailure): strin
   switch (failure.reason) {
     case "missing":
       return `${failure.path}: missing`;
+    case "not-a-file":
+      return `${failure.path}: not a regular file (${failure.actual})`;
     case "size":
       return `${failure.path}: wrong size (expected ${failure.expected} bytes, found ${failure.actual})`;
     case "sha256":

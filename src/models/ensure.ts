@@ -10,6 +10,7 @@ import type { RemoteFile } from "../hub/api.ts";
 import type { FileJob } from "../transfer/download-file.ts";
 import type { RunContext } from "./context.ts";
 import { filesOfOtherModels, recordedPath, removeFilesExcept } from "./folder-ownership.ts";
+import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
 import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
@@ -207,11 +208,7 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
       throw new NotCachedError(spec.id, `${plan.download.length} file(s) are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
     }
     ensureFreeSpace(config.cacheDir, bytes - partialBytes(config.cacheDir, plan), `model "${spec.id}"`);
-    if (plan.kind === "repair") {
-      for (const file of plan.download) {
-        await quarantineCopy(config.cacheDir, spec, resolveInside(plan.directory, file.path, spec.repoId), file.path, context);
-      }
-    }
+    for (const file of plan.download) await makeWayFor(config.cacheDir, spec, plan.directory, file.path, plan.kind === "repair", context);
     const byPath = new Map(plan.download.map((file) => [file.path, file]));
     const jobs = plan.download.map((file) => fileJob(plan, config.cacheDir, file));
     const results = await context.hub.engine.downloadAll(

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { lstatSync } from "node:fs";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { resolveInside } from "../cache/layout.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
@@ -31,11 +31,25 @@ export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec,
 /** The file is where it was written, with the size and mtime it had then. No content is read. */
 export function fileUnchanged(modelDir: string, file: IndexedFile): boolean {
   try {
-    const stats = statSync(resolveInside(modelDir, file.path));
-    return stats.isFile() && stats.size === file.size && stats.mtimeMs === file.mtimeMs;
+    // lstat: a file swapped for a link to a copy with the same size and mtime is still a change.
+    const stats = lstatSync(resolveInside(modelDir, file.path));
+    return stats.isFile() && stats.size === file.size && sameMtime(stats.mtimeMs, file.mtimeMs);
   } catch {
     return false;
   }
+}
+
+/**
+ * Equal mtimes, or the same whole second when either side has no sub-second
+ * part: tar (actions/cache, docker cp, image layers), zip and some filesystems
+ * keep whole seconds, so a restored cache would otherwise look modified and be
+ * re-hashed on every run. A real edit in the same second as the write still
+ * differs on a filesystem that keeps the fraction, which is where edits happen.
+ */
+export function sameMtime(onDisk: number, recorded: number): boolean {
+  if (onDisk === recorded) return true;
+  if (onDisk % 1000 !== 0 && recorded % 1000 !== 0) return false;
+  return Math.floor(onDisk / 1000) === Math.floor(recorded / 1000);
 }
 
 export function changedFiles(modelDir: string, entry: IndexEntry): IndexedFile[] {

@@ -6,7 +6,7 @@
  *            for regular files (configs and tokenizers are checked like weights).
  */
 
-import { stat } from "node:fs/promises";
+import { lstat, readlink } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import type { VerifyLevel } from "../config/types.ts";
 import type { VerificationFailure } from "../errors.ts";
@@ -43,17 +43,27 @@ export async function checkFile(dir: string, expected: ExpectedFile, level: Veri
 export async function checkPresence(path: string, expected: ExpectedFile, level: VerifyLevel): Promise<{ failure?: VerificationFailure; kinds?: HashKinds }> {
   let stats: Stats;
   try {
-    stats = await stat(path);
+    // lstat: a link is never followed, so a file swapped for a link (or a fifo, which would block a read) is damage.
+    stats = await lstat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return { failure: { path: expected.path, reason: "missing" } };
     throw error;
   }
-  if (!stats.isFile()) return { failure: { path: expected.path, reason: "missing" } };
+  if (!stats.isFile()) return { failure: { path: expected.path, reason: "not-a-file", actual: await describeNonFile(path, stats) } };
   if (level === "none") return {};
   if (stats.size !== expected.size) return { failure: sizeFailure(expected, stats.size) };
   if (level === "size") return {};
   return { kinds: hashKindsFor(expected) };
+}
+
+/** "a symlink to /etc/passwd", "a folder", "a fifo", "a socket"… for messages. */
+export async function describeNonFile(path: string, stats: Stats): Promise<string> {
+  if (stats.isSymbolicLink()) return `a symlink to ${await readlink(path).catch(() => "an unreadable target")}`;
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isFIFO()) return "a fifo";
+  if (stats.isSocket()) return "a socket";
+  return "a device file";
 }
 
 export function hashKindsFor(expected: ExpectedFile): HashKinds {

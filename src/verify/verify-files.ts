@@ -9,11 +9,13 @@
  * entrypoint), everything is hashed on the main thread and `onWarning` is told.
  */
 
+import { lstatSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import type { VerifyLevel } from "../config/types.ts";
-import type { VerificationFailure } from "../errors.ts";
+import { UnsafePathError, type VerificationFailure } from "../errors.ts";
 import { resolveInside } from "../cache/layout.ts";
-import { checkPresence, compareDigests, type ExpectedFile } from "./check-file.ts";
+import { checkPresence, compareDigests, describeNonFile, type ExpectedFile } from "./check-file.ts";
 import { hashFile } from "./hash-file.ts";
 import { HashWorker, hashWorkerScript, WorkerUnavailableError } from "./hash-pool.ts";
 import type { ContentDigests, HashKinds } from "./hasher.ts";
@@ -57,7 +59,19 @@ export async function verifyFiles(dir: string, files: readonly ExpectedFile[], l
 
   for (const [order, expected] of files.entries()) {
     options.signal?.throwIfAborted();
-    const absolutePath = resolveInside(dir, expected.path);
+    let absolutePath: string;
+    try {
+      absolutePath = resolveInside(dir, expected.path);
+    } catch (error) {
+      // A folder on the way is a link out of the model folder: this file is damaged, the others are still checked.
+      if (!(error instanceof UnsafePathError)) throw error;
+      const lexical = join(dir, ...expected.path.split("/"));
+      const stats = lstatSync(lexical, { throwIfNoEntry: false });
+      const actual = stats?.isSymbolicLink() ? await describeNonFile(lexical, stats) : error.message;
+      failures.push({ order, failure: { path: expected.path, reason: "not-a-file", actual } });
+      progress.fileDone(expected.path);
+      continue;
+    }
     const presence = await checkPresence(absolutePath, expected, level);
     if (presence.failure) failures.push({ order, failure: presence.failure });
     if (presence.kinds) jobs.push({ order, expected, absolutePath, kinds: presence.kinds });

@@ -85,13 +85,13 @@ describe("checkFile", () => {
     }
   });
 
-  test("a missing file, or a directory in its place, is missing at every level", async () => {
+  test("a missing file is missing, a directory in its place is not a regular file, at every level", async () => {
     rmSync(join(dir, "config.json"));
     rmSync(join(dir, "tokenizer/tokenizer.json"));
     mkdirSync(join(dir, "tokenizer/tokenizer.json"));
     for (const level of levels) {
       expect((await checkFile(dir, file("config.json"), level)).failure).toEqual({ path: "config.json", reason: "missing" });
-      expect((await checkFile(dir, file("tokenizer/tokenizer.json"), level)).failure).toEqual({ path: "tokenizer/tokenizer.json", reason: "missing" });
+      expect((await checkFile(dir, file("tokenizer/tokenizer.json"), level)).failure).toEqual({ path: "tokenizer/tokenizer.json", reason: "not-a-file", actual: "a folder" });
     }
   });
 
