@@ -88,7 +88,7 @@ const listSuccess = v.object({
 
 const verificationFailure = v.object({
   path: v.string(),
-  reason: v.picklist(["missing", "size", "sha256", "git-sha1"]),
+  reason: v.picklist(["missing", "not-a-file", "size", "sha256", "git-sha1"]),
   expected: v.optional(v.union([v.string(), count])),
   actual: v.optional(v.union([v.string(), count])),
 });

@@ -43,10 +43,11 @@ async function expectReported(cwd: string, path: string, found: string): Promise
   const asJson = await offline(cwd, ["--verify-only", "--json"]);
   expect(asJson.code).toBe(3);
   const models = JSON.parse(asJson.stdout).models;
-  expect(models.map((model: { id: string; status: string }) => [model.id, model.status])).toEqual([
-    ["m", "failed"],
-    ["other", "ok"],
+  expect(models.map((model: { id: string; ok: boolean }) => [model.id, model.ok])).toEqual([
+    ["m", false],
+    ["other", true],
   ]);
+  expect(models[0].status).toBe("failed");
   expect(models[0].failures).toEqual([{ path, reason: "not-a-file", actual: found }]);
 }
 
