@@ -108,21 +108,22 @@ describe("selectFiles", () => {
     expect(selectFiles(["dir\\file.txt"], { files: ["dir/"] }).selected).toEqual(["dir\\file.txt"]);
   });
 
-  test("is fast on thousands of paths and patterns", () => {
+  // Exponential backtracking would not finish within the test timeout; the speed itself is not asserted here.
+  test("selects exactly the right paths among thousands, with thousands of patterns", () => {
     const many = Array.from({ length: 3000 }, (_, index) => `shard-${index % 7}/part-${index}.safetensors`);
     const files = Array.from({ length: 50 }, (_, index) => `shard-${index % 7}/part-${index}*`);
     const exclude = ["*.onnx", "*.h5", "*a*a*a*a*a*a*a*a*a*b", "shard-3/*"];
-    const started = performance.now();
     const result = selectFiles(many, { files, exclude });
-    expect(performance.now() - started).toBeLessThan(500);
     expect(result.unmatched).toEqual([]);
-    expect(result.selected.length).toBeGreaterThan(0);
+    // The same rule spelled with regular expressions: shard-(i % 7)/part-i followed by anything, not in shard-3.
+    const wanted = many.filter((path) => files.some((pattern) => new RegExp(`^${pattern.replace("*", ".*")}$`).test(path)) && !path.startsWith("shard-3/"));
+    expect(wanted.length).toBeGreaterThan(50);
+    expect([...result.selected].sort()).toEqual(wanted.sort());
   });
 
-  test("many stars cannot backtrack exponentially", () => {
-    const started = performance.now();
+  test("many stars cannot backtrack exponentially (5000 characters, 11 stars: finishes, no match)", () => {
     expect(matchesPattern("a".repeat(5000), "*a*a*a*a*a*a*a*a*a*a*b")).toBe(false);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(matchesPattern(`${"a".repeat(5000)}b`, "*a*a*a*a*a*a*a*a*a*a*b")).toBe(true);
   });
 });
 

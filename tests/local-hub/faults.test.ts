@@ -181,7 +181,9 @@ describe("content and status faults", () => {
 });
 
 describe("pacing", () => {
-  test("bandwidth cap is accurate within ±15%", async () => {
+  // Only the lower bound on time is behaviour (a cap never lets bytes through faster); how close
+  // to the cap a loaded machine gets is a matter for tests/bench.
+  test("bandwidth cap: the body never arrives faster than the cap allows", async () => {
     const rate = 2_000_000;
     hub.inject({ kind: "bandwidth", bytesPerSecond: rate, path: "model.safetensors" });
     const response = await fetch(modelUrl());
@@ -189,9 +191,8 @@ describe("pacing", () => {
     const { bytes } = await receive(response);
     const seconds = (performance.now() - started) / 1000;
     expect(bytes.byteLength).toBe(SIZE);
-    const measured = SIZE / seconds;
-    expect(measured).toBeGreaterThan(rate * 0.85);
-    expect(measured).toBeLessThan(rate * 1.15);
+    // 0.85: the pacer lets a first burst out before its clock starts.
+    expect(seconds).toBeGreaterThan((SIZE / rate) * 0.85);
   });
 
   test("latency delays the response head; global throttle applies to every request", async () => {
@@ -204,8 +205,7 @@ describe("pacing", () => {
     const { bytes } = await receive(await fetch(modelUrl()));
     const seconds = (performance.now() - started) / 1000;
     expect(bytes.byteLength).toBe(SIZE);
-    // Two requests of 60 ms latency (hub 302, CDN) plus 1 MB at 4 MB/s ≈ 0.37 s.
+    // Two requests of 60 ms latency (hub 302, CDN) plus 1 MB at 4 MB/s (less the pacer's first burst).
     expect(seconds).toBeGreaterThan(0.12 + 0.25 * 0.85);
-    expect(seconds).toBeLessThan(0.12 + 0.25 * 1.15 + 0.1);
   });
 });

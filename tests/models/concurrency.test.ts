@@ -32,18 +32,21 @@ describe("several processes on one cache", () => {
     const cwd = project(config(MODELS));
     writeFileSync(join(cwd, "ab.yaml"), config(MODELS.slice(0, 2)));
     writeFileSync(join(cwd, "bc.yaml"), config(MODELS.slice(1)));
-    // Slow transfers, so the runs really overlap.
-    hub.inject({ kind: "bandwidth", bytesPerSecond: 4_000_000, host: "cdn", times: "always" });
+    // Slow transfers (1.5 s a file), so the runs really overlap: checked below by who waited.
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 2_000_000, host: "cdn", times: "always" });
     const runs = await Promise.all([
-      spawnAgainst(hub, ["-q"], { cwd }),
-      spawnAgainst(hub, ["-q", "--config", "ab.yaml"], { cwd }),
-      spawnAgainst(hub, ["-q", "--config", "bc.yaml"], { cwd }),
+      spawnAgainst(hub, [], { cwd }),
+      spawnAgainst(hub, ["--config", "ab.yaml"], { cwd }),
+      spawnAgainst(hub, ["--config", "bc.yaml"], { cwd }),
     ]);
     const results = await Promise.all(runs.map(finished));
     for (const result of results) {
-      expect(result.stderr).toBe("");
+      expect(result.stderr).not.toMatch(/error|warning/i);
       expect(result.code).toBe(0);
     }
+    // Every model is in two of the configs: a run that found another downloading it waited for it.
+    const waits = results.flatMap((result) => result.stderr.split("\n").filter((line) => /^\w+: waiting for process \d+/.test(line)));
+    expect(waits.length).toBeGreaterThan(0);
     for (const repo of MODELS) {
       expect(downloadsOf(repo, BIG)).toBe(1);
       expectSameBytes(hub, repo, ["config.json", BIG], join(cwd, "cache", repo.split("/")[1] as string));
@@ -64,11 +67,9 @@ describe("several processes on one cache", () => {
     expect(existsSync(lock)).toBe(true);
     hub.clearFaults();
 
-    const started = performance.now();
     const next = await runAgainst(hub, [], { cwd });
     expect(next.code).toBe(0);
     expect(next.stderr).toContain("took over a stale lock of process");
-    expect(performance.now() - started).toBeLessThan(10_000);
     expectSameBytes(hub, "acme/alpha", ["config.json", BIG], join(cwd, "cache", "alpha"));
   });
 

@@ -13,6 +13,7 @@ function runIn(cwd: string, cmd: string[], env: Record<string, string> = {}) {
 }
 
 const COMMIT = /^([0-9a-f]{7,40})(-dirty)?$|^unknown$/;
+const IN_GIT_CHECKOUT = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: REPO_ROOT, stderr: "ignore" }).success;
 
 describe("host binary", () => {
   test("--version prints model-manager <version> (<commit>), not Bun's version", async () => {
@@ -25,7 +26,9 @@ describe("host binary", () => {
     expect(commit).toMatch(COMMIT);
     expect(stdout).not.toContain(Bun.version);
     expect(stdout).not.toContain("bun-v");
+    // "unknown" only outside a git checkout; inside one, a commit of this repository.
     const hash = COMMIT.exec(commit)?.[1];
+    expect(hash !== undefined).toBe(IN_GIT_CHECKOUT);
     if (hash) expect(Bun.spawnSync(["git", "cat-file", "-e", `${hash}^{commit}`], { cwd: REPO_ROOT }).success).toBe(true);
   });
 
@@ -133,11 +136,13 @@ describe("build.ts --targets all", () => {
       const path = join(dir, artifactName(target as ReleaseTarget));
       const info = await inspectBinary(path);
       expect(info).toMatchObject(expected);
-      // The app is embedded: its BUILD_COMMIT define is there. A bare or stripped runtime would lack it.
-      if (commit !== "unknown") {
-        const bytes = await Bun.file(path).bytes();
-        expect(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(commit)).toBe(true);
-      }
+      // The app is embedded (an error code of src/errors.ts, and its BUILD_COMMIT define when built in a checkout).
+      // A bare or stripped runtime would lack both.
+      const bytes = await Bun.file(path).bytes();
+      const contents = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      expect(contents.includes("UNSAFE_PATH")).toBe(true);
+      expect(commit === "unknown").toBe(!IN_GIT_CHECKOUT);
+      if (IN_GIT_CHECKOUT) expect(contents.includes(commit)).toBe(true);
     }, RELEASE_BUILD_TIMEOUT_MS);
   }
 

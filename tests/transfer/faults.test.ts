@@ -84,9 +84,7 @@ describe("recovering from network faults", () => {
 
   test("a stalled connection is aborted by the watchdog and the download resumes", async () => {
     hub.inject({ kind: "stall", afterBytes: 1_000_000, host: "cdn", path: BIG });
-    const started = performance.now();
     const { run } = await downloadsIntact({ ...STREAMED, HF_HUB_DOWNLOAD_TIMEOUT: "1" }, ["-v"]);
-    expect(performance.now() - started).toBeLessThan(15_000);
     expect(run.stderr).toContain("no data received for 1 s");
     expect(cdnGets()[1]?.range).toMatch(/^bytes=\d+-/);
   });

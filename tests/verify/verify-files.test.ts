@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { appendFileSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,15 +69,28 @@ describe("verifyFiles", () => {
   });
 
   test("can be aborted; workers are stopped", async () => {
-    const controller = new AbortController();
-    const run = verifyFiles(dir, expected, "sha256", {
-      concurrency: 2,
-      mainThreadMaxBytes: 0,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.bytesDone > 0) controller.abort(new Error("stop"));
-      },
+    // Every worker the pool started is terminated, and its thread ends ("close").
+    const original = Worker.prototype.terminate;
+    const closed: Promise<unknown>[] = [];
+    const terminate = spyOn(Worker.prototype, "terminate").mockImplementation(function (this: Worker) {
+      closed.push(new Promise((resolve) => this.addEventListener("close", resolve, { once: true })));
+      return original.call(this);
     });
-    await expect(run).rejects.toThrow("stop");
+    try {
+      const controller = new AbortController();
+      const run = verifyFiles(dir, expected, "sha256", {
+        concurrency: 2,
+        mainThreadMaxBytes: 0,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytesDone > 0) controller.abort(new Error("stop"));
+        },
+      });
+      await expect(run).rejects.toThrow("stop");
+      expect(terminate).toHaveBeenCalledTimes(2);
+      await Promise.all(closed);
+    } finally {
+      terminate.mockRestore();
+    }
   });
 });
