@@ -7,9 +7,13 @@ import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
 import { upstreamCommit } from "./models/refresh.ts";
+import type { PinSource } from "./models/plan.ts";
 import { verifyCachedModel, type VerifyReport } from "./models/verify.ts";
 
 export type ManagerOptions = RunOptions & LoadOptions;
+
+/** Run options plus, optionally, where pinned commits and files come from (the committed lock). */
+export type ManagerRunOptions = RunOptions & { readonly pins?: PinSource };
 
 /** Outcome of one model in a run over several. */
 export type ModelOutcome = { readonly id: string } & ({ readonly ok: true; readonly result: EnsureResult } | { readonly ok: false; readonly error: unknown });
@@ -20,12 +24,14 @@ const MODEL_CONCURRENCY = 4;
 /** Central manager for model operations (seed: ModelManager). */
 export class ModelManager {
   private readonly context: RunContext;
+  private readonly pins: PinSource | undefined;
 
   constructor(
     readonly config: ModelsConfig,
-    options: RunOptions = {},
+    options: ManagerRunOptions = {},
   ) {
     this.context = new RunContext(options);
+    this.pins = options.pins;
   }
 
   /** Reads a configuration file; without a path, the seed's default (CI_MINIMAL_MODELS selects the minimal set). */
@@ -41,7 +47,7 @@ export class ModelManager {
 
   /** Downloads (if needed) and verifies one model; returns its absolute directory. */
   async ensureModel(modelId: string): Promise<string> {
-    return (await ensureModel(this.getModelSpec(modelId), this.config, this.context)).path;
+    return (await this.ensurePinned(this.getModelSpec(modelId))).path;
   }
 
   /** Every configured model; returns id → absolute directory. Throws the first failure after trying them all. */
@@ -62,7 +68,7 @@ export class ModelManager {
         const spec = specs[index] as ModelSpec;
         let outcome: ModelOutcome;
         try {
-          outcome = { id: spec.id, ok: true, result: await ensureModel(spec, this.config, this.context) };
+          outcome = { id: spec.id, ok: true, result: await this.ensurePinned(spec) };
         } catch (error) {
           outcome = { id: spec.id, ok: false, error };
         }
@@ -82,7 +88,15 @@ export class ModelManager {
 
   /** What a run would do for a model, without doing it. */
   plan(spec: ModelSpec): Promise<WorkPlan> {
-    return planModelWork(spec, this.config, this.context);
+    const pinned = this.pins?.pinFor(spec);
+    return planModelWork(pinned?.spec ?? spec, this.config, this.context, pinned?.pin);
+  }
+
+  private async ensurePinned(spec: ModelSpec): Promise<EnsureResult> {
+    const pinned = this.pins?.pinFor(spec);
+    const result = await ensureModel(pinned?.spec ?? spec, this.config, this.context, pinned?.pin);
+    this.pins?.settled(spec, result.snapshot);
+    return result;
   }
 
   /** Checks a cached model against the index without any network request. */

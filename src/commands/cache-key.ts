@@ -2,6 +2,8 @@ import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { envelope } from "../output/json-report.ts";
 import type { CacheKeyOutput } from "../output/json-schema.ts";
+import type { LockedModel } from "../lockfile/schema.ts";
+import { byCodeUnit } from "../lockfile/write-lock.ts";
 
 const KEY_FORMAT = 1;
 
@@ -9,19 +11,26 @@ const KEY_FORMAT = 1;
  * A stable key for CI caches: it changes exactly when the set of models to
  * fetch changes (repository, type, revision, folder, file selection), not
  * when comments, ordering, verify levels or the cache path change.
- * A branch revision such as "main" is keyed by its name: pin a commit for
- * a key that also follows upstream changes.
+ * With a committed lock, a locked model is keyed by its exact commit and file
+ * hashes, so the key changes exactly when the pinned content does. Without one,
+ * a branch revision such as "main" is keyed by its name: pin a commit (or
+ * commit a lock) for a key that also follows upstream changes.
  */
-export function cacheKey(specs: readonly ModelSpec[]): string {
-  const models = [...specs]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((spec) => [spec.id, spec.repoType, spec.repoId, spec.revision, spec.localDir, selectionFingerprint(spec)]);
+export function cacheKey(specs: readonly ModelSpec[], lock?: LockedModels): string {
+  const models = [...specs].sort((a, b) => byCodeUnit(a.id, b.id)).map((spec) => {
+    const locked = lock?.lockedModelFor(spec);
+    if (!locked) return [spec.id, spec.repoType, spec.repoId, spec.revision, spec.localDir, selectionFingerprint(spec)];
+    const files = [...locked.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => [file.path, file.size, file.sha256 ?? file.gitOid]);
+    return [spec.id, locked.repoType, locked.repoId, "locked", locked.commit, spec.localDir, files];
+  });
   const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify({ format: KEY_FORMAT, models })).digest("hex");
   return `model-manager-v${KEY_FORMAT}-${digest.slice(0, 32)}`;
 }
 
+type LockedModels = { lockedModelFor(spec: ModelSpec): LockedModel | undefined };
+
 /** --cache-key --json: the key and the models it covers. */
-export function cacheKeyJson(cacheDir: string, specs: readonly ModelSpec[]): CacheKeyOutput {
+export function cacheKeyJson(cacheDir: string, specs: readonly ModelSpec[], lock?: LockedModels): CacheKeyOutput {
   const models = specs.map((spec) => ({ id: spec.id, ok: true as const, repoId: spec.repoId, repoType: spec.repoType, revision: spec.revision }));
-  return { ...envelope("cache-key", 0, models), cacheDir, cacheKey: cacheKey(specs), models };
+  return { ...envelope("cache-key", 0, models), cacheDir, cacheKey: cacheKey(specs, lock), models };
 }

@@ -10,7 +10,14 @@ export const HELP_EXAMPLES = [
   "model-manager --list --refresh                  # which cached models are behind their branch",
   "model-manager --refresh                         # update them (only changed files)",
   "model-manager --cache-key                       # key for actions/cache",
+  "model-manager lock                              # pin every model: writes models.lock.json beside the config",
+  "model-manager --frozen                          # download exactly what the lock pins (Docker, CI)",
+  "model-manager sbom --output models.cdx.json     # CycloneDX 1.6 SBOM of the locked models",
 ];
+
+const COMMANDS = `(none)  download and verify the configured models (the default)
+lock    resolve every model and write the committed lock <config name>.lock.json beside the configuration
+sbom    print a CycloneDX 1.6 JSON SBOM of the locked models (--output FILE to write it to a file)`;
 
 const EXIT_CODES = `0    success
 1    download or network failure
@@ -32,7 +39,7 @@ HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests`;
 /** cac's help, with the sections a user of a CI tool looks for. */
 export function helpSections(sections: HelpSection[]): HelpSection[] {
   const withoutCommands = sections.filter((section) => section.title !== "Commands" && !section.body.includes("For more info, run any command"));
-  return [...withoutCommands, { title: "Exit codes", body: indent(EXIT_CODES) }, { title: "Environment", body: indent(ENVIRONMENT) }];
+  return [...withoutCommands, { title: "Commands", body: indent(COMMANDS) }, { title: "Exit codes", body: indent(EXIT_CODES) }, { title: "Environment", body: indent(ENVIRONMENT) }];
 }
 
 function indent(text: string): string {

@@ -6,7 +6,7 @@ import { typedValues } from "./typed-values.ts";
 
 /** What the command line asks for, validated. */
 export type CliOptions = {
-  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key";
+  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key" | LockCommand;
   readonly config?: string;
   readonly cacheDir?: string;
   /** --model (repeatable): restrict to these ids. */
@@ -20,7 +20,15 @@ export type CliOptions = {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** --locked / --frozen: how the committed lock is used (see src/lockfile/lock-session.ts). */
+  readonly lockMode: "update" | "locked" | "frozen";
+  /** sbom --output FILE. */
+  readonly output?: string;
 };
+
+/** Commands named by a first word rather than a flag. */
+const LOCK_COMMANDS = ["lock", "sbom"] as const;
+type LockCommand = (typeof LOCK_COMMANDS)[number];
 
 export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions };
 
@@ -48,6 +56,9 @@ export function buildCli() {
     .option("--dry-run", "Show what would be downloaded or removed; change nothing")
     .option("--refresh", "Update cached models whose branch or tag moved on the Hub (with --list: only show which are behind)")
     .option("--cache-key", "Print a stable key of the configured models (for CI caches)")
+    .option("--locked", "Fail (exit 2) unless the committed lock exists and matches the configuration")
+    .option("--frozen", "Use the committed lock as it is: no revision or file-list request to the Hub")
+    .option("--output <file>", "sbom: write the document to this file instead of stdout")
     .option("--json", "Machine-readable output on stdout (one JSON object, schemaVersion 1)")
     .option("-q, --quiet", "Print nothing but errors")
     .option("-v, --verbose", "Log every request, retry and resume")
@@ -63,18 +74,35 @@ export function buildCli() {
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const cli = buildCli();
   let options: Record<string, unknown>;
+  let command: LockCommand | undefined;
   try {
     const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
     if (parsed.options.help) return { kind: "help" };
     if (parsed.options.version) return { kind: "version" };
     cli.globalCommand.checkUnknownOptions();
     cli.globalCommand.checkOptionValue();
-    cli.globalCommand.checkUnusedArgs();
+    command = LOCK_COMMANDS.find((name) => name === parsed.args[0]);
+    if (!command || parsed.args.length > 1) cli.globalCommand.checkUnusedArgs();
     options = withTypedValues(parsed.options, argv, cli.globalCommand.options);
   } catch (error) {
     throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
   }
-  return { kind: "run", options: validate(options) };
+  const validated = validate(options);
+  if (command) return { kind: "run", options: asLockCommand(command, validated, options) };
+  if (validated.output !== undefined) throw new UsageError("--output applies to the sbom command only");
+  return { kind: "run", options: validated };
+}
+
+function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<string, unknown>): CliOptions {
+  const action = ACTION_FLAGS.find((flag) => raw[flag] !== undefined && raw[flag] !== false);
+  if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the ${command} command`);
+  if (options.dryRun) throw new UsageError(`--dry-run does not apply to the ${command} command`);
+  if (command === "lock" && options.lockMode !== "update") throw new UsageError(`--${options.lockMode} does not apply to the lock command, which writes the lock`);
+  if (command === "lock" && options.output !== undefined) throw new UsageError("--output applies to the sbom command only");
+  if (options.models.length > 0) throw new UsageError(`--model does not apply to the ${command} command, which covers every configured model`);
+  if (command === "sbom" && options.refresh) throw new UsageError("--refresh does not apply to the sbom command, which only reads the lock");
+  if (command === "sbom" && options.json) throw new UsageError("--json does not apply to the sbom command, which prints a CycloneDX JSON document anyway");
+  return { ...options, action: command };
 }
 
 /** The values of value-taking options as strings, as typed (cac would turn "0100" into 100). */
@@ -109,6 +137,13 @@ function validate(raw: Record<string, unknown>): CliOptions {
               ? "cache-key"
               : "download";
   if (raw.quiet && raw.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
+  if (raw.refresh && (raw.locked || raw.frozen)) {
+    throw new UsageError(`--refresh moves models and rewrites the lock; it cannot be used with ${raw.locked ? "--locked" : "--frozen"}, which keep the lock as it is`);
+  }
+  if (raw.locked && raw.frozen) throw new UsageError("--locked and --frozen cannot be used together (--frozen does not compare the lock with the configuration)");
+  if ((raw.locked || raw.frozen) && (action === "list" || action === "verify-only" || action === "clean" || action === "clean-model")) {
+    throw new UsageError(`${raw.locked ? "--locked" : "--frozen"} applies to downloads, --cache-key and sbom, not to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}`);
+  }
   if (raw.dryRun && (action === "list" || action === "verify-only" || action === "cache-key")) {
     throw new UsageError(`--dry-run does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}, which changes nothing anyway`);
   }
@@ -127,6 +162,8 @@ function validate(raw: Record<string, unknown>): CliOptions {
     json: raw.json === true,
     quiet: raw.quiet === true,
     verbose: raw.verbose === true,
+    lockMode: raw.frozen === true ? "frozen" : raw.locked === true ? "locked" : "update",
+    output: optionalString(raw.output, "--output"),
   };
 }
 

@@ -3,7 +3,9 @@ import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
+import { openLockSession } from "../lockfile/open.ts";
 import { findModelSpec, ModelManager } from "../manager.ts";
+import { RunContext } from "../models/context.ts";
 import { envelope, errorFields } from "../output/json-report.ts";
 import type { FailedRunOutput } from "../output/json-schema.ts";
 import { ConsoleLogger } from "../output/logger.ts";
@@ -13,6 +15,8 @@ import { runClean } from "./clean.ts";
 import { runDownload } from "./download.ts";
 import { runDryRun } from "./dry-run.ts";
 import { runList } from "./list.ts";
+import { runLock } from "./lock.ts";
+import { runSbom } from "./sbom.ts";
 import type { CliOptions } from "./options.ts";
 import { DeferredWriter, type ResultWriter, stdoutWriter } from "./output.ts";
 import { runVerifyOnly } from "./verify-only.ts";
@@ -43,17 +47,24 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     const config = loadConfig(options, environment);
     if (options.action === "cache-key") {
       const specs = selectSpecs(config, options.models);
-      if (options.json) out.json(cacheKeyJson(config.cacheDir, specs));
-      else out.line(cacheKey(specs));
+      const lock = openLockSession(config, specs, options, logger);
+      if (options.json) out.json(cacheKeyJson(config.cacheDir, specs, lock));
+      else out.line(cacheKey(specs, lock));
       return ExitCode.ok;
     }
     if (options.refresh && hub.value.offline) throw new UsageError("--refresh asks the Hub where branches and tags point now, but HF_HUB_OFFLINE is set");
+    if (options.action === "sbom") return runSbom(config, options, logger, out);
+    const context = new RunContext({ logger, hub: hub.value, signal: environment.signal, refresh: options.refresh });
+    if (options.action === "lock") return await runLock(config, context, options, logger, out);
+    // The committed lock pins downloads (and --dry-run plans); other actions work on the cache alone.
+    const pins = options.action === "download" ? openLockSession(config, selectSpecs(config, options.models), options, logger) : undefined;
     const manager = new ModelManager(withVerifyOverride(config, options), {
       logger,
       observer: progress,
       hub: hub.value,
       signal: environment.signal,
       refresh: options.refresh,
+      pins,
     });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");
@@ -71,7 +82,9 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       case "download": {
         const specs = selectSpecs(config, options.models);
         if (options.dryRun) return await runDryRun(manager, specs, options.json, logger, out);
-        return await runDownload(manager, specs, options.json, logger, out, () => progress?.stop());
+        const code = await runDownload(manager, specs, options.json, logger, out, () => progress?.stop());
+        pins?.finish();
+        return code;
       }
       default:
         return options.action satisfies never;
@@ -107,7 +120,8 @@ function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsCo
 /** Reports a failure that ended the run; with --json, stdout still gets a result in the documented shape. */
 function failed(error: unknown, options: CliOptions, logger: ConsoleLogger, out: ResultWriter): number {
   const exitCode = report(error, logger);
-  if (options.json) {
+  // sbom refuses --json: its output is a CycloneDX document.
+  if (options.json && options.action !== "sbom") {
     const command = options.action === "download" && options.dryRun ? "dry-run" : options.action;
     out.json({ ...envelope(command, exitCode, []), ok: false, error: errorFields(error), models: [] } satisfies FailedRunOutput);
   }

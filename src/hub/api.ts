@@ -20,6 +20,8 @@ export type RemoteFile = {
   readonly oid: string;
   /** Present for LFS files: the sha256 of the content. */
   readonly lfsSha256?: string;
+  /** Present for Xet-backed files: the Xet content hash. */
+  readonly xetHash?: string;
 };
 
 export type RepoRef = { readonly repoId: string; readonly repoType: RepoType };
@@ -34,6 +36,7 @@ const TreeEntrySchema = v.variant("type", [
     path: v.string(),
     oid: v.pipe(v.string(), v.regex(HEX40)),
     size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    xetHash: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
     lfs: v.optional(
       v.object({
         oid: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
@@ -84,7 +87,13 @@ export class HubApi {
       for (const entry of parsed.output) {
         if (entry.type !== "file") continue;
         assertSafeRepoPath(repo.repoId, entry.path);
-        files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, oid: entry.oid, lfsSha256: entry.lfs?.oid });
+        files.push({
+          path: entry.path,
+          size: entry.lfs?.size ?? entry.size,
+          oid: entry.oid,
+          lfsSha256: entry.lfs?.oid,
+          ...(entry.xetHash ? { xetHash: entry.xetHash } : {}),
+        });
       }
       url = next;
     }

@@ -110,15 +110,28 @@ export class RemoteFileSource {
     const commit = response.headers.get("x-repo-commit");
     const what = this.what;
     if (linkedSize !== null && Number(linkedSize) !== this.expected.size) {
-      throw new DownloadError(`The Hub reports ${cleanServerText(linkedSize, 40)} bytes for ${what}, but its file listing said ${this.expected.size}`);
+      throw new HubContentMismatchError(this.expected, { size: Number(linkedSize) }, `The Hub reports ${cleanServerText(linkedSize, 40)} bytes for ${what}, but its file listing said ${this.expected.size}`);
     }
     if (linkedEtag && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(linkedEtag) && linkedEtag !== this.expected.identity) {
-      throw new DownloadError(`The Hub reports hash ${linkedEtag} for ${what}, but its file listing said ${this.expected.identity}`);
+      throw new HubContentMismatchError(this.expected, { identity: linkedEtag }, `The Hub reports hash ${linkedEtag} for ${what}, but its file listing said ${this.expected.identity}`);
     }
     if (commit && /^[0-9a-f]{40}$/.test(this.context.revision) && commit !== this.context.revision) {
       throw new DownloadError(`The Hub served ${what} from commit ${cleanServerText(commit, 80)} instead of ${this.context.revision}`);
     }
     this.location = { url: location, learnedAt: Date.now() };
+  }
+}
+
+/** The Hub's headers describe other content than the caller expected (size or hash). */
+export class HubContentMismatchError extends DownloadError {
+  override readonly code = "HUB_CONTENT_MISMATCH";
+
+  constructor(
+    readonly expected: ExpectedFile,
+    readonly reported: { readonly size?: number; readonly identity?: string },
+    message: string,
+  ) {
+    super(message);
   }
 }
 

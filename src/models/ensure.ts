@@ -14,7 +14,8 @@ import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
 import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
-import { planSnapshot } from "./plan.ts";
+import { type PinnedSnapshot, planSnapshot, type RemoteSnapshot } from "./plan.ts";
+import { agreesWithPin, pinnedDownloadError } from "./pinned.ts";
 import { movedCommit } from "./refresh.ts";
 import {
   changedFiles,
@@ -53,6 +54,10 @@ export type WorkPlan = {
   readonly previous?: IndexEntry;
   /** Files of the repository left out only by the default `exclude` list; known when the Hub was listed. */
   readonly defaultExcluded?: readonly string[];
+  /** Set when the committed lock fixes the commit and files: downloads are checked against it. */
+  readonly pin?: PinnedSnapshot;
+  /** Every selected file at `commit`, when the plan listed them (from the Hub or the pin). */
+  readonly snapshot?: RemoteSnapshot;
 };
 
 export type EnsureResult = {
@@ -71,25 +76,28 @@ export type EnsureResult = {
   /** The level every file is verified at, as recorded in the index. */
   readonly level: VerifyLevel;
   readonly defaultExcluded: readonly string[];
+  /** The commit and every file the model now has: what a lock records. */
+  readonly snapshot: RemoteSnapshot;
 };
 
 /** Makes the model present and verified in the cache; returns its absolute directory. */
-export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
-  const moved = context.refresh ? await movedCommit(spec, (await readIndexOf(config, context)).models[spec.id], context) : undefined;
-  const quick = moved ? undefined : await planIfCached(spec, config, context);
+export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
+  // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
+  const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(config, context)).models[spec.id], context) : undefined;
+  const quick = moved ? undefined : await planIfCached(spec, config, context, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   await using lock = await holdWorkLocks(config.cacheDir, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexOf(config, context);
-  const plan = await planWork(spec, config, scoped, index.models[spec.id], moved);
+  const plan = await planWork(spec, config, scoped, index.models[spec.id], pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, config, scoped);
 }
 
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
-export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<WorkPlan> {
+export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<WorkPlan> {
   const entry = (await readIndexOf(config, context)).models[spec.id];
-  return planWork(spec, config, context, entry, await movedCommit(spec, entry, context));
+  return planWork(spec, config, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, context));
 }
 
 function readIndexOf(config: CacheSettings, context: RunContext) {
@@ -97,31 +105,41 @@ function readIndexOf(config: CacheSettings, context: RunContext) {
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
-async function planIfCached(spec: ModelSpec, config: CacheSettings, context: RunContext): Promise<WorkPlan | undefined> {
+async function planIfCached(spec: ModelSpec, config: CacheSettings, context: RunContext, pin: PinnedSnapshot | undefined): Promise<WorkPlan | undefined> {
   const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
   const entry = index.models[spec.id];
   const level = effectiveVerifyLevel(spec, config);
   const directory = modelDir(config.cacheDir, spec);
-  if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec))) return undefined;
+  if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) || !agreesWithPin(entry, pin)) return undefined;
   if (!levelSatisfies(entry.verify, level) || changedFiles(directory, entry).length > 0) return undefined;
-  return { kind: "cached", spec, level, directory, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry };
+  return { kind: "cached", spec, level, directory, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry, pin };
 }
 
-/** `moved`: with refresh, the commit the revision points at now, when it differs from the one recorded before the lock was taken. */
-async function planWork(spec: ModelSpec, config: CacheSettings, context: RunContext, entry: IndexEntry | undefined, moved?: string): Promise<WorkPlan> {
+/**
+ * `pin`: the commit and files the committed lock fixes. `moved`: with refresh, the commit the revision
+ * points at now, when it differs from the one recorded before the lock was taken.
+ */
+async function planWork(
+  spec: ModelSpec,
+  config: CacheSettings,
+  context: RunContext,
+  entry: IndexEntry | undefined,
+  pin: PinnedSnapshot | undefined,
+  moved?: string,
+): Promise<WorkPlan> {
   const level = effectiveVerifyLevel(spec, config);
   const directory = modelDir(config.cacheDir, spec);
-  const recorded = entryMatchesSpec(entry, spec, selectionFingerprint(spec));
+  const recorded = entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) && agreesWithPin(entry, pin);
   // Another process may have updated the model while this one waited for the lock.
-  if (recorded && (!moved || moved === entry.commit)) return planFromRecord(spec, level, directory, entry, context);
-  if (recorded && moved) return { ...(await planFromHub(spec, config.cacheDir, level, directory, entry, context, moved)), kind: "update" };
-  if (context.settings.offline) {
+  if (recorded && (!moved || moved === entry.commit)) return { ...(await planFromRecord(spec, level, directory, entry, context)), pin };
+  if (recorded && moved) return { ...(await planFromHub(spec, config.cacheDir, level, directory, entry, context, undefined, moved)), kind: "update" };
+  if (context.settings.offline && !pin) {
     throw new NotCachedError(
       spec.id,
       entry ? "its configuration changed since it was downloaded, and HF_HUB_OFFLINE is set" : "HF_HUB_OFFLINE is set, so it cannot be downloaded",
     );
   }
-  return planFromHub(spec, config.cacheDir, level, directory, entry, context);
+  return planFromHub(spec, config.cacheDir, level, directory, entry, context, pin);
 }
 
 /** Same request as last time: re-check what changed on disk (or everything, if a stronger level is asked for). */
@@ -152,9 +170,11 @@ async function planFromHub(
   directory: string,
   entry: IndexEntry | undefined,
   context: RunContext,
+  pin: PinnedSnapshot | undefined,
   resolved?: string,
 ): Promise<WorkPlan> {
-  const snapshot = await planSnapshot(spec, context.hub.api, context.signal, resolved);
+  // A pinned model is planned from the lock: no revision or tree request.
+  const snapshot = pin ?? (await planSnapshot(spec, context.hub.api, context.signal, resolved));
   const sameDirectory = entry?.localDir === spec.localDir;
   const recorded = new Map(sameDirectory && entry ? entry.files.map((file) => [file.path, file]) : []);
   const keep: IndexedFile[] = [];
@@ -176,7 +196,8 @@ async function planFromHub(
     else download.push(remote);
   }
   if (candidates.length > 0) {
-    const { good, bad } = await recheckFiles(directory, candidates.map((candidate) => candidate.record), level, context);
+    // A file the lock names but the cache recorded differently is hashed, whatever the level: the lock is the trust root.
+    const { good, bad } = await recheckFiles(directory, candidates.map((candidate) => candidate.record), pin ? "sha256" : level, context);
     keep.push(...good);
     download.push(...bad.map((failure) => toRemoteFile(failure.file)));
   }
@@ -194,6 +215,8 @@ async function planFromHub(
     removeFrom: entry ? modelDir(cacheDir, { id: spec.id, localDir: entry.localDir }) : undefined,
     previous: entry,
     defaultExcluded: snapshot.defaultExcluded,
+    pin,
+    snapshot,
   };
 }
 
@@ -211,11 +234,11 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
     for (const file of plan.download) await makeWayFor(config.cacheDir, spec, plan.directory, file.path, plan.kind === "repair", context);
     const byPath = new Map(plan.download.map((file) => [file.path, file]));
     const jobs = plan.download.map((file) => fileJob(plan, config.cacheDir, file));
-    const results = await context.hub.engine.downloadAll(
-      jobs,
-      async (job, badCopy) => (await quarantineCopy(config.cacheDir, spec, badCopy, job.file.path, context)) ?? badCopy,
-      context.signal,
-    );
+    const results = await context.hub.engine
+      .downloadAll(jobs, async (job, badCopy) => (await quarantineCopy(config.cacheDir, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal)
+      .catch((error: unknown) => {
+        throw plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error;
+      });
     for (const result of results) {
       const remote = byPath.get(result.path);
       if (remote) placed.push(indexedFromPlaced(remote, result));
@@ -230,7 +253,7 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
     revision: spec.revision,
     commit: plan.commit,
     localDir: spec.localDir,
-    selection: selectionFingerprint(spec),
+    selection: plan.pin?.selection ?? selectionFingerprint(spec),
     verify: level,
     completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" && plan.kind !== "update" ? plan.previous.completedAt : now,
     verifiedAt: now,
@@ -262,6 +285,7 @@ function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): 
     bytes: [...plan.keep, ...plan.download].reduce((sum, file) => sum + file.size, 0),
     level,
     defaultExcluded: plan.defaultExcluded ?? [],
+    snapshot: plan.snapshot ?? plan.pin ?? { commit: plan.commit, files: [...plan.keep.map(toRemoteFile), ...plan.download], defaultExcluded: plan.defaultExcluded ?? [] },
   };
 }
 

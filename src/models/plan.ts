@@ -11,6 +11,25 @@ export type RemoteSnapshot = {
   readonly defaultExcluded: readonly string[];
 };
 
+/**
+ * A snapshot fixed in advance (by the committed lock): the plan takes its commit
+ * and files instead of asking the Hub, and every file is checked against it.
+ */
+export type PinnedSnapshot = RemoteSnapshot & {
+  /** Where the pin comes from, for messages: the lock file's path. */
+  readonly source: string;
+  /** The selection fingerprint the pin was made for (recorded in the cache index). */
+  readonly selection: string;
+};
+
+/** Decides, per model, whether a run uses a pinned snapshot, and hears what each model resolved to. */
+export interface PinSource {
+  /** The spec to run (the lock's repository and revision under --frozen) and its pin, if any. */
+  pinFor(spec: ModelSpec): { readonly spec: ModelSpec; readonly pin?: PinnedSnapshot };
+  /** A model finished at this snapshot. */
+  settled(spec: ModelSpec, snapshot: RemoteSnapshot): void;
+}
+
 const COMMIT = /^[0-9a-f]{40}$/;
 
 /** A revision pinned to a commit: it never moves. */

@@ -129,6 +129,17 @@ const cacheKeyModel = v.object({
   revision: v.string(),
 });
 
+const lockSuccess = v.object({
+  id: v.string(),
+  ok: v.literal(true),
+  repoId: v.string(),
+  repoType: v.picklist(["model", "dataset", "space"]),
+  revision: v.string(),
+  commit,
+  files: describe(count, "files pinned for the model"),
+  resolved: describe(v.boolean(), "true: resolved from the Hub by this run; false: the lock already pinned it"),
+});
+
 /** Fields every command's output starts with. `error` is set when the run failed before any model (usage, configuration). */
 const common = {
   schemaVersion: v.literal(SCHEMA_VERSION),
@@ -154,17 +165,24 @@ export const cacheKeyOutput = v.object({
   cacheKey: describe(v.string(), "model-manager-v1-<hash>, for actions/cache and similar"),
   models: results(cacheKeyModel),
 });
+export const lockOutput = v.object({
+  ...common,
+  command: v.literal("lock"),
+  lockFile: describe(v.string(), "absolute path of the committed lock (written only when every model resolved)"),
+  written: describe(v.boolean(), "the lock file was written (false: unchanged, or a model failed)"),
+  models: results(v.union([lockSuccess, modelFailure])),
+});
 /** A run that failed before it reached any model: a usage or configuration error. */
 export const failedRunOutput = v.object({
   ...common,
-  command: v.picklist(["download", "dry-run", "list", "verify-only", "clean", "clean-model", "cache-key"]),
+  command: v.picklist(["download", "dry-run", "list", "verify-only", "clean", "clean-model", "cache-key", "lock"]),
   ok: v.literal(false),
   error: v.object({ code: v.string(), message: v.string() }),
   models: describe(v.pipe(v.array(v.unknown()), v.length(0)), "no model was reached"),
 });
 
 export const jsonOutput = v.pipe(
-  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, failedRunOutput]),
+  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, lockOutput, failedRunOutput]),
   v.title("model-manager --json output"),
   v.description(`What every model-manager command prints on stdout with --json (schemaVersion ${SCHEMA_VERSION}).`),
 );
@@ -176,5 +194,6 @@ export type ListOutput = v.InferOutput<typeof listOutput>;
 export type VerifyOnlyOutput = v.InferOutput<typeof verifyOnlyOutput>;
 export type CleanOutput = v.InferOutput<typeof cleanOutput> | v.InferOutput<typeof cleanModelOutput>;
 export type CacheKeyOutput = v.InferOutput<typeof cacheKeyOutput>;
+export type LockOutput = v.InferOutput<typeof lockOutput>;
 export type FailedRunOutput = v.InferOutput<typeof failedRunOutput>;
 export type JsonOutput = v.InferOutput<typeof jsonOutput>;

@@ -1,0 +1,58 @@
+import type { ModelsConfig } from "../config/types.ts";
+import { ExitCode } from "../errors.ts";
+import { LockFileError } from "../lockfile/errors.ts";
+import { openLockSession } from "../lockfile/open.ts";
+import type { RunContext } from "../models/context.ts";
+import { planSnapshot, type RemoteSnapshot } from "../models/plan.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { LockOutput } from "../output/json-schema.ts";
+import type { Logger } from "../output/logger.ts";
+import { messageOf } from "./download.ts";
+import type { CliOptions } from "./options.ts";
+import type { ResultWriter } from "./output.ts";
+
+/**
+ * `model-manager lock`: resolves every configured model that the lock does not
+ * already pin (new, or changed in the configuration) and writes the lock. Nothing
+ * is downloaded. Pinned models keep their commit: the lock moves only with --refresh.
+ */
+export async function runLock(
+  config: ModelsConfig,
+  context: RunContext,
+  options: Pick<CliOptions, "json" | "refresh">,
+  logger: Logger,
+  out: ResultWriter,
+): Promise<number> {
+  // With --refresh nothing is pinned: every model is resolved again and moves with its branch or tag.
+  const session = openLockSession(config, config.models, { lockMode: "update", refresh: options.refresh }, logger);
+  if (!session) throw new LockFileError("the lock command needs a configuration file: the lock is written beside it");
+  const models: LockOutput["models"] = [];
+  for (const spec of config.models) {
+    if (context.signal?.aborted) throw context.signal.reason;
+    const pinned = session.pinFor(spec).pin;
+    const summary = (snapshot: RemoteSnapshot, resolved: boolean) =>
+      ({ id: spec.id, ok: true, repoId: spec.repoId, repoType: spec.repoType, revision: spec.revision, commit: snapshot.commit, files: snapshot.files.length, resolved }) as const;
+    if (pinned) {
+      logger.debug(`${spec.id}: already pinned by the lock`);
+      models.push(summary(pinned, false));
+      continue;
+    }
+    try {
+      const snapshot = await planSnapshot(spec, context.hub.api, context.signal);
+      session.settled(spec, snapshot);
+      models.push(summary(snapshot, true));
+      logger.info(`${spec.id}: ${spec.repoId} ${spec.revision} → ${snapshot.commit.slice(0, 12)} (${snapshot.files.length} file${snapshot.files.length === 1 ? "" : "s"})`);
+    } catch (error) {
+      if (context.signal?.aborted) throw error;
+      logger.error(`${spec.id}: ${messageOf(error)}`);
+      models.push(modelFailure(spec.id, error));
+    }
+  }
+  const failure = models.find((model) => !model.ok);
+  const exitCode = failure && !failure.ok ? failure.exitCode : ExitCode.ok;
+  if (exitCode !== ExitCode.ok) logger.error(`the lock ${session.path} was not written: every model must resolve`);
+  const written = exitCode === ExitCode.ok && session.finish({ create: true });
+  if (options.json) out.json({ ...envelope("lock", exitCode, models), lockFile: session.path, written, models } satisfies LockOutput);
+  else if (exitCode === ExitCode.ok) out.line(session.path);
+  return exitCode;
+}

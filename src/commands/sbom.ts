@@ -1,0 +1,33 @@
+import { resolve } from "node:path";
+import { writeFileAtomic } from "../cache/atomic-write.ts";
+import type { ModelsConfig } from "../config/types.ts";
+import { ExitCode } from "../errors.ts";
+import { LockFileError } from "../lockfile/errors.ts";
+import { lockPathFor } from "../lockfile/lock-path.ts";
+import { openLockSession } from "../lockfile/open.ts";
+import { readLock } from "../lockfile/read-lock.ts";
+import { buildSbom } from "../lockfile/sbom.ts";
+import type { Logger } from "../output/logger.ts";
+import { VERSION } from "../version.ts";
+import type { CliOptions } from "./options.ts";
+import type { ResultWriter } from "./output.ts";
+
+/** `model-manager sbom [--output FILE]`: a CycloneDX 1.6 document of what the committed lock pins. No network. */
+export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logger, out: ResultWriter): number {
+  if (!config.path) throw new LockFileError("sbom needs a configuration file: the lock is read from beside it");
+  // --locked makes the SBOM fail when the lock no longer describes the configuration.
+  if (options.lockMode === "locked") openLockSession(config, config.models, { lockMode: "locked" }, logger);
+  const lockPath = lockPathFor(config.path);
+  const lock = readLock(lockPath);
+  if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);
+  const document = buildSbom(lock, { name: "model-manager", version: VERSION });
+  if (options.output === undefined) {
+    out.json(document);
+    return ExitCode.ok;
+  }
+  const path = resolve(options.output);
+  writeFileAtomic(path, `${JSON.stringify(document, null, 2)}\n`);
+  logger.info(`wrote the SBOM of ${lock.models.length} model${lock.models.length === 1 ? "" : "s"} to ${path}`);
+  out.line(path);
+  return ExitCode.ok;
+}

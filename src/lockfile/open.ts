@@ -1,0 +1,22 @@
+import type { ModelSpec, ModelsConfig } from "../config/types.ts";
+import type { Logger } from "../output/logger.ts";
+import { LockFileError } from "./errors.ts";
+import { lockPathFor } from "./lock-path.ts";
+import { type LockMode, LockSession } from "./lock-session.ts";
+
+/**
+ * The lock session for a run over `selected` models of `config`; undefined for a
+ * configuration that did not come from a file (it has nowhere to keep a lock).
+ */
+export function openLockSession(
+  config: ModelsConfig,
+  selected: readonly ModelSpec[],
+  how: { readonly lockMode: LockMode; readonly refresh?: boolean },
+  logger: Logger,
+): LockSession | undefined {
+  if (!config.path) {
+    if (how.lockMode === "update") return undefined;
+    throw new LockFileError(`--${how.lockMode} needs a configuration file: the lock is kept beside it`);
+  }
+  return LockSession.open(lockPathFor(config.path), how.lockMode, config.models, selected, logger, how.refresh ?? false);
+}

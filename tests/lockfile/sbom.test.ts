@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
+
+const SCHEMAS = join(import.meta.dir, "..", "..", "node_modules", "@cyclonedx", "cyclonedx-library", "res", "schema");
+
+/** The official CycloneDX 1.6 JSON schema (with the SPDX and JSF schemas it references), as the CycloneDX library ships it. */
+function cycloneDxValidator() {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  // bom-1.6 refers to them by their shipped file names, relative to its own $id.
+  for (const name of ["spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json"]) {
+    const { $id: _published, ...schema } = JSON.parse(readFileSync(join(SCHEMAS, name), "utf8"));
+    ajv.addSchema(schema, `http://cyclonedx.org/schema/${name}`);
+  }
+  return ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, "bom-1.6.SNAPSHOT.schema.json"), "utf8")));
+}
+
+let hub: LocalHub;
+
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [
+      { id: "acme/encoder", files: { "config.json": json({ model_type: "bert" }), "model.safetensors": generated(1_100_000, "sbom-1") } },
+      { id: "solo", files: { "weights.bin": generated(1_050_000, "sbom-2"), "README.md": "# solo\n" } },
+    ],
+  });
+});
+
+afterAll(() => hub.stop());
+
+const CONFIG = "cache_dir: cache\nmodels:\n  - id: encoder\n    repo_id: acme/encoder\n  - id: solo\n    repo_id: solo\n";
+
+describe("model-manager sbom", () => {
+  test("prints a CycloneDX 1.6 document of the lock that the official schema accepts, with purls, sizes and SHA-256 hashes", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    hub.resetLog();
+    const run = await runAgainst(hub, ["sbom"], { cwd });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    const document = JSON.parse(run.stdout);
+    const validate = cycloneDxValidator();
+    const valid = validate(document);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The validator is not a rubber stamp: a component without its type is refused.
+    expect(validate({ ...document, components: [{ name: "x" }] })).toBe(false);
+
+    expect(document.specVersion).toBe("1.6");
+    const lock = JSON.parse(readFileSync(join(cwd, "models.lock.json"), "utf8"));
+    const encoderCommit = hub.repo("acme/encoder")?.resolveRevision("main")?.sha;
+    const [encoder, solo] = document.components;
+    expect(encoder).toMatchObject({ type: "machine-learning-model", group: "acme", name: "encoder", version: encoderCommit, purl: `pkg:huggingface/acme/encoder@${encoderCommit}` });
+    expect(solo.purl).toBe(`pkg:huggingface/solo@${lock.models[1].commit}`);
+    const weights = encoder.components.find((file: { name: string }) => file.name === "model.safetensors");
+    expect(weights.hashes).toEqual([{ alg: "SHA-256", content: hub.file("acme/encoder", "model.safetensors")?.sha256 }]);
+    expect(weights.properties).toContainEqual({ name: "model-manager:size", value: "1100000" });
+    expect(weights.properties).toContainEqual({ name: "model-manager:path", value: "model.safetensors" });
+
+    // The same lock gives the same document, byte for byte; --output writes it to a file.
+    const file = join(cwd, "models.cdx.json");
+    const written = await runAgainst(hub, ["sbom", "--output", "models.cdx.json", "-q"], { cwd });
+    expect(written.code).toBe(0);
+    expect(written.stdout).toBe(`${file}\n`);
+    expect(readFileSync(file, "utf8")).toBe(run.stdout);
+  });
+
+  test("without a lock it fails with exit 2 and says how to make one", async () => {
+    const run = await runAgainst(hub, ["sbom"], { cwd: project(CONFIG) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('there is no lock');
+    expect(run.stderr).toContain('model-manager lock');
+  });
+});
