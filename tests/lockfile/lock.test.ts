@@ -218,6 +218,29 @@ describe("a normal run with a lock", () => {
     }
   });
 
+  test("--refresh moves a locked branch forward and rewrites the lock, naming the move; lock --refresh re-pins without downloading", async () => {
+    const repo = freshRepo();
+    const cwd = project(`cache_dir: cache\nmodels:\n  - id: moving\n    repo_id: ${repo}\n`);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    const first = hub.repo(repo)?.resolveRevision("main")?.sha as string;
+    const second = hub.pushCommit({ repo, files: { "model.safetensors": generated(1_250_000, "moved-1") } });
+    const run = await runAgainst(hub, ["--refresh"], { cwd });
+    expect(run.stderr).not.toContain("error");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`re-resolved moving (main ${first.slice(0, 12)} → ${second.slice(0, 12)})`);
+    expect(lockJson(cwd).models[0].commit).toBe(second);
+    expectSameBytes(hub, repo, ["model.safetensors"], join(cwd, "cache", "moving"), second);
+
+    const third = hub.pushCommit({ repo, files: { "model.safetensors": generated(1_260_000, "moved-2") } });
+    hub.resetLog();
+    const relock = await runAgainst(hub, ["lock", "--refresh"], { cwd });
+    expect(relock.code).toBe(0);
+    expect(lockJson(cwd).models[0].commit).toBe(third);
+    expect(hub.requests.some((request) => request.listener === "cdn")).toBe(false);
+    expect((await runAgainst(hub, ["--frozen", "--refresh"], { cwd })).code).toBe(2);
+  });
+
   test("a new model is resolved and added to the lock (the user is told); the pinned one is not asked about", async () => {
     const cwd = project(ENCODER_CONFIG);
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
