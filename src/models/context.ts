@@ -34,6 +34,8 @@ export class RunContext {
   readonly signal?: AbortSignal;
   readonly refresh: boolean;
   private client: HubClient | undefined;
+  /** Warnings given so far in this run: a cause every model shares is reported once. */
+  private warned = new Set<string>();
 
   constructor(options: RunOptions = {}) {
     this.logger = options.logger ?? silentLogger;
@@ -49,7 +51,14 @@ export class RunContext {
     const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
     const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh });
     scoped.client = this.hub;
+    scoped.warned = this.warned;
     return scoped;
+  }
+
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.logger.warn(message);
   }
 
   get hub(): HubClient {

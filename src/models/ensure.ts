@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
 import { modelDir, resolveInside } from "../cache/layout.ts";
+import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLevel } from "../config/types.ts";
 import { NotCachedError } from "../errors.ts";
@@ -86,12 +87,32 @@ export async function ensureModel(spec: ModelSpec, config: CacheSettings, contex
   const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(config, context)).models[spec.id], context) : undefined;
   const quick = moved ? undefined : await planIfCached(spec, config, context, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
+  const access = cacheAccess(config.cacheDir);
+  if (access !== "writable") return await serveUnwritable(spec, config, context, access, moved);
   await using lock = await holdWorkLocks(config.cacheDir, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexOf(config, context);
   const plan = await planWork(spec, config, scoped, index.models[spec.id], pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, config, scoped);
+}
+
+/**
+ * A cache that cannot be written (a read-only mount): a model whose files are
+ * all good is served without a lock, the index left as it is; anything that
+ * would have to write is refused.
+ */
+async function serveUnwritable(spec: ModelSpec, config: CacheSettings, context: RunContext, access: Exclude<CacheAccess, "writable">, moved?: string): Promise<EnsureResult> {
+  const entry = (await readIndexOf(config, context)).models[spec.id];
+  if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec)) || (moved && moved !== entry.commit)) {
+    throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} ${entry ? "has to be updated" : "has to be downloaded"}`);
+  }
+  const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), modelDir(config.cacheDir, spec), entry, context);
+  if (plan.download.length > 0) {
+    throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`);
+  }
+  if (plan.kind !== "cached") context.warnOnce(`${describeUnwritable(config.cacheDir, access)}, so its index could not be updated (changed files are checked again on every run)`);
+  return resultOf(plan, 0, strongerLevel(entry.verify, plan.level));
 }
 
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */

@@ -1,6 +1,7 @@
 import { readIndex } from "../cache/index-file.ts";
 import { acquireLock, describeLockOwner, type Lock } from "../cache/lock.ts";
 import { lockPath } from "../cache/layout.ts";
+import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { RunContext } from "./context.ts";
 
@@ -30,6 +31,7 @@ export async function holdFolderLocks(
   folders: readonly string[],
   context: RunContext,
 ): Promise<HeldModelLock> {
+  requireWritableCache(cacheDir, `model ${spec.id} cannot be changed there`);
   const ordered = [...new Set(folders)].sort();
   const held: Lock[] = [];
   const releaseAll = () => {

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME, modelDir, resolveInside } from "../cache/layout.ts";
+import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { NotCachedError, type VerificationFailure } from "../errors.ts";
 import { verifyFiles } from "../verify/verify-files.ts";
@@ -49,6 +50,15 @@ async function verifyEntry(id: string, entry: IndexEntry, directory: string, cac
     onWarning: (message) => context.logger.debug(message),
   });
   const bad = new Set(failures.map((failure) => failure.path));
+  const access = cacheAccess(cacheDir);
+  if (access === "writable") await recordVerification(cacheDir, id, entry, directory, level, bad);
+  else context.warnOnce(`${describeUnwritable(cacheDir, access)}, so its index could not be updated (when each model was verified, and which files failed)`);
+  const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
+  return { id, path: directory, level, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
+}
+
+/** A success is recorded (verifiedAt, level); a bad file gets mtime 0 so the next run re-checks and repairs it. */
+async function recordVerification(cacheDir: string, id: string, entry: IndexEntry, directory: string, level: VerifyLevel, bad: ReadonlySet<string>): Promise<void> {
   await updateIndex(cacheDir, (index) => {
     const current = index.models[id];
     if (!current || current.commit !== entry.commit || current.localDir !== entry.localDir) return;
@@ -65,8 +75,6 @@ async function verifyEntry(id: string, entry: IndexEntry, directory: string, cac
       index.models[id] = { ...current, files: current.files.map((file) => (bad.has(file.path) ? { ...file, mtimeMs: 0 } : file)) };
     }
   });
-  const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
-  return { id, path: directory, level, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
 }
 
 /**
