@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /** The model-manager command: a thin layer over the library in src/. */
 import { ExitCode, InterruptedError, ModelManagerError } from "./errors.ts";
+import { ADD_HELP } from "./commands/add-options.ts";
 import { buildCli, parseCommandLine } from "./commands/options.ts";
 import { versionLine } from "./version.ts";
 
@@ -19,6 +20,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (parsed.kind === "version") {
     process.stdout.write(`${versionLine()}\n`);
     return ExitCode.ok;
+  }
+  if (parsed.kind === "add-help") {
+    process.stdout.write(ADD_HELP);
+    return ExitCode.ok;
+  }
+  if (parsed.kind === "add") {
+    const { runAdd } = await import("./commands/add.ts");
+    return runAdd(parsed.options, { env: process.env, cwd: process.cwd() });
   }
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => {

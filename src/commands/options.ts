@@ -1,6 +1,7 @@
 import { cac } from "cac";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { closestMatch, UsageError } from "../errors.ts";
+import { type ParsedAdd, parseAddCommandLine } from "./add-options.ts";
 import { HELP_EXAMPLES, helpSections } from "./help.ts";
 import { typedValues } from "./typed-values.ts";
 
@@ -30,7 +31,7 @@ export type CliOptions = {
 const LOCK_COMMANDS = ["lock", "sbom"] as const;
 type LockCommand = (typeof LOCK_COMMANDS)[number];
 
-export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions };
+export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions } | ParsedAdd;
 
 const ACTION_FLAGS = ["list", "verifyOnly", "clean", "cleanModel", "cacheKey"] as const;
 const FLAG_NAMES: Record<(typeof ACTION_FLAGS)[number], string> = {
@@ -44,7 +45,7 @@ const FLAG_NAMES: Record<(typeof ACTION_FLAGS)[number], string> = {
 export function buildCli() {
   const cli = cac("model-manager");
   cli
-    .usage("[options]\n\nDownload, verify and cache the Hugging Face models listed in a YAML configuration.")
+    .usage("[options]\n  $ model-manager add <repo_id>[@revision] [--id ID] [--files PATTERN…] (see add --help)\n\nDownload, verify and cache the Hugging Face models listed in a YAML configuration.")
     .option("-c, --config <path>", "Configuration file (default: config/model_manager/models.yaml, or models.minimal.yaml when CI_MINIMAL_MODELS is set)")
     .option("--cache-dir <dir>", "Cache directory (overrides cache_dir from the configuration)")
     .option("--model <id>", "Only this model (repeatable)")
@@ -72,6 +73,7 @@ export function buildCli() {
 
 /** Parses argv (without the program and script entries). Usage problems raise UsageError. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  if (argv[0] === "add") return parseAddCommandLine(argv.slice(1));
   const cli = buildCli();
   let options: Record<string, unknown>;
   let command: LockCommand | undefined;

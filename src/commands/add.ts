@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { appendModel, type ModelEntry } from "../config/append-model.ts";
+import { defaultConfigPath } from "../config/default-path.ts";
+import { loadModelsConfig, parseModelsConfig } from "../config/load.ts";
+import { readConfigText } from "../config/read-file.ts";
+import { ConfigurationError, exitCodeOf, ModelManagerError, UsageError } from "../errors.ts";
+import type { AddOptions } from "./add-options.ts";
+
+export type AddEnvironment = {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+};
+
+/**
+ * `model-manager add`: appends a model to the configuration file (created when missing), after
+ * checking the result with the same rules as any load. Nothing is written when a check fails.
+ */
+export function runAdd(options: AddOptions, environment: AddEnvironment): number {
+  try {
+    const path = options.config ? resolve(environment.cwd, options.config) : defaultConfigPath(environment.env, environment.cwd);
+    const shownAs = options.config ?? relative(environment.cwd, path);
+    const exists = existsSync(path);
+    const text = exists ? readConfigText(path, shownAs) : "";
+    const entry = modelEntry(options);
+    if (exists) {
+      const current = loadModelsConfig(path, { cwd: environment.cwd, env: environment.env });
+      const taken = current.models.find((model) => model.id === entry.id);
+      if (taken) {
+        throw new UsageError(`${shownAs} already has a model "${entry.id}" (${taken.repoId}@${taken.revision}); choose another id with --id`);
+      }
+    }
+    const updated = appendModel(text, entry);
+    try {
+      parseModelsConfig(updated, { sourceName: shownAs, cwd: environment.cwd, env: environment.env });
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      // Line numbers would point into a file that was not written; the place in the document says enough.
+      const problems = error.issues.map((issue) => `  ${issue.path ? `${issue.path}: ` : ""}${issue.message}`);
+      throw new UsageError(`cannot add "${entry.id}" to ${shownAs}, nothing was written:\n${problems.join("\n")}`);
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, updated);
+    if (!options.quiet) {
+      const revision = options.revision ? `@${options.revision}` : "";
+      process.stderr.write(`added "${entry.id}" (${options.repoId}${revision}) to ${shownAs}${exists ? "" : " (new file)"}; run model-manager${options.config ? ` -c ${options.config}` : ""} to download it\n`);
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof ModelManagerError ? error.exitCode : exitCodeOf(error);
+  }
+}
+
+/** The entry as it will read in the file: only what was asked for, defaults left implicit. */
+function modelEntry(options: AddOptions): ModelEntry & { id: string } {
+  const id = options.id ?? options.repoId.slice(options.repoId.lastIndexOf("/") + 1);
+  return {
+    id,
+    repo_id: options.repoId,
+    ...(options.revision === undefined ? {} : { revision: options.revision }),
+    ...(options.localDir === undefined ? {} : { local_dir: options.localDir }),
+    ...(options.files === undefined ? {} : { files: options.files }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+  };
+}
