@@ -155,8 +155,13 @@ export class UnsafePathError extends DownloadError {
     readonly path: string,
     reason: string,
   ) {
-    super(`Refusing path ${JSON.stringify(path)} from ${repoId}: ${reason}`);
+    super(`Refusing path ${quotedVisibly(path)} from ${repoId}: ${reason}`);
   }
+}
+
+/** JSON quoting, plus escapes for the characters JSON leaves raw that a terminal would act on (C1, bidi overrides). */
+function quotedVisibly(text: string): string {
+  return JSON.stringify(text).replace(/[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** The plan needs more bytes than the disk holding the cache has free. */

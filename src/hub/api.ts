@@ -2,13 +2,13 @@ import * as v from "valibot";
 import type { RepoType } from "../config/types.ts";
 import { DownloadError, ModelManagerError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
+import { API_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "./errors.ts";
 import type { HubHttp } from "./http.ts";
-import { assertSafeRepoPath } from "./paths.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { describeError, withRetries } from "./retrying.ts";
-import { cleanServerText } from "./server-text.ts";
 import { fetchableUrl } from "./url-guard.ts";
+import { TreeListing } from "./tree-listing.ts";
 import { revisionUrl, treeUrl } from "./urls.ts";
 
 /** One file of a repository at a commit, as the tree listing describes it. */
@@ -28,33 +28,16 @@ export type RepoRef = { readonly repoId: string; readonly repoType: RepoType };
 
 const HEX40 = /^[0-9a-f]{40}$/;
 
+/** 10 million entries at the Hub's 1000 per page: past this, the cursor is not going to end. */
+const MAX_TREE_PAGES = 10_000;
+
 const RevisionInfoSchema = v.object({ sha: v.pipe(v.string(), v.regex(HEX40)) });
-
-const TreeEntrySchema = v.variant("type", [
-  v.object({
-    type: v.literal("file"),
-    path: v.string(),
-    oid: v.pipe(v.string(), v.regex(HEX40)),
-    size: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    xetHash: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
-    lfs: v.optional(
-      v.object({
-        oid: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
-        size: v.pipe(v.number(), v.integer(), v.minValue(0)),
-      }),
-    ),
-  }),
-  v.object({ type: v.literal("directory"), path: v.string() }),
-  v.object({ type: v.literal("unknown"), path: v.string() }),
-]);
-
-const TreePageSchema = v.array(TreeEntrySchema);
 
 /** The Hub's JSON API: resolve a revision to a commit, list the files at a commit. */
 export class HubApi {
   constructor(
     private readonly http: HubHttp,
-    private readonly logger: Logger,
+    readonly logger: Logger,
     private readonly retryPolicy: RetryPolicy,
   ) {}
 
@@ -70,34 +53,28 @@ export class HubApi {
     return parsed.output.sha;
   }
 
-  /** Every file at `commit`, following `Link: rel="next"` pagination. */
+  /**
+   * Every file at `commit`, following `Link: rel="next"` pagination. A
+   * cursor that loops (the same page again, or pages that bring nothing new)
+   * or never ends stops with an error.
+   */
   async listFiles(repo: RepoRef, commit: string, signal?: AbortSignal): Promise<RemoteFile[]> {
-    const files: RemoteFile[] = [];
+    const listing = new TreeListing(repo.repoId);
     const context = this.context(repo, commit);
     let url: string | undefined = treeUrl(this.http.settings.endpoint, repo.repoType, repo.repoId, commit);
     const seen = new Set<string>();
     for (let page = 1; url; page++) {
-      if (seen.has(url)) throw new DownloadError(`The Hub's file listing of ${repo.repoId} loops back to a page already read`);
+      if (seen.has(url)) throw new DownloadError(`The Hub's file listing of ${repo.repoId} loops back to a page already read (page ${page})`);
+      if (page > MAX_TREE_PAGES) throw new DownloadError(`The Hub's file listing of ${repo.repoId} goes on past ${MAX_TREE_PAGES} pages; stopping`);
       seen.add(url);
       const { body, next } = await this.getJsonPage(url, context, `file list page ${page} of ${repo.repoId}`, signal);
-      const parsed = v.safeParse(TreePageSchema, body);
-      if (!parsed.success) {
-        throw new DownloadError(`The Hub's file listing of ${repo.repoId} (page ${page}) is malformed: ${cleanServerText(parsed.issues[0]?.message ?? "")}`);
-      }
-      for (const entry of parsed.output) {
-        if (entry.type !== "file") continue;
-        assertSafeRepoPath(repo.repoId, entry.path);
-        files.push({
-          path: entry.path,
-          size: entry.lfs?.size ?? entry.size,
-          oid: entry.oid,
-          lfsSha256: entry.lfs?.oid,
-          ...(entry.xetHash ? { xetHash: entry.xetHash } : {}),
-        });
+      const fresh = listing.addPage(body, page);
+      if (next && fresh === 0) {
+        throw new DownloadError(`The Hub's file listing of ${repo.repoId} announces a page after page ${page}, which listed nothing new; stopping`);
       }
       url = next;
     }
-    return files;
+    return listing.finish(this.logger);
   }
 
   private context(repo: RepoRef, revision: string): HubRequestContext {
@@ -117,10 +94,15 @@ export class HubApi {
     try {
       return await withRetries(
         async () => {
-          const { response, watch } = await this.http.send(url, { headers: { accept: "application/json" }, signal, what });
+          const { response, watch } = await this.http.send(url, {
+            headers: { accept: "application/json" },
+            signal,
+            what,
+            deadlineMs: this.http.settings.apiDeadlineMs,
+          });
           try {
             if (!response.ok) throw await errorFromResponse(response, context);
-            const text = await readText(response, watch.touch);
+            const text = await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch);
             return { body: JSON.parse(text) as unknown, next: nextPageUrl(response.headers.get("link"), url, what) };
           } catch (error) {
             throw watch.signal.aborted && !signal?.aborted ? watch.signal.reason : error;
@@ -135,17 +117,6 @@ export class HubApi {
       throw new DownloadError(`Could not fetch the ${what} from ${this.http.settings.endpoint}: ${describeError(error)}`, { cause: error });
     }
   }
-}
-
-async function readText(response: Response, touch: () => void): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  if (!response.body) return text;
-  for await (const chunk of response.body) {
-    touch();
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }
 
 /** GitHub-style `Link: <url>; rel="next"`; relative targets are resolved against the page, and only http(s) is followed. */

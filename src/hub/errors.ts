@@ -1,6 +1,7 @@
 import type { RepoType } from "../config/types.ts";
 import { AccessDeniedError, DownloadError, ModelManagerError, NotFoundError } from "../errors.ts";
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "./retry.ts";
+import { ERROR_BODY_LIMIT_BYTES, readTextPrefix } from "./bounded-body.ts";
 import { cleanServerText } from "./server-text.ts";
 import { repoPageUrl } from "./urls.ts";
 
@@ -70,18 +71,15 @@ function describeFile(context: HubRequestContext): string {
 
 async function readServerMessage(response: Response): Promise<string> {
   const header = cleanServerText(response.headers.get("x-error-message") ?? "");
+  // Read only the start of the body: a hostile or broken server can send an endless one.
+  const text = await readTextPrefix(response, ERROR_BODY_LIMIT_BYTES);
   let body = "";
   try {
-    const text = (await response.text()).slice(0, 2000);
-    try {
-      const parsed = JSON.parse(text) as { error?: unknown };
-      if (typeof parsed.error === "string") body = parsed.error;
-      else if (Array.isArray(parsed.error)) body = parsed.error.join("; ");
-    } catch {
-      body = /^[\x20-\x7e]{1,300}$/.test(text.trim()) ? text.trim() : "";
-    }
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === "string") body = parsed.error;
+    else if (Array.isArray(parsed.error)) body = parsed.error.join("; ");
   } catch {
-    // The body is optional detail; the status already says what happened.
+    body = /^[\x20-\x7e]{1,300}$/.test(text.trim()) ? text.trim() : "";
   }
   return header || cleanServerText(body);
 }

@@ -13,6 +13,8 @@ export type HubRequest = {
   readonly method?: "GET" | "HEAD" | "POST";
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal;
+  /** The whole exchange (head and body) must end within this; API answers are small, file bodies are not. */
+  readonly deadlineMs?: number;
   /** What is being fetched, for errors ("config.json" in org/model); default: the URL without its query. */
   readonly what?: string;
   /** Called for every redirect to another origin (the CDN), with the response that announced it. */
@@ -57,7 +59,7 @@ export class HubHttp {
     }
     const what = request.what ?? describeUrl(url);
     let current = fetchableUrl(url, undefined, what);
-    const watch = this.watchdog.watch(request.signal);
+    const watch = this.watchdog.watch(request.signal, request.deadlineMs);
     let redirect: Response | undefined;
     try {
       for (let hop = 0; ; hop++) {

@@ -14,17 +14,24 @@ export type HubSettings = {
   readonly offline: boolean;
   /** A connection that delivers no byte (headers or body) for this long is aborted and retried. */
   readonly stallTimeoutMs: number;
+  /** An API request (revision, tree page) that has not ended after this long is aborted and retried. */
+  readonly apiDeadlineMs: number;
 };
 
 const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
+/** The API deadline in stall timeouts: 2 minutes by default. */
+const API_DEADLINE_STALL_TIMEOUTS = 4;
 
 export function readHubSettings(env: Env = process.env): HubSettings {
   checkProxySettings(env);
+  const stallTimeoutMs = parseSeconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT, DEFAULT_STALL_TIMEOUT_SECONDS) * 1000;
   return {
     endpoint: parseEndpoint(env.HF_ENDPOINT),
     token: findToken(env),
     offline: isTruthy(env.HF_HUB_OFFLINE),
-    stallTimeoutMs: parseSeconds("HF_HUB_DOWNLOAD_TIMEOUT", env.HF_HUB_DOWNLOAD_TIMEOUT, DEFAULT_STALL_TIMEOUT_SECONDS) * 1000,
+    stallTimeoutMs,
+    // A server trickling a byte now and then never stalls; a real API answer takes well under this.
+    apiDeadlineMs: stallTimeoutMs * API_DEADLINE_STALL_TIMEOUTS,
   };
 }
 

@@ -11,7 +11,15 @@ export class StallError extends Error {
   }
 }
 
-type Watched = { lastActivity: number; controller: AbortController };
+/** A request that kept trickling bytes, so never stalled, but did not finish in time. */
+export class DeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no complete answer within ${Math.round(deadlineMs / 1000)} s`);
+    this.name = "DeadlineError";
+  }
+}
+
+type Watched = { lastActivity: number; readonly deadline: number; readonly deadlineMs: number; controller: AbortController };
 
 export class StallWatchdog {
   private readonly watched = new Set<Watched>();
@@ -19,10 +27,14 @@ export class StallWatchdog {
 
   constructor(readonly timeoutMs: number) {}
 
-  /** Starts watching; the returned signal aborts with a StallError when the connection goes quiet. */
-  watch(parent?: AbortSignal): WatchHandle {
+  /**
+   * Starts watching; the returned signal aborts with a StallError when the
+   * connection goes quiet, or with a DeadlineError `deadlineMs` after the start.
+   */
+  watch(parent?: AbortSignal, deadlineMs = Number.POSITIVE_INFINITY): WatchHandle {
     const controller = new AbortController();
-    const entry: Watched = { lastActivity: performance.now(), controller };
+    const now = performance.now();
+    const entry: Watched = { lastActivity: now, deadline: now + deadlineMs, deadlineMs, controller };
     const onParentAbort = () => controller.abort(parent?.reason);
     if (parent?.aborted) controller.abort(parent.reason);
     else parent?.addEventListener("abort", onParentAbort, { once: true });
@@ -56,10 +68,10 @@ export class StallWatchdog {
   private check(): void {
     const now = performance.now();
     for (const entry of this.watched) {
+      if (entry.controller.signal.aborted) continue;
       const idle = now - entry.lastActivity;
-      if (idle >= this.timeoutMs && !entry.controller.signal.aborted) {
-        entry.controller.abort(new StallError(idle));
-      }
+      if (idle >= this.timeoutMs) entry.controller.abort(new StallError(idle));
+      else if (now >= entry.deadline) entry.controller.abort(new DeadlineError(entry.deadlineMs));
     }
   }
 }

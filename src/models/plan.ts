@@ -2,6 +2,7 @@ import { selectFiles } from "../config/patterns.ts";
 import { DEFAULT_EXCLUDE, type ModelSpec } from "../config/types.ts";
 import { NotFoundError } from "../errors.ts";
 import type { HubApi, RemoteFile } from "../hub/api.ts";
+import { assertSelectedPathsSafe } from "../hub/paths.ts";
 
 export type RemoteSnapshot = {
   /** The commit every file is taken from. */
@@ -62,6 +63,7 @@ export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortS
     throw new NotFoundError("pattern", `Model "${spec.id}": no file of ${where} is selected (${listed.length} listed, all excluded)`);
   }
   const wanted = new Set(selected);
+  assertSelectedPathsSafe(spec.repoId, listed.map((file) => file.path), wanted, api.logger);
   const defaultExcluded = usesDefaultExclude(spec) ? listed.map((file) => file.path).filter((path) => !wanted.has(path)) : [];
   return { commit, files: listed.filter((file) => wanted.has(file.path)), defaultExcluded };
 }

@@ -79,7 +79,11 @@ class TruncatedBodyError extends Error {
 }
 
 /** The server ignored a Range header: the file has to be fetched as one stream from byte 0. */
-class RangesUnsupported extends Error {}
+class RangesUnsupported extends Error {
+  constructor(path: string) {
+    super(`the server ignored a Range request for "${path}" (answered 200 with the whole file)`);
+  }
+}
 
 /**
  * Fetches one file, verifies it at the job's level, and moves it to its final
@@ -196,7 +200,7 @@ class FileTransfer {
     );
     try {
       if (ranged) {
-        await context.pool.use(() => source.locate(context.signal), context.signal);
+        await this.locate(source);
         const { chunkSize, connectionsPerFile } = context.tuning;
         await this.fetchUnits(source, balancedChunks(gaps, chunkSize, connectionsPerFile), connectionsPerFile, true);
       } else {
@@ -204,14 +208,59 @@ class FileTransfer {
       }
     } catch (error) {
       if (!(error instanceof RangesUnsupported)) throw error;
+      await this.fetchAsOneStream(source);
+    }
+  }
+
+  /** The request that finds a large file's location is retried like every other one. */
+  private async locate(source: RemoteFileSource): Promise<void> {
+    const { job, context } = this;
+    try {
+      await withRetries(() => context.pool.use(() => source.locate(context.signal), context.signal), {
+        policy: context.tuning.retry,
+        logger: context.logger,
+        what: `${job.file.path} (locating it)`,
+        signal: context.signal,
+      });
+    } catch (error) {
+      throw this.failure(error, context.signal);
+    }
+  }
+
+  /**
+   * Without Range support a dropped connection cannot be resumed: the file is
+   * fetched from byte 0 again, as many times as the retry policy allows.
+   */
+  private async fetchAsOneStream(source: RemoteFileSource): Promise<void> {
+    const { job, context } = this;
+    for (let restart = 1; ; restart++) {
       context.logger.debug(`${job.file.path}: the server ignores Range requests; fetching the whole file in one stream`);
       await this.saver?.settle();
       this.progress?.rewind(this.done.totalBytes);
       this.done = new RangeSet();
       this.hashing?.cancel();
       this.hashing = this.createHasher();
-      await this.fetchUnits(source, [[0, job.file.size]], 1, false);
+      try {
+        await this.fetchUnits(source, [[0, job.file.size]], 1, false);
+        return;
+      } catch (error) {
+        if (!(error instanceof RangesUnsupported)) throw error;
+        if (restart >= context.tuning.retry.maxAttempts) {
+          throw new DownloadError(
+            `Failed to download "${job.file.path}" from ${job.repo.repoId}: the connection broke ${restart} times and the server cannot resume (${error.message}); try again on a steadier connection`,
+          );
+        }
+      }
     }
+  }
+
+  /** What a failed transfer is reported as: our own errors as they are, anything else as a DownloadError naming the file. */
+  private failure(error: unknown, signal?: AbortSignal): unknown {
+    const { job } = this;
+    if (error instanceof ModelManagerError || error instanceof RangesUnsupported || signal?.aborted) return error;
+    return new DownloadError(`Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`, {
+      cause: error,
+    });
   }
 
   /**
@@ -311,11 +360,7 @@ class FileTransfer {
         },
       );
     } catch (error) {
-      if (error instanceof ModelManagerError || error instanceof RangesUnsupported || signal.aborted) throw error;
-      throw new DownloadError(
-        `Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`,
-        { cause: error },
-      );
+      throw this.failure(error, signal);
     }
   }
 
@@ -395,7 +440,7 @@ function checkContentRange(response: Response, range: ByteRange | undefined, siz
   }
   if (response.status === 200) {
     void response.body?.cancel().catch(() => {});
-    throw new RangesUnsupported();
+    throw new RangesUnsupported(path);
   }
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
   if (!match || Number(match[1]) !== range.start || Number(match[2]) !== range.end - 1) {

@@ -23,8 +23,8 @@ export type HostileReply =
       readonly body?: string;
       /** A body that never ends: this text, repeated for as long as the client reads. */
       readonly endless?: string;
-      /** Send the head, then nothing, holding the connection open. */
-      readonly silent?: boolean;
+      /** A body that never ends and never stalls: this text, one piece every `everyMs`. */
+      readonly trickle?: { readonly text: string; readonly everyMs: number };
     };
 
 export type HostileServer = {
@@ -36,7 +36,7 @@ export type HostileServer = {
   [Symbol.dispose](): void;
 };
 
-type Connection = { buffer: string; pump?: () => void };
+type Connection = { buffer: string; pump?: () => void; timers: Array<ReturnType<typeof setInterval>> };
 
 export function startHostileServer(answer: (request: HostileRequest, server: HostileServer) => HostileReply): HostileServer {
   const requests: HostileRequest[] = [];
@@ -60,7 +60,7 @@ export function startHostileServer(answer: (request: HostileRequest, server: Hos
     }
     const headers = { ...given.headers };
     if (given.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(given.body));
-    if (given.endless !== undefined) headers.Connection = "close";
+    if (given.endless !== undefined || given.trickle !== undefined) headers.Connection = "close";
     const head = [`HTTP/1.1 ${given.status} Hostile`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), "", ""].join("\r\n");
     socket.write(head);
     if (given.body !== undefined) socket.write(given.body);
@@ -76,13 +76,23 @@ export function startHostileServer(answer: (request: HostileRequest, server: Hos
       };
       socket.data.pump();
     }
+    if (given.trickle !== undefined) {
+      const { text, everyMs } = given.trickle;
+      const timer = setInterval(() => {
+        if (socket.write(text) < 0) clearInterval(timer);
+      }, everyMs);
+      socket.data.timers.push(timer);
+    }
   };
   listener = Bun.listen<Connection>({
     hostname: "127.0.0.1",
     port: 0,
     socket: {
       open(socket) {
-        socket.data = { buffer: "" };
+        socket.data = { buffer: "", timers: [] };
+      },
+      close(socket) {
+        for (const timer of socket.data.timers) clearInterval(timer);
       },
       data(socket, bytes) {
         socket.data.buffer += bytes.toString("latin1");

@@ -126,7 +126,7 @@ export class Dispatcher {
     const before = this.deps.faults.beforeHandling(target);
     record.faults.push(...before.applied);
     const content = before.replacement ? withoutContent(faultReply(before.replacement, target)) : answer();
-    let delivery: OutgoingResponse["delivery"] = before.latencyMs > 0 ? { latencyMs: before.latencyMs } : undefined;
+    let delivery: OutgoingResponse["delivery"] = before.latencyMs > 0 || before.reset ? { latencyMs: before.latencyMs, resetBeforeHead: before.reset } : undefined;
     if (content.hasContent && request.method === "GET") {
       const shaping = this.deps.faults.forFileBody(target);
       record.faults.push(...shaping.applied);

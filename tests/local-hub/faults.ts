@@ -34,6 +34,8 @@ export type FaultEffect =
   | { readonly kind: "bandwidth"; readonly bytesPerSecond: number }
   /** Delay before the response head. */
   | { readonly kind: "latency"; readonly ms: number }
+  /** Reset the connection (RST) before any byte of the response. */
+  | { readonly kind: "reset" }
   /** Answer 200 with the whole body although a Range was asked for, as a server or proxy without range support does. */
   | { readonly kind: "ignore-range" }
   /**
@@ -102,14 +104,17 @@ export class FaultBook {
   }
 
   /** The first fault that replaces the whole response, and the total extra latency; both consumed. */
-  beforeHandling(target: FaultTarget): { replacement?: ReplacementFault; latencyMs: number; applied: FaultKind[] } {
+  beforeHandling(target: FaultTarget): { replacement?: ReplacementFault; latencyMs: number; reset: boolean; applied: FaultKind[] } {
     const applied: FaultKind[] = [];
     let replacement: ReplacementFault | undefined;
+    let reset = false;
     let latencyMs = this.throttle.latencyMs ?? 0;
     for (const injected of this.matching(target)) {
       const fault = injected.fault;
       if (fault.kind === "latency") {
         latencyMs += fault.ms;
+      } else if (fault.kind === "reset" && !reset) {
+        reset = true;
       } else if (REPLACEMENT_KINDS.has(fault.kind) && !replacement) {
         replacement = fault as ReplacementFault;
       } else {
@@ -118,7 +123,7 @@ export class FaultBook {
       this.consume(injected);
       applied.push(fault.kind);
     }
-    return { replacement, latencyMs, applied };
+    return { replacement, latencyMs, reset, applied };
   }
 
   /** Shaping of a file body served by GET; the faults used are consumed. */
@@ -233,6 +238,7 @@ function validateFault(fault: Fault): void {
       return;
     case "expired-url":
     case "ignore-range":
+    case "reset":
       return;
     case "wrong-range":
       if (!Number.isSafeInteger(fault.startBy) || !Number.isSafeInteger(fault.endBy) || (fault.startBy === 0 && fault.endBy === 0)) {

@@ -25,6 +25,8 @@ export interface Delivery {
   readonly cut?: BodyCut;
   /** Body offsets whose byte is inverted on the way out. */
   readonly corruptOffsets?: readonly number[];
+  /** Reset the connection instead of answering. */
+  readonly resetBeforeHead?: boolean;
 }
 
 export type ResponseOutcome = "complete" | "dropped" | "truncated" | "stalled" | "closed-by-client";
@@ -264,6 +266,10 @@ class ResponseWriter {
 
   private begin(): void {
     this.timer = undefined;
+    if (this.response.delivery?.resetBeforeHead) {
+      this.finish("dropped", false);
+      return;
+    }
     this.state = "writing";
     this.pump();
   }
