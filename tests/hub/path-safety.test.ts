@@ -21,7 +21,9 @@ describe("paths from the Hub", () => {
       hub.resetLog();
       const run = await runAgainst(hub, [], { cwd });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`Refusing path ${JSON.stringify(path)} from evil/repo-${index}`);
+      // Shown JSON-quoted, with DEL escaped too: no control character reaches the terminal.
+      const shown = JSON.stringify(path).replace(/\x7f/g, "\\u007f");
+      expect(run.stderr).toContain(`Refusing path ${shown} from evil/repo-${index}`);
       expect(hub.requests.filter((request) => request.route === "resolve")).toHaveLength(0);
       expect(existsSync(join(cwd, "cache", "m"))).toBe(false);
       expect(readdirSync(cwd).sort()).toEqual(["models.yaml"].concat(existsSync(join(cwd, "cache")) ? ["cache"] : []).sort());
