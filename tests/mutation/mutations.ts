@@ -49,7 +49,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "control-characters-in-hub-paths",
     breaks: "a Hub file path with a newline or ESC is accepted and written to disk",
-    edits: [{ file: "src/hub/paths.ts", find: "(/[\\x00-\\x1f\\x7f]/.test(path) ?", replace: "(false ?" }],
+    edits: [{ file: "src/hub/paths.ts", find: "(/[\\x00-\\x1f\\x7f-\\x9f]/.test(path) ?", replace: "(false ?" }],
     tests: ["tests/hub/path-safety.test.ts"],
   },
   {
