@@ -6,7 +6,7 @@ import { formatBytes } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { CleanOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { messageOf } from "./download.ts";
+import { describeFailure } from "./describe-result.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** --clean / --clean-model: remove models, their partial downloads and quarantined copies. */
@@ -30,7 +30,7 @@ export async function runClean(
       if (!json) printReport(report, dryRun, out);
     } catch (error) {
       // One model that cannot be removed does not keep the others in place.
-      logger.error(`${spec.id}: ${messageOf(error)}`);
+      logger.error(describeFailure(spec.id, error));
       results.push(modelFailure(spec.id, error));
       if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
     }

@@ -39,3 +39,13 @@ export function describeDefaultExcluded(id: string, paths: readonly string[]): s
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
+
+/** `<id>: <message>` for a model that failed, without naming the model twice when the message already does. */
+export function describeFailure(id: string, error: unknown): string {
+  const message = messageOf(error);
+  return message.includes(`odel "${id}"`) ? message : `${id}: ${message}`;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -5,7 +5,7 @@ import { formatDuration } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DownloadOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeDefaultExcluded, describeResult } from "./describe-result.ts";
+import { describeDefaultExcluded, describeFailure, describeResult } from "./describe-result.ts";
 import { InConfigOrder } from "./in-config-order.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -30,7 +30,7 @@ export async function runDownload(
   );
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
-      logger.error(`${outcome.id}: ${messageOf(outcome.error)}`);
+      logger.error(describeFailure(outcome.id, outcome.error));
     } else {
       logger.info(describeResult(outcome.result));
       const excluded = describeDefaultExcluded(outcome.id, outcome.result.defaultExcluded);
@@ -77,6 +77,5 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
   return { ...envelope("download", exitCode, models), cacheDir, models };
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** Kept here too: other commands import it from the download command. */
+export { messageOf } from "./describe-result.ts";

@@ -6,8 +6,7 @@ import { formatBytes } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DryRunOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeDefaultExcluded } from "./describe-result.ts";
-import { messageOf } from "./download.ts";
+import { describeDefaultExcluded, describeFailure } from "./describe-result.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** --dry-run: what a run would download and remove, per model. Nothing is written. */
@@ -23,7 +22,7 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
       results.push(report);
       if (!json) printPlan(plan, out);
     } catch (error) {
-      logger.error(`${spec.id}: ${messageOf(error)}`);
+      logger.error(describeFailure(spec.id, error));
       results.push(modelFailure(spec.id, error));
       if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
     }

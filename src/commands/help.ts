@@ -39,7 +39,16 @@ HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests`;
 /** cac's help, with the sections a user of a CI tool looks for. */
 export function helpSections(sections: HelpSection[]): HelpSection[] {
   const withoutCommands = sections.filter((section) => section.title !== "Commands" && !section.body.includes("For more info, run any command"));
-  return [...withoutCommands, { title: "Commands", body: indent(COMMANDS) }, { title: "Exit codes", body: indent(EXIT_CODES) }, { title: "Environment", body: indent(ENVIRONMENT) }];
+  const all = [...withoutCommands, { title: "Commands", body: indent(COMMANDS) }, { title: "Exit codes", body: indent(EXIT_CODES) }, { title: "Environment", body: indent(ENVIRONMENT) }];
+  // cac pads every option line to a column, leaving trailing spaces.
+  return all.map((section) => ({ ...section, body: trimLineEnds(section.body) }));
+}
+
+function trimLineEnds(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
 }
 
 function indent(text: string): string {

@@ -1,7 +1,7 @@
 import type { ModelSpec } from "../config/types.ts";
 import { exitCodeOf } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
-import { messageOf } from "./download.ts";
+import { messageOf } from "./describe-result.ts";
 
 /** The commit a model's branch or tag points at on the Hub now; undefined when pinned to a commit or not recorded. */
 export type UpstreamLookup = (spec: ModelSpec) => Promise<string | undefined>;

@@ -3,6 +3,7 @@ import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { effectiveVerifyLevel } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { diskUsage } from "../models/disk-usage.ts";
+import { modelPartialProgress } from "../models/partials.ts";
 import { modelState } from "../models/status.ts";
 import { formatBytes, formatTable } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
@@ -55,10 +56,10 @@ export async function runList(
   }
   const table = formatTable(
     ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED", ...(upstreams ? ["UPSTREAM"] : [])],
-    rows.map((row) => [
+    rows.map((row, index) => [
       row.id,
       `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
-      row.status,
+      describeStatus(row.status, row.partialFiles > 0 ? modelPartialProgress(config.cacheDir, specs[index] as ModelSpec) : undefined),
       String(row.files),
       row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
       row.verify,
@@ -70,4 +71,11 @@ export async function runList(
   const cached = rows.filter((row) => row.status === "cached").length;
   logger.info(`${cached} of ${rows.length} model${rows.length === 1 ? "" : "s"} cached in ${config.cacheDir}`);
   return exitCode;
+}
+
+/** The status, and how far an interrupted download got: `partial (3.0 MiB of 12.0 MiB)`. */
+function describeStatus(status: string, partial: { bytes: number; size: number } | undefined): string {
+  if (!partial || partial.size === 0) return status;
+  const progress = `${formatBytes(partial.bytes)} of ${formatBytes(partial.size)}`;
+  return status === "partial" ? `partial (${progress})` : `${status} (partial: ${progress})`;
 }

@@ -157,7 +157,9 @@ async function planWork(
   if (context.settings.offline && !pin) {
     throw new NotCachedError(
       spec.id,
-      entry ? "its configuration changed since it was downloaded, and HF_HUB_OFFLINE is set" : "HF_HUB_OFFLINE is set, so it cannot be downloaded",
+      entry
+        ? `its configuration changed since it was downloaded to ${directory}, and HF_HUB_OFFLINE is set`
+        : `the cache index in ${config.cacheDir} records no copy (looked for ${directory}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
     );
   }
   return planFromHub(spec, config.cacheDir, level, directory, entry, context, pin);
@@ -244,13 +246,14 @@ async function planFromHub(
 async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
   const { spec } = plan;
   const bytes = plan.download.reduce((sum, file) => sum + file.size, 0);
+  // Checked before the plan is announced: offline, there is no "fetching 1 file" that cannot happen.
+  if (plan.download.length > 0 && context.settings.offline) {
+    const names = plan.download.map((file) => file.path).join(", ");
+    throw new NotCachedError(spec.id, `${plan.download.length} file(s) in ${plan.directory} are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
+  }
   context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
   const placed = [];
   if (plan.download.length > 0) {
-    if (context.settings.offline) {
-      const names = plan.download.map((file) => file.path).join(", ");
-      throw new NotCachedError(spec.id, `${plan.download.length} file(s) are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
-    }
     ensureFreeSpace(config.cacheDir, bytes - partialBytes(config.cacheDir, plan), `model "${spec.id}"`);
     for (const file of plan.download) await makeWayFor(config.cacheDir, spec, plan.directory, file.path, plan.kind === "repair", context);
     const byPath = new Map(plan.download.map((file) => [file.path, file]));

@@ -2,6 +2,8 @@ import { readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { partialDir, safeFileName } from "../cache/layout.ts";
 import type { ModelSpec } from "../config/types.ts";
+import { readPartialState } from "../transfer/partial-state.ts";
+import { RangeSet } from "../transfer/range-set.ts";
 
 /** Partial downloads of one model live together, so --clean-model and --list can find them. */
 export function modelPartialDir(cacheDir: string, spec: Pick<ModelSpec, "localDir">): string {
@@ -20,6 +22,19 @@ export function listModelPartials(cacheDir: string, spec: Pick<ModelSpec, "local
   } catch {
     return [];
   }
+}
+
+/** How far a model's interrupted downloads got: bytes their resume state records, of the files' full size. */
+export function modelPartialProgress(cacheDir: string, spec: Pick<ModelSpec, "localDir">): { readonly bytes: number; readonly size: number } {
+  let bytes = 0;
+  let size = 0;
+  for (const name of listModelPartials(cacheDir, spec)) {
+    const state = readPartialState(join(modelPartialDir(cacheDir, spec), name.replace(/\.part$/, ".state.json")));
+    if (!state) continue;
+    bytes += Math.min(state.size, new RangeSet(state.done).totalBytes);
+    size += state.size;
+  }
+  return { bytes, size };
 }
 
 export function removeModelPartialsIfEmpty(cacheDir: string, spec: Pick<ModelSpec, "localDir">): void {

@@ -104,7 +104,8 @@ describe("commands on a cache that holds nothing yet", () => {
     const cwd = project();
     const run = await runCli(["--config", "models.yaml", "--model", "tiny-bert"], { cwd, env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(run.code).toBe(4);
-    expect(run.stderr).toContain('Model "tiny-bert" is not in the cache: HF_HUB_OFFLINE is set');
+    expect(run.stderr).toContain('error: Model "tiny-bert" is not in the cache: the cache index in ');
+    expect(run.stderr).toContain("and HF_HUB_OFFLINE is set, so it cannot be downloaded");
   });
 });
 

@@ -13,6 +13,7 @@ describe("command line", () => {
     expect(run.stdout).toContain("130  interrupted");
     expect(run.stdout).toContain("HF_TOKEN");
     expect(run.stdout).toContain("Examples:");
+    expect(run.stdout.split("\n").filter((line) => line !== line.trimEnd())).toEqual([]);
   });
 
   test("-h is --help", async () => {

@@ -214,6 +214,18 @@ describe("offline mode", () => {
     truncateSync(model(cwd, "config.json"), 1);
     const run = await runCli(["--config", "models.yaml"], { cwd, env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(run.code).toBe(4);
-    expect(run.stderr).toContain("config.json) and HF_HUB_OFFLINE is set");
+    expect(run.stderr).toContain(`error: Model "m" is not in the cache: 1 file(s) in ${model(cwd)} are missing or damaged (config.json) and HF_HUB_OFFLINE is set`);
+    // Nothing announces a fetch that cannot happen, and the model is named once.
+    expect(run.stderr).not.toContain("fetching");
+    expect(run.stderr).not.toContain('m: Model "m"');
+  });
+
+  test("HF_HUB_OFFLINE=1 with a model never downloaded names the folder it looked in (exit 4)", async () => {
+    const cwd = project(CONFIG);
+    const run = await runCli(["--config", "models.yaml"], { cwd, env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(4);
+    expect(run.stderr.split("\n")[0]).toBe(
+      `error: Model "m" is not in the cache: the cache index in ${join(cwd, "cache")} records no copy (looked for ${model(cwd)}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
+    );
   });
 });

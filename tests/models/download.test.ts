@@ -33,6 +33,14 @@ afterAll(() => hub.stop());
 const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: encoder\n    repo_id: ${REPO}\n`;
 
 describe("downloading a model", () => {
+  test("a files entry that matches nothing is named, with the model named once (exit 4)", async () => {
+    const cwd = project(`${CONFIG}    files: [config.json, nope.bin]\n`);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/^error: Model "encoder": the files entry "nope\.bin" matches no file in acme\/encoder at main \([0-9a-f]{12}\)$/m);
+    expect(run.stderr).not.toContain('encoder: Model "encoder"');
+  });
+
   test("with exclude: [] nothing is left out, and nothing is said about the default list", async () => {
     const cwd = project(`${CONFIG}    exclude: []\n    verify: size\n`);
     const run = await runAgainst(hub, [], { cwd });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { finished } from "../helpers/run-cli.ts";
+import { formatBytes } from "../../src/output/format.ts";
 
 const REPO = "acme/resumable";
 const BIG = "model.safetensors";
@@ -78,6 +79,9 @@ describe("resuming after an interrupted run", () => {
     const onDisk = recordedBytes(cwd);
     expect(onDisk).toBeGreaterThanOrEqual(3 * MiB);
     expect(existsSync(join(cwd, "cache", "m", BIG))).toBe(false);
+    // --list shows how far the download got.
+    const list = await runAgainst(hub, ["--list"], { cwd });
+    expect(list.stdout).toMatch(new RegExp(`^m +acme/resumable@main +partial \\(${formatBytes(onDisk).replace(".", "\\.")} of 12\\.0 MiB\\) `, "m"));
 
     hub.resetLog();
     const rerun = await runAgainst(hub, ["-q"], { cwd, env: ENV });
