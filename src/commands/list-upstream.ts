@@ -1,7 +1,7 @@
 import type { ModelSpec } from "../config/types.ts";
 import { exitCodeOf } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
-import { messageOf } from "./describe-result.ts";
+import { describeFailure } from "./describe-result.ts";
 
 /** The commit a model's branch or tag points at on the Hub now; undefined when pinned to a commit or not recorded. */
 export type UpstreamLookup = (spec: ModelSpec) => Promise<string | undefined>;
@@ -23,7 +23,7 @@ export async function lookUpstream(
         const current = (await lookup(spec)) ?? null;
         return { ok: true, upstreamCommit: current, behind: current !== null && current !== recorded.get(spec.id) };
       } catch (error) {
-        logger.error(`${spec.id}: ${messageOf(error)}`);
+        logger.error(describeFailure(spec.id, error));
         return { ok: false, error };
       }
     }),
