@@ -77,5 +77,3 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
   return { ...envelope("download", exitCode, models), cacheDir, models };
 }
 
-/** Kept here too: other commands import it from the download command. */
-export { messageOf } from "./describe-result.ts";

@@ -7,7 +7,7 @@ import { planSnapshot, type RemoteSnapshot } from "../models/plan.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { LockOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { messageOf } from "./download.ts";
+import { describeFailure } from "./describe-result.ts";
 import type { CliOptions } from "./options.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -44,7 +44,7 @@ export async function runLock(
       logger.info(`${spec.id}: ${spec.repoId} ${spec.revision} → ${snapshot.commit.slice(0, 12)} (${snapshot.files.length} file${snapshot.files.length === 1 ? "" : "s"})`);
     } catch (error) {
       if (context.signal?.aborted) throw error;
-      logger.error(`${spec.id}: ${messageOf(error)}`);
+      logger.error(describeFailure(spec.id, error));
       models.push(modelFailure(spec.id, error));
     }
   }
