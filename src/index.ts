@@ -25,6 +25,14 @@ export {
   UsageError,
   type VerificationFailure,
 } from "./errors.ts";
+export { LockFileError, LockMismatchError, LockOutOfDateError } from "./lockfile/errors.ts";
+export { type LockMode, LockSession } from "./lockfile/lock-session.ts";
+export { openLockSession } from "./lockfile/open.ts";
+export { lockPathFor } from "./lockfile/lock-path.ts";
+export { readLock } from "./lockfile/read-lock.ts";
+export type { LockedFile, LockedModel, LockFile } from "./lockfile/schema.ts";
+export { buildSbom } from "./lockfile/sbom.ts";
+export type { ManagerRunOptions } from "./manager.ts";
 export { ConsoleLogger, type Logger } from "./output/logger.ts";
 export type { TransferObserver } from "./transfer/observer.ts";
 export { VERSION } from "./version.ts";

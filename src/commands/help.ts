@@ -21,8 +21,8 @@ sbom    print a CycloneDX 1.6 JSON SBOM of the locked models (--output FILE to w
 
 const EXIT_CODES = `0    success
 1    download or network failure
-2    usage or configuration error
-3    verification failed
+2    usage or configuration error; invalid lock; --locked or --frozen without a usable lock
+3    verification failed (also: a file disagrees with the committed lock)
 4    not found (model id, repository, revision, file; or not cached with --verify-only / HF_HUB_OFFLINE)
 5    access denied (token missing, invalid, or not approved for a gated repository)
 130  interrupted (partial downloads are kept and resume on the next run)`;

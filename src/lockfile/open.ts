@@ -1,5 +1,5 @@
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
-import type { Logger } from "../output/logger.ts";
+import { type Logger, silentLogger } from "../output/logger.ts";
 import { LockFileError } from "./errors.ts";
 import { lockPathFor } from "./lock-path.ts";
 import { type LockMode, LockSession } from "./lock-session.ts";
@@ -12,7 +12,7 @@ export function openLockSession(
   config: ModelsConfig,
   selected: readonly ModelSpec[],
   how: { readonly lockMode: LockMode; readonly refresh?: boolean },
-  logger: Logger,
+  logger: Logger = silentLogger,
 ): LockSession | undefined {
   if (!config.path) {
     if (how.lockMode === "update") return undefined;

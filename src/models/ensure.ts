@@ -320,7 +320,8 @@ function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
     repo: { repoId: plan.spec.repoId, repoType: plan.spec.repoType },
     commit: plan.commit,
     file,
-    level: plan.level,
+    // A file the committed lock pins is hashed whatever the level: the lock is the trust root.
+    level: plan.pin ? "sha256" : plan.level,
     finalPath: resolveInside(plan.directory, file.path, plan.spec.repoId),
     partialPath,
     statePath,

@@ -1,6 +1,6 @@
 import type { IndexEntry } from "../cache/index-schema.ts";
 import type { ModelSpec } from "../config/types.ts";
-import { BadChecksumError, describeVerificationFailure } from "../errors.ts";
+import { BadChecksumError, describeVerificationFailure, NotFoundError } from "../errors.ts";
 import { HubContentMismatchError } from "../hub/file-source.ts";
 import { LockMismatchError } from "../lockfile/errors.ts";
 import type { PinnedSnapshot } from "./plan.ts";
@@ -22,7 +22,7 @@ export function agreesWithPin(entry: IndexEntry, pin: PinnedSnapshot | undefined
  * the trust root, so this is a verification failure naming both sides and the lock.
  */
 export function pinnedDownloadError(error: unknown, spec: ModelSpec, pin: PinnedSnapshot): unknown {
-  const advice = `Either the upstream history changed (a force-push) or a mirror or the lock was altered; check ${pin.source}; only if the new content is trusted, remove the model's entry from the lock and run "model-manager lock" to pin it again.`;
+  const advice = `Either the upstream history changed (a force-push) or a mirror or the lock was altered; check ${pin.source}; only if what the Hub serves now is trusted, run "model-manager lock --refresh" to pin it.`;
   if (error instanceof HubContentMismatchError) {
     const { expected, reported } = error;
     const difference =
@@ -33,6 +33,12 @@ export function pinnedDownloadError(error: unknown, spec: ModelSpec, pin: Pinned
       `Model "${spec.id}": "${expected.path}" at ${pin.commit.slice(0, 12)} does not match the lock ${pin.source}: ${difference}. ${advice}`,
       { cause: error },
     );
+  }
+  if (error instanceof NotFoundError && (error.kind === "revision" || error.kind === "file")) {
+    const what = error.kind === "revision" ? `the locked commit ${pin.commit}` : `a file at the locked commit ${pin.commit.slice(0, 12)}`;
+    return new LockMismatchError(`Model "${spec.id}": the Hub no longer has ${what}, which the lock ${pin.source} pins (${error.message}). ${advice}`, {
+      cause: error,
+    });
   }
   if (error instanceof BadChecksumError) {
     const lines = error.failures.map((failure) => `  ${describeVerificationFailure(failure)} (expected = the lock, got = the downloaded bytes)`);

@@ -282,8 +282,8 @@ describe("a normal run with a lock", () => {
     }
   });
 
-  test("a tampered regular file's git blob id is caught by the bytes (exit 3)", async () => {
-    const cwd = project(ENCODER_CONFIG);
+  test("a tampered regular file's git blob id is caught by the bytes (exit 3), even at verify: none", async () => {
+    const cwd = project(ENCODER_CONFIG.replace("verify: sha256", "verify: none"));
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
     const lock = lockJson(cwd);
     lock.models[0].files[0].gitOid = "1".repeat(40);
@@ -293,6 +293,19 @@ describe("a normal run with a lock", () => {
     expect(run.stderr).toContain("config.json");
     expect(run.stderr).toContain("1".repeat(40));
     expect(run.stderr).toContain("models.lock.json");
+    expect(existsSync(join(cwd, "cache", "encoder", "config.json"))).toBe(false);
+  });
+
+  test("a locked commit the Hub no longer has (history rewritten) is exit 3, naming the commit and the lock", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const lock = lockJson(cwd);
+    lock.models[0].commit = "3".repeat(40);
+    writeFileSync(join(cwd, "models.lock.json"), JSON.stringify(lock));
+    const run = await runAgainst(hub, ["--frozen"], { cwd });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("3".repeat(40));
+    expect(run.stderr).toContain(join(cwd, "models.lock.json"));
   });
 
   test("a warm cache at another commit than the lock is brought to the locked commit", async () => {
