@@ -2,7 +2,11 @@
  * Cross-process lock on a path, safe on local disks and NFS (no flock):
  * the lock is a file created with O_EXCL holding its owner as JSON. The holder
  * refreshes its mtime (heartbeat); waiters poll and break a lock that is stale:
- *   - same machine: the owner's PID is gone, or the mtime is older than `staleMs`;
+ *   - same machine: the owner's PID is gone (or now belongs to a process started
+ *     later). A live holder is never taken over, however old its mtime looks:
+ *     a clock step (NTP, a resumed VM) must not end a download;
+ *   - no owner in the file (empty, torn, unreadable): the waiter has watched it
+ *     stay so for a second, far longer than a creator takes to write it;
  *   - another machine (clocks may disagree): the waiter itself has watched the
  *     mtime not change for `staleMs`, or the mtime is older than `staleMs` and
  *     has not changed for two of the owner's heartbeats. A live holder whose
@@ -44,11 +48,13 @@ export type LockOwner = {
   readonly pidNamespace?: string;
   /** How often the owner refreshes the mtime, so waiters elsewhere know how long to watch. */
   readonly heartbeatMs?: number;
+  /** When the owner process started (Linux clock ticks since boot), so a reused PID is not taken for it. */
+  readonly processStart?: string;
 };
 
 export type LockOptions = {
   purpose?: string;
-  /** A lock not refreshed for this long is stale, whoever holds it (see the rules above). Default 60 s. */
+  /** A lock held on another host (or PID namespace) not refreshed for this long is stale (see the rules above). Default 60 s. */
   staleMs?: number;
   /** How often the holder refreshes the mtime. Default staleMs / 6 (10 s). */
   heartbeatMs?: number;
@@ -240,6 +246,7 @@ function createExclusive(path: string, purpose: string | undefined, heartbeatMs?
     ...(purpose !== undefined && { purpose }),
     ...(pidNamespace() !== undefined && { pidNamespace: pidNamespace() }),
     ...(heartbeatMs !== undefined && { heartbeatMs }),
+    ...(processStart(process.pid) !== undefined && { processStart: processStart(process.pid) }),
   };
   try {
     const bytes = new TextEncoder().encode(`${JSON.stringify(owner)}\n`);
@@ -265,7 +272,10 @@ function inspect(path: string): Observed | undefined {
     fd = openSync(path, "r");
   } catch (error) {
     if (errorCode(error) === "ENOENT") return undefined;
-    throw error;
+    if (errorCode(error) !== "EACCES") throw error;
+    // Unreadable: judged by what stat says, as a file that names no owner.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats && { owner: undefined, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs, size: stats.size };
   }
   try {
     const stats = fstatSync(fd);
@@ -293,12 +303,19 @@ function sameFile(a: Observed, b: Observed): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.owner?.token === b.owner?.token && a.size === b.size;
 }
 
+/** A creator writes its owner microseconds after creating the file; a file without one for this long never gets one. */
+const OWNERLESS_GRACE_MS = 1_000;
+
 function staleReason(observed: Observed, staleMs: number, unchangedForMs: number): string | undefined {
   const owner = observed.owner;
   const ageMs = Date.now() - observed.mtimeMs;
   if (owner && onThisMachine(owner)) {
-    if (!processAlive(owner.pid)) return `process ${owner.pid} on ${owner.hostname} is no longer running`;
-    return ageMs > staleMs ? `not refreshed for ${seconds(ageMs)} s (stale after ${seconds(staleMs)} s)` : undefined;
+    if (!ownerAlive(owner)) return `process ${owner.pid} on ${owner.hostname} is no longer running`;
+    // Alive here: never stale by age (the mtime may be old only because the clock stepped).
+    return undefined;
+  }
+  if (!owner && unchangedForMs >= Math.min(OWNERLESS_GRACE_MS, staleMs)) {
+    return `the lock file names no owner (${observed.size === 0 ? "it is empty" : "it cannot be read as an owner"}) and did not change for ${seconds(unchangedForMs, 1)} s`;
   }
   if (unchangedForMs >= staleMs) return `not refreshed while watched for ${seconds(unchangedForMs)} s (stale after ${seconds(staleMs)} s)`;
   const confirmMs = owner?.heartbeatMs ? 2 * owner.heartbeatMs : staleMs / 3;
@@ -322,8 +339,8 @@ class Watch {
   }
 }
 
-function seconds(ms: number): number {
-  return Math.round(ms / 1000);
+function seconds(ms: number, digits = 0): number {
+  return Number((ms / 1000).toFixed(digits));
 }
 
 /**
@@ -394,6 +411,24 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return errorCode(error) !== "ESRCH";
+  }
+}
+
+/** The owner process is running, and is the same process (not a later one that got its PID). */
+function ownerAlive(owner: LockOwner): boolean {
+  if (!processAlive(owner.pid)) return false;
+  const started = owner.processStart === undefined ? undefined : processStart(owner.pid);
+  return started === undefined || started === owner.processStart;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux or when unreadable. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }
 

@@ -92,6 +92,38 @@ describe("acquireLock", () => {
     expect(await holder.exited()).toBe(0);
   });
 
+  test("a live holder on this host is never taken over, however old its mtime looks (a clock step, a resumed VM)", async () => {
+    const holder = Child.start(join(fixtures, "lock-holder.ts"), [lockFile]);
+    await holder.waitForLine((text) => text.startsWith("acquired "));
+    const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000);
+    utimesSync(lockFile, fiveMinutesAgo, fiveMinutesAgo);
+    const breaks: string[] = [];
+    const waited = await acquireLock(lockFile, { staleMs: 60_000, timeoutMs: 300, pollMs: 5, onBreak: (_, reason) => breaks.push(reason) }).catch((caught) => caught);
+    expect(waited).toBeInstanceOf(LockTimeoutError);
+    expect(breaks).toEqual([]);
+    holder.send("release");
+    expect(await holder.exited()).toBe(0);
+  });
+
+  test("a PID now used by a later process is not taken for the holder that died", async () => {
+    // This test process is alive, but it started at another time than the lock says its owner did.
+    writeForeignLock(lockFile, { hostname: hostname(), pid: process.pid, processStart: "1" }, 0);
+    const breaks: string[] = [];
+    const lock = await acquireLock(lockFile, { timeoutMs: 5_000, onBreak: (_, reason) => breaks.push(reason) });
+    expect(breaks).toEqual([`process ${process.pid} on ${hostname()} is no longer running`]);
+    lock.release();
+  });
+
+  test("a lock file that names no owner is taken over after a second of watching, not after the stale bound", async () => {
+    writeFileSync(lockFile, "");
+    const breaks: string[] = [];
+    // A 10-minute stale bound and deadline: only the ownerless rule can free it within the test's time.
+    const lock = await acquireLock(lockFile, { staleMs: 600_000, timeoutMs: 600_000, onBreak: (_, reason) => breaks.push(reason) });
+    expect(breaks).toHaveLength(1);
+    expect(breaks[0]).toMatch(/^the lock file names no owner \(it is empty\) and did not change for \d+(\.\d)? s$/);
+    lock.release();
+  });
+
   test("a lock from another host with an old mtime is broken by the mtime bound", async () => {
     writeForeignLock(lockFile, {}, 10 * 60_000);
     const breaks: [LockOwner | undefined, string][] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -71,6 +71,24 @@ describe("several processes on one cache", () => {
     expect(next.code).toBe(0);
     expect(next.stderr).toContain("took over a stale lock of process");
     expectSameBytes(hub, "acme/alpha", ["config.json", BIG], join(cwd, "cache", "alpha"));
+  });
+
+  test("a live download whose lock file looks 5 minutes old (a clock step) is waited for, never taken over", async () => {
+    const cwd = project(config(["acme/gamma"]));
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 1_500_000, host: "cdn", path: BIG, times: "always" });
+    const first = await spawnAgainst(hub, ["-q"], { cwd });
+    const lock = join(cwd, "cache", ".model-manager", "locks", "model-gamma.lock");
+    await waitFor("the first run to take the model lock", () => existsSync(lock));
+    const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000);
+    utimesSync(lock, fiveMinutesAgo, fiveMinutesAgo);
+    const second = await runAgainst(hub, [], { cwd });
+    const holder = await finished(first);
+    expect(holder.stderr).toBe("");
+    expect(holder.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain("gamma: waiting for process");
+    expect(second.stderr).not.toContain("took over");
+    expect(downloadsOf("acme/gamma", BIG)).toBe(1);
   });
 
   test("a second run waits for the first and then finds the model cached", async () => {
