@@ -25,10 +25,14 @@ describe("examples", () => {
           : ["model-manager-linux-arm64", "model-manager-linux-x64"],
       );
       for (const artifact of names) expect(ARTIFACTS.has(artifact)).toBe(true);
-      expect(text).toContain("sha256sum -c -");
+      expect(text).toContain('sh /usr/local/bin/fetch-release.sh "$artifact" /model-manager');
+      expect(await read(join(EXAMPLES, "fetch-release.sh"))).toContain("sha256sum -c -");
       expect(text).toContain("COPY models.yaml config/model_manager/models.yaml");
     });
 
+  }
+
+  for (const name of [...Object.keys(dockerfiles), "local"]) {
     test(`Dockerfile.${name} passes HF_TOKEN only as a BuildKit secret`, async () => {
       const text = await read(join(EXAMPLES, `Dockerfile.${name}`));
       expect(text).toContain("RUN --mount=type=secret,id=hf_token,env=HF_TOKEN");
