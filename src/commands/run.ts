@@ -1,4 +1,5 @@
-import { defaultConfigPath } from "../config/default-path.ts";
+import { statSync } from "node:fs";
+import { defaultConfigPath, missingDefaultConfigError } from "../config/default-path.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
@@ -101,7 +102,17 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
 
 function loadConfig(options: CliOptions, environment: RunEnvironment): ModelsConfig {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
+  if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path);
   return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env });
+}
+
+/** Only "no such file": any other failure to read it is reported by the loader, as it is. */
+function nothingAt(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** --model/--clean-model ids, validated against the configuration; all models when none are given. */

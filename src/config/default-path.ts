@@ -1,3 +1,4 @@
+import { ConfigurationError } from "../errors.ts";
 import { resolve } from "node:path";
 
 export const FULL_CONFIG_FILE = "config/model_manager/models.yaml";
@@ -14,4 +15,23 @@ export function wantsMinimalModels(env: Readonly<Record<string, string | undefin
 /** The configuration file used when none is given, resolved against `cwd`. */
 export function defaultConfigPath(env: Readonly<Record<string, string | undefined>>, cwd: string): string {
   return resolve(cwd, wantsMinimalModels(env) ? MINIMAL_CONFIG_FILE : FULL_CONFIG_FILE);
+}
+
+/**
+ * The first-run message: no file at the default path. Says where it looked and the three ways
+ * on: another file, the smallest file that works, or `model-manager add`, which creates it.
+ */
+export function missingDefaultConfigError(path: string): ConfigurationError {
+  return new ConfigurationError(path, [
+    {
+      path: "",
+      message: [
+        "no configuration file at the default path.",
+        "  Name one with --config <file> (or -c <file>), or create this one; two lines are enough:",
+        "    models:",
+        "      - { id: all-MiniLM-L6-v2, repo_id: sentence-transformers/all-MiniLM-L6-v2 }",
+        "  Or let `model-manager add <repo_id>` create it with its first model.",
+      ].join("\n"),
+    },
+  ]);
 }

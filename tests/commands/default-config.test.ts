@@ -42,12 +42,27 @@ describe("default configuration", () => {
     expect(parseJsonOutput(run.stdout, "list").models).toHaveLength(2);
   });
 
-  test("a missing default configuration is a configuration error naming the file", async () => {
+  test("a missing default configuration says so, with --config, a two-line configuration that works and `add` (exit 2)", async () => {
     const cwd = tempDir("mm-noconfig");
     const run = await runCli(["--list"], { cwd });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("config/model_manager/models.yaml");
-    expect(run.stderr).toContain("file not found");
+    expect(run.stderr).toStartWith(`error: ${join(cwd, "config/model_manager/models.yaml")}: no configuration file at the default path.\n`);
+    expect(run.stderr).toContain("--config <file>");
+    expect(run.stderr).toContain("model-manager add <repo_id>");
+    // The configuration it shows is complete as printed.
+    const shown = run.stderr.split("\n").filter((line) => line.startsWith("    "));
+    expect(shown).toHaveLength(2);
+    writeFileSync(join(cwd, "shown.yaml"), `${shown.map((line) => line.slice(4)).join("\n")}\n`);
+    const listed = await runCli(["--config", "shown.yaml", "--list", "--json"], { cwd });
+    expect(listed.code).toBe(0);
+    expect(parseJsonOutput(listed.stdout, "list").models.map((model) => (model.ok ? model.repoId : model.message))).toEqual(["sentence-transformers/all-MiniLM-L6-v2"]);
+  });
+
+  test("--config naming a missing file is a plain 'file not found'", async () => {
+    const cwd = tempDir("mm-noconfig");
+    const run = await runCli(["--config", "nope.yaml", "--list"], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("error: nope.yaml: file not found\n");
   });
 
   test("an invalid configuration exits 2, lists every problem with its line, and downloads nothing", async () => {
