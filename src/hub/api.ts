@@ -94,14 +94,14 @@ export class HubApi {
     try {
       return await withRetries(
         async () => {
-          const { response, watch } = await this.http.send(url, {
+          const { response, watch, url: answeredBy } = await this.http.send(url, {
             headers: { accept: "application/json" },
             signal,
             what,
             deadlineMs: this.http.settings.apiDeadlineMs,
           });
           try {
-            if (!response.ok) throw await errorFromResponse(response, context);
+            if (!response.ok) throw await errorFromResponse(response, context, answeredBy);
             const text = await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch);
             return { body: JSON.parse(text) as unknown, next: nextPageUrl(response.headers.get("link"), url, what) };
           } catch (error) {

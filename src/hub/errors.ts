@@ -2,6 +2,7 @@ import type { RepoType } from "../config/types.ts";
 import { AccessDeniedError, DownloadError, ModelManagerError, NotFoundError } from "../errors.ts";
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "./retry.ts";
 import { ERROR_BODY_LIMIT_BYTES, readTextPrefix } from "./bounded-body.ts";
+import { isHubUrl } from "./hub-hosts.ts";
 import { cleanServerText } from "./server-text.ts";
 import { repoPageUrl } from "./urls.ts";
 
@@ -16,18 +17,27 @@ export type HubRequestContext = {
 };
 
 /**
- * Turns a non-success Hub response into an error a user can act on
+ * Turns a non-success response into an error a user can act on
  * (hf-protocol.md §4), or a RetryableResponseError for 408/429/5xx.
+ * `url` is where the response came from: the Hub, or the CDN it redirected to.
  */
-export async function errorFromResponse(response: Response, context: HubRequestContext): Promise<Error> {
+export async function errorFromResponse(response: Response, context: HubRequestContext, url: string): Promise<Error> {
   const status = response.status;
   const errorCode = response.headers.get("x-error-code") ?? "";
-  const serverMessage = await readServerMessage(response);
-  const detail = serverMessage ? ` (Hub says: ${serverMessage})` : "";
+  const { message: serverMessage, json } = await readServerMessage(response);
+  const fromHub = isHubUrl(url, context.endpoint);
+  const detail = serverMessage ? ` (${fromHub ? "Hub" : "server"} says: ${serverMessage})` : "";
   const repo = describeRepo(context);
 
   if (isRetryableStatus(status)) {
-    return new RetryableResponseError(status, serverRequestedDelayMs(response.headers), `HTTP ${status} from the Hub${detail}`);
+    const from = fromHub ? "the Hub" : new URL(url).host;
+    return new RetryableResponseError(status, serverRequestedDelayMs(response.headers), `HTTP ${status} from ${from}${detail}`);
+  }
+  if (!fromHub) return downloadServerError(status, context, url, detail);
+  if (status === 404 && !errorCode && !json) {
+    return new DownloadError(
+      `HF_ENDPOINT=${context.endpoint} does not look like a Hugging Face Hub (404 without Hub error headers for ${describeFile(context)}): check HF_ENDPOINT`,
+    );
   }
   if (errorCode === "GatedRepo") {
     const page = repoPageUrl(context.endpoint, context.repoType, context.repoId);
@@ -69,19 +79,36 @@ function describeFile(context: HubRequestContext): string {
   return context.path ? `"${context.path}" in ${describeRepo(context)}` : describeRepo(context);
 }
 
-async function readServerMessage(response: Response): Promise<string> {
+/** The server's explanation, cleaned for printing; `json` says whether the body was a JSON object, as the Hub's are. */
+async function readServerMessage(response: Response): Promise<{ message: string; json: boolean }> {
   const header = cleanServerText(response.headers.get("x-error-message") ?? "");
   // Read only the start of the body: a hostile or broken server can send an endless one.
   const text = await readTextPrefix(response, ERROR_BODY_LIMIT_BYTES);
   let body = "";
+  let json = false;
   try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed.error === "string") body = parsed.error;
-    else if (Array.isArray(parsed.error)) body = parsed.error.join("; ");
+    const parsed = JSON.parse(text) as unknown;
+    json = typeof parsed === "object" && parsed !== null;
+    const error = json ? (parsed as { error?: unknown }).error : undefined;
+    if (typeof error === "string") body = error;
+    else if (Array.isArray(error)) body = error.join("; ");
   } catch {
-    body = /^[\x20-\x7e]{1,300}$/.test(text.trim()) ? text.trim() : "";
+    // S3-style CDNs answer in XML: <Error><Code>…</Code><Message>…</Message></Error>.
+    body = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? (/^[\x20-\x7e]{1,300}$/.test(text.trim()) ? text.trim() : "");
   }
-  return header || cleanServerText(body);
+  return { message: header || cleanServerText(body), json };
+}
+
+/** A refusal from the CDN the Hub redirected to: not a question of repository access or the token. */
+function downloadServerError(status: number, context: HubRequestContext, url: string, detail: string): Error {
+  const host = new URL(url).host;
+  if (status === 401 || status === 403) {
+    return new DownloadError(
+      `The download server ${host} refused the signed URL the Hub gave for ${describeFile(context)} (HTTP ${status})${detail}. This is not about access to the repository: the Hub granted it, its CDN did not accept the link`,
+    );
+  }
+  if (status === 416) return new DownloadError(`The download server ${host} refused the byte range for ${describeFile(context)} (HTTP 416)${detail}`);
+  return new DownloadError(`HTTP ${status} from the download server ${host} for ${describeFile(context)}${detail}`);
 }
 
 export function isModelManagerError(error: unknown): error is ModelManagerError {

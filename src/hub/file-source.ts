@@ -68,7 +68,7 @@ export class RemoteFileSource {
         continue;
       }
       try {
-        throw await errorFromResponse(response, { ...this.context, path: this.expected.path });
+        throw await errorFromResponse(response, { ...this.context, path: this.expected.path }, result.url);
       } finally {
         result.watch.release();
       }
@@ -91,7 +91,7 @@ export class RemoteFileSource {
         this.location = { url: result.url, learnedAt: Date.now() };
         return;
       }
-      throw await errorFromResponse(response, { ...this.context, path: this.expected.path });
+      throw await errorFromResponse(response, { ...this.context, path: this.expected.path }, result.url);
     } finally {
       await result.response.body?.cancel().catch(() => {});
       result.watch.release();

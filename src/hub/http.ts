@@ -2,6 +2,7 @@ import { DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
+import { isHubUrl } from "./hub-hosts.ts";
 import { fetchableUrl } from "./url-guard.ts";
 import { describeUrl } from "./urls.ts";
 import type { StallWatchdog, WatchHandle } from "./watchdog.ts";
@@ -33,20 +34,18 @@ export type HubResponse = {
 
 /**
  * HTTP to the Hub and its CDN. Redirects are followed by hand so that the
- * token only ever goes to the Hub endpoint's own origin: a relative or
- * same-origin Location keeps it, any other host never sees it.
+ * token only ever goes to the Hub (the endpoint's own origin, or the
+ * official Hub hosts over https, see hub-hosts.ts): a Location there keeps
+ * it, the CDN or any other host never sees it.
  */
 export class HubHttp {
-  readonly endpointOrigin: string;
   private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
 
   constructor(
     readonly settings: HubSettings,
     private readonly watchdog: StallWatchdog,
     private readonly logger: Logger,
-  ) {
-    this.endpointOrigin = new URL(settings.endpoint).origin;
-  }
+  ) {}
 
   get tokenSent(): boolean {
     return this.settings.token !== undefined;
@@ -69,7 +68,7 @@ export class HubHttp {
         redirect = response;
         if (hop >= MAX_REDIRECTS) throw new DownloadError(`Too many redirects for ${what}, starting at ${describeUrl(url)}`);
         const next = fetchableUrl(location, current, what);
-        const crossOrigin = new URL(next).origin !== this.endpointOrigin;
+        const crossOrigin = !isHubUrl(next, this.settings.endpoint);
         if (crossOrigin) request.onCrossOriginRedirect?.(next, response);
         if (crossOrigin && request.stopAtCrossOrigin) return { response, url: current, watch };
         await response.body?.cancel().catch(() => {});
@@ -89,7 +88,7 @@ export class HubHttp {
     headers.set("user-agent", this.userAgent);
     // Exact byte counts: never let a proxy or server compress file bodies.
     headers.set("accept-encoding", "identity");
-    const toHub = new URL(url).origin === this.endpointOrigin;
+    const toHub = isHubUrl(url, this.settings.endpoint);
     if (toHub && this.settings.token) headers.set("authorization", `Bearer ${this.settings.token.value}`);
     else headers.delete("authorization");
 

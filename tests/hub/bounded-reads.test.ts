@@ -29,8 +29,8 @@ describe("every body that is not file content is read within bounds", () => {
     using server = startHostileServer(() => ({ status: 404, headers: { "Content-Type": "text/plain" }, endless: "not found " }));
     const { run } = runAt(server.url);
     const result = await run;
-    expect(result.code).toBe(4);
-    expect(result.stderr).toContain("repository acme/model was not found");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`HF_ENDPOINT=${server.url} does not look like a Hugging Face Hub (404 without Hub error headers`);
     // What the kernel buffers took before the client let go, not the endless body.
     expect(server.endlessBytesSent()).toBeLessThan(32 * MiB);
   });
