@@ -156,6 +156,28 @@ describe("--frozen", () => {
     expect(offline.code).toBe(0);
   });
 
+  test("a config entry edited since the lock gets the locked content with a warning; the next normal run re-resolves it", async () => {
+    const repo = freshRepo();
+    const tag = hub.pushCommit({ repo, branch: "v2", files: { "config.json": json({ version: 2 }) } });
+    const cwd = project(`cache_dir: cache\nmodels:\n  - id: moving\n    repo_id: ${repo}\n`);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const locked = lockText(cwd);
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nmodels:\n  - id: moving\n    repo_id: ${repo}\n    revision: v2\n`);
+    hub.resetLog();
+    const frozen = await runAgainst(hub, ["--frozen"], { cwd });
+    expect(frozen.code).toBe(0);
+    expect(frozen.stderr).toContain("moving: the configuration changed since the lock was written (revision main → v2); --frozen uses the lock as it is");
+    expect(count("api-revision") + count("api-tree")).toBe(0);
+    expectSameBytes(hub, repo, ["config.json"], join(cwd, "cache", "moving"), "main");
+    expect(lockText(cwd)).toBe(locked);
+
+    const normal = await runAgainst(hub, [], { cwd });
+    expect(normal.code).toBe(0);
+    expect(normal.stderr).toContain("updated the lock");
+    expect(lockJson(cwd).models[0]).toMatchObject({ revision: "v2", commit: tag });
+    expectSameBytes(hub, repo, ["config.json"], join(cwd, "cache", "moving"), "v2");
+  });
+
   test("without a lock, or with a model the lock lacks, it fails (exit 2) before any request", async () => {
     const cwd = project(ENCODER_CONFIG);
     hub.resetLog();
@@ -187,6 +209,17 @@ describe("--locked", () => {
     expect(run.stderr).toContain("extra: not in the lock");
     expect(run.stderr).toContain("tagger: in the lock but no longer configured");
     expect(hub.requests).toHaveLength(0);
+  });
+
+  test("--locked --cache-key fails the same way, so a CI cache step catches a stale lock first", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    expect((await runAgainst(hub, ["--locked", "--cache-key"], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, "models.yaml"), ENCODER_CONFIG.replace(`repo_id: ${ENCODER}`, `repo_id: ${TAGGER}`));
+    const run = await runAgainst(hub, ["--locked", "--cache-key"], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`encoder: repo_id ${ENCODER} → ${TAGGER}`);
   });
 
   test("without a lock, exits 2", async () => {

@@ -27,13 +27,15 @@ beforeAll(async () => {
     repos: [
       { id: "acme/encoder", files: { "config.json": json({ model_type: "bert" }), "model.safetensors": generated(1_100_000, "sbom-1") } },
       { id: "solo", files: { "weights.bin": generated(1_050_000, "sbom-2"), "README.md": "# solo\n" } },
+      { id: "acme/corpus", type: "dataset", files: { "train.jsonl": '{"text":"a"}\n' } },
     ],
   });
 });
 
 afterAll(() => hub.stop());
 
-const CONFIG = "cache_dir: cache\nmodels:\n  - id: encoder\n    repo_id: acme/encoder\n  - id: solo\n    repo_id: solo\n";
+const CONFIG =
+  "cache_dir: cache\nmodels:\n  - id: encoder\n    repo_id: acme/encoder\n  - id: solo\n    repo_id: solo\n  - id: corpus\n    repo_id: acme/corpus\n    repo_type: dataset\n";
 
 describe("model-manager sbom", () => {
   test("prints a CycloneDX 1.6 document of the lock that the official schema accepts, with purls, sizes and SHA-256 hashes", async () => {
@@ -55,9 +57,13 @@ describe("model-manager sbom", () => {
     expect(document.specVersion).toBe("1.6");
     const lock = JSON.parse(readFileSync(join(cwd, "models.lock.json"), "utf8"));
     const encoderCommit = hub.repo("acme/encoder")?.resolveRevision("main")?.sha;
-    const [encoder, solo] = document.components;
+    const [corpus, encoder, solo] = document.components;
+    // A dataset is a data component with a link to its page, not a model purl.
+    expect(corpus).toMatchObject({ type: "data", name: "corpus", group: "acme" });
+    expect(corpus.purl).toBeUndefined();
+    expect(corpus.externalReferences[0].url).toBe(`https://huggingface.co/datasets/acme/corpus/tree/${lock.models[0].commit}`);
     expect(encoder).toMatchObject({ type: "machine-learning-model", group: "acme", name: "encoder", version: encoderCommit, purl: `pkg:huggingface/acme/encoder@${encoderCommit}` });
-    expect(solo.purl).toBe(`pkg:huggingface/solo@${lock.models[1].commit}`);
+    expect(solo.purl).toBe(`pkg:huggingface/solo@${lock.models[2].commit}`);
     const weights = encoder.components.find((file: { name: string }) => file.name === "model.safetensors");
     expect(weights.hashes).toEqual([{ alg: "SHA-256", content: hub.file("acme/encoder", "model.safetensors")?.sha256 }]);
     expect(weights.properties).toContainEqual({ name: "model-manager:size", value: "1100000" });
