@@ -7,6 +7,7 @@ import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
 import { upstreamCommit } from "./models/refresh.ts";
+import { inLanes } from "./models/in-lanes.ts";
 import type { PinSource } from "./models/plan.ts";
 import { verifyCachedModel, type VerifyReport } from "./models/verify.ts";
 
@@ -19,7 +20,7 @@ export type ManagerRunOptions = RunOptions & { readonly pins?: PinSource };
 export type ModelOutcome = { readonly id: string } & ({ readonly ok: true; readonly result: EnsureResult } | { readonly ok: false; readonly error: unknown });
 
 /** Models handled at once; they share one connection budget, so this only overlaps their Hub round trips. */
-const MODEL_CONCURRENCY = 4;
+export const MODEL_CONCURRENCY = 4;
 
 /** Central manager for model operations (seed: ModelManager). */
 export class ModelManager {
@@ -60,24 +61,17 @@ export class ModelManager {
 
   /** Runs every spec, a few at a time, and reports each outcome instead of stopping at the first failure. */
   async ensureEach(specs: readonly ModelSpec[], onOutcome?: (outcome: ModelOutcome) => void): Promise<ModelOutcome[]> {
-    const outcomes: ModelOutcome[] = new Array(specs.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < specs.length && !this.context.signal?.aborted) {
-        const index = next++;
-        const spec = specs[index] as ModelSpec;
-        let outcome: ModelOutcome;
-        try {
-          outcome = { id: spec.id, ok: true, result: await this.ensurePinned(spec) };
-        } catch (error) {
-          outcome = { id: spec.id, ok: false, error };
-        }
-        outcomes[index] = outcome;
-        onOutcome?.(outcome);
+    const ensureOne = async (spec: ModelSpec): Promise<ModelOutcome> => {
+      let outcome: ModelOutcome;
+      try {
+        outcome = { id: spec.id, ok: true, result: await this.ensurePinned(spec) };
+      } catch (error) {
+        outcome = { id: spec.id, ok: false, error };
       }
+      onOutcome?.(outcome);
+      return outcome;
     };
-    await Promise.all(Array.from({ length: Math.min(MODEL_CONCURRENCY, specs.length) }, lane));
-    return outcomes.filter((outcome) => outcome !== undefined);
+    return inLanes(specs, MODEL_CONCURRENCY, ensureOne, this.context.signal);
   }
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */

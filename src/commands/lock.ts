@@ -1,8 +1,10 @@
-import type { ModelsConfig } from "../config/types.ts";
+import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
 import { openLockSession } from "../lockfile/open.ts";
+import { MODEL_CONCURRENCY } from "../manager.ts";
 import type { RunContext } from "../models/context.ts";
+import { inLanes } from "../models/in-lanes.ts";
 import { planSnapshot, type RemoteSnapshot } from "../models/plan.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { LockOutput } from "../output/json-schema.ts";
@@ -26,28 +28,28 @@ export async function runLock(
   // With --refresh nothing is pinned: every model is resolved again and moves with its branch or tag.
   const session = openLockSession(config, config.models, { lockMode: "update", refresh: options.refresh }, logger);
   if (!session) throw new LockFileError("the lock command needs a configuration file: the lock is written beside it");
-  const models: LockOutput["models"] = [];
-  for (const spec of config.models) {
-    if (context.signal?.aborted) throw context.signal.reason;
+  const lockOne = async (spec: ModelSpec): Promise<LockOutput["models"][number]> => {
     const pinned = session.pinFor(spec).pin;
     const summary = (snapshot: RemoteSnapshot, resolved: boolean) =>
       ({ id: spec.id, ok: true, repoId: spec.repoId, repoType: spec.repoType, revision: spec.revision, commit: snapshot.commit, files: snapshot.files.length, resolved }) as const;
     if (pinned) {
       logger.debug(`${spec.id}: already pinned by the lock`);
-      models.push(summary(pinned, false));
-      continue;
+      return summary(pinned, false);
     }
     try {
       const snapshot = await planSnapshot(spec, context.hub.api, context.signal);
       session.settled(spec, snapshot);
-      models.push(summary(snapshot, true));
       logger.info(`${spec.id}: ${spec.repoId} ${spec.revision} → ${snapshot.commit.slice(0, 12)} (${snapshot.files.length} file${snapshot.files.length === 1 ? "" : "s"})`);
+      return summary(snapshot, true);
     } catch (error) {
       if (context.signal?.aborted) throw error;
       logger.error(describeFailure(spec.id, error));
-      models.push(modelFailure(spec.id, error));
+      return modelFailure(spec.id, error);
     }
-  }
+  };
+  // A few models at a time, like a download: each costs a revision and a tree request.
+  const models = await inLanes(config.models, MODEL_CONCURRENCY, lockOne, context.signal);
+  if (context.signal?.aborted) throw context.signal.reason;
   const failure = models.find((model) => !model.ok);
   const exitCode = failure && !failure.ok ? failure.exitCode : ExitCode.ok;
   if (exitCode !== ExitCode.ok) logger.error(`the lock ${session.path} was not written: every model must resolve`);
