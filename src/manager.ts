@@ -3,6 +3,7 @@ import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
 import { MissingModelError } from "./errors.ts";
+import { cacheLayout } from "./layout/index.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
@@ -76,7 +77,7 @@ export class ModelManager {
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */
   async upstreamCommit(spec: ModelSpec): Promise<string | undefined> {
-    const index = await readIndex(this.config.cacheDir, { onWarning: (warning) => this.context.logger.warn(warning.message) });
+    const index = await readIndex(cacheLayout(this.config).stateRoot, { onWarning: (warning) => this.context.logger.warn(warning.message) });
     return upstreamCommit(spec, index.models[spec.id], this.context);
   }
 
@@ -95,11 +96,11 @@ export class ModelManager {
 
   /** Checks a cached model against the index without any network request. */
   verify(spec: ModelSpec, level: VerifyLevel = spec.verify ?? this.config.verify): Promise<VerifyReport> {
-    return verifyCachedModel(spec, this.config.cacheDir, level, this.context);
+    return verifyCachedModel(spec, this.config, level, this.context);
   }
 
   clean(spec: ModelSpec, options: { dryRun?: boolean } = {}): Promise<CleanReport> {
-    return cleanModel(spec, this.config.cacheDir, this.context, options.dryRun ?? false);
+    return cleanModel(spec, this.config, this.context, options.dryRun ?? false);
   }
 }
 

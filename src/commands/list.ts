@@ -2,7 +2,7 @@ import { readIndex } from "../cache/index-file.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { effectiveVerifyLevel } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
-import { diskUsage } from "../models/disk-usage.ts";
+import { cacheLayout } from "../layout/index.ts";
 import { modelPartialProgress } from "../models/partials.ts";
 import { modelState } from "../models/status.ts";
 import { formatBytes, formatTable } from "../output/format.ts";
@@ -21,11 +21,12 @@ export async function runList(
   out: ResultWriter,
   upstream?: UpstreamLookup,
 ): Promise<number> {
-  const index = await readIndex(config.cacheDir, { onWarning: (warning) => logger.warn(warning.message) });
+  const layout = cacheLayout(config);
+  const index = await readIndex(layout.stateRoot, { onWarning: (warning) => logger.warn(warning.message) });
   const rows = specs.map((spec) => {
-    const state = modelState(spec, config.cacheDir, index);
+    const state = modelState(spec, layout, index);
     const entry = state.entry;
-    const usage = diskUsage(state.directory);
+    const usage = { bytes: layout.placement(spec, entry?.commit ?? spec.revision).bytesOnDisk(entry?.files ?? []) };
     return {
       id: spec.id,
       repoId: spec.repoId,

@@ -57,15 +57,17 @@ function configFromText(
   if (!schema.ok) issues.push(...schema.issues);
   issues.push(...crossModelIssues(parsed.value, parsed.locator));
   if (!schema.ok || issues.length > 0) throw new ConfigurationError(shownAs, sortByPlace(issues));
-  const cacheDir = expandUserPath(options.cacheDir ?? schema.config.cache_dir, options.env ?? process.env);
-  if ("problem" in cacheDir) {
+  const explicitCacheDir = options.cacheDir ?? schema.config.cache_dir;
+  const cacheDir = explicitCacheDir === undefined ? undefined : expandUserPath(explicitCacheDir, options.env ?? process.env);
+  if (cacheDir !== undefined && "problem" in cacheDir) {
     const place = options.cacheDir === undefined ? { path: "cache_dir", ...parsed.locator.locate(["cache_dir"]) } : { path: "cacheDir option" };
     throw new ConfigurationError(shownAs, [{ ...place, message: cacheDir.problem }]);
   }
 
   return toModelsConfig(schema.config, {
     cwd: options.cwd,
-    cacheDirOverride: cacheDir.path,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(cacheDir === undefined ? {} : { cacheDirOverride: cacheDir.path }),
     ...(absolutePath === undefined ? {} : { path: absolutePath }),
   });
 }

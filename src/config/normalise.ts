@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { hfHubCacheDir } from "../layout/hf-root.ts";
 import { normaliseLocalDir } from "./local-dir.ts";
 import { normaliseSlashes } from "./patterns.ts";
 import type { RawModelSpec, RawModelsConfig } from "./schema.ts";
@@ -8,13 +9,26 @@ export interface NormaliseContext {
   readonly cwd: string;
   readonly cacheDirOverride?: string;
   readonly path?: string;
+  /** Read for the Hugging Face cache folder with layout hf. Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The default plain cache folder, relative to the working directory. */
+export const DEFAULT_CACHE_DIR = "models";
+
+/** cache_dir or --cache-dir when given; otherwise `models`, or with layout hf the Hugging Face cache (HF_HUB_CACHE, HF_HOME…). */
+function cacheDirOf(raw: RawModelsConfig, context: NormaliseContext): string {
+  const explicit = context.cacheDirOverride ?? raw.cache_dir;
+  if (explicit === undefined && raw.layout === "hf") return hfHubCacheDir(context.env, context.cwd);
+  return resolve(context.cwd, explicit ?? DEFAULT_CACHE_DIR);
 }
 
 /** The validated file, in the library's camelCase shape with every default filled in. */
 export function toModelsConfig(raw: RawModelsConfig, context: NormaliseContext): ModelsConfig {
   return {
     ...(context.path === undefined ? {} : { path: context.path }),
-    cacheDir: resolve(context.cwd, context.cacheDirOverride ?? raw.cache_dir),
+    cacheDir: cacheDirOf(raw, context),
+    ...(raw.layout === "plain" ? {} : { layout: raw.layout }),
     verify: raw.verify,
     models: raw.models.map(toModelSpec),
   };

@@ -4,7 +4,7 @@ import { closestMatch } from "../errors.ts";
 import { describeValue, quote, quoteAll, quotingHint } from "./describe.ts";
 import { normaliseLocalDir } from "./local-dir.ts";
 import { cacheDirProblem, modelIdProblem, patternProblem, repoIdProblem, revisionProblem } from "./rules.ts";
-import { REPO_TYPES, VERIFY_LEVELS } from "./types.ts";
+import { LAYOUTS, REPO_TYPES, VERIFY_LEVELS } from "./types.ts";
 
 function expected(what: string) {
   return (issue: v.BaseIssue<unknown>) => `expected ${what}, found ${describeValue(issue.input)}${quotingHint(issue.input)}`;
@@ -73,7 +73,9 @@ const modelEntries = {
 export const modelSchema = mapping(modelEntries, 'a mapping with "id" and "repo_id"');
 
 const configEntries = {
-  cache_dir: v.optional(v.pipe(text(), rule(cacheDirProblem)), "models"),
+  // No default here: with layout hf, a missing cache_dir means the Hugging Face cache (normalise.ts).
+  cache_dir: v.optional(v.pipe(text(), rule(cacheDirProblem))),
+  layout: v.optional(oneOf(LAYOUTS), "plain"),
   verify: v.optional(oneOf(VERIFY_LEVELS), "size"),
   models: v.pipe(v.array(modelSchema, expected("a list of models")), v.minLength(1, "must list at least one model")),
 };

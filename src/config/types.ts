@@ -3,6 +3,10 @@
 export const VERIFY_LEVELS = ["none", "size", "sha256"] as const;
 export type VerifyLevel = (typeof VERIFY_LEVELS)[number];
 
+/** Where models go: `plain` folders under cache_dir (the default), or the standard Hugging Face cache (`hf`). */
+export const LAYOUTS = ["plain", "hf"] as const;
+export type LayoutKind = (typeof LAYOUTS)[number];
+
 export const REPO_TYPES = ["model", "dataset", "space"] as const;
 export type RepoType = (typeof REPO_TYPES)[number];
 
@@ -30,8 +34,10 @@ export interface ModelSpec {
 export interface ModelsConfig {
   /** Absolute path of the file the configuration was read from, when it came from a file. */
   readonly path?: string;
-  /** Absolute cache directory. */
+  /** Absolute cache directory; with layout `hf`, the Hugging Face hub cache folder. */
   readonly cacheDir: string;
+  /** Default "plain". */
+  readonly layout?: LayoutKind;
   readonly verify: VerifyLevel;
   readonly models: readonly ModelSpec[];
 }

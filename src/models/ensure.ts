@@ -1,16 +1,14 @@
 import { statSync } from "node:fs";
-import { join } from "node:path";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
-import { modelDir, resolveInside } from "../cache/layout.ts";
 import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLevel } from "../config/types.ts";
 import { NotCachedError } from "../errors.ts";
 import type { RemoteFile } from "../hub/api.ts";
-import type { FileJob } from "../transfer/download-file.ts";
+import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
+import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import type { RunContext } from "./context.ts";
-import { filesOfOtherModels, recordedPath, removeFilesExcept } from "./folder-ownership.ts";
 import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
@@ -31,7 +29,7 @@ import {
 } from "./records.ts";
 import { quarantineCopy, recheckFiles } from "./recheck.ts";
 
-export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify">;
+export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify" | "layout">;
 
 /**
  * What a run has to do for one model. `cached`: nothing. `verified`: files
@@ -45,13 +43,14 @@ export type WorkPlan = {
   readonly spec: ModelSpec;
   readonly level: VerifyLevel;
   readonly directory: string;
+  /** Where the files of `directory` are read and written (see src/layout/). */
+  readonly placement: ModelPlacement;
   readonly commit: string;
   /** Files already in place and good. */
   readonly keep: readonly IndexedFile[];
   readonly download: readonly RemoteFile[];
-  /** Paths (relative to `removeFrom`) of files the configuration no longer selects. */
+  /** Paths (in `previous`) of files the configuration no longer selects, or of its previous folder or snapshot (hf). */
   readonly remove: readonly string[];
-  readonly removeFrom?: string;
   readonly previous?: IndexEntry;
   /** Files of the repository left out only by the default `exclude` list; known when the Hub was listed. */
   readonly defaultExcluded?: readonly string[];
@@ -83,18 +82,19 @@ export type EnsureResult = {
 
 /** Makes the model present and verified in the cache; returns its absolute directory. */
 export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
+  const layout = cacheLayout(config);
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
-  const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(config, context)).models[spec.id], context) : undefined;
-  const quick = moved ? undefined : await planIfCached(spec, config, context, pin);
+  const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(layout, context)).models[spec.id], context) : undefined;
+  const quick = moved ? undefined : await planIfCached(spec, config, layout, context, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   const access = cacheAccess(config.cacheDir);
-  if (access !== "writable") return await serveUnwritable(spec, config, context, access, moved);
-  await using lock = await holdWorkLocks(config.cacheDir, spec, context);
+  if (access !== "writable") return await serveUnwritable(spec, config, layout, context, access, moved);
+  await using lock = await holdWorkLocks(layout.stateRoot, spec, context);
   const scoped = context.withSignal(lock.signal);
-  const index = await readIndexOf(config, context);
-  const plan = await planWork(spec, config, scoped, index.models[spec.id], pin, moved);
+  const index = await readIndexOf(layout, context);
+  const plan = await planWork(spec, config, layout, scoped, index.models[spec.id], pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
-  return await executeWork(plan, config, scoped);
+  return await executeWork(plan, layout, scoped);
 }
 
 /**
@@ -102,12 +102,12 @@ export async function ensureModel(spec: ModelSpec, config: CacheSettings, contex
  * all good is served without a lock, the index left as it is; anything that
  * would have to write is refused.
  */
-async function serveUnwritable(spec: ModelSpec, config: CacheSettings, context: RunContext, access: Exclude<CacheAccess, "writable">, moved?: string): Promise<EnsureResult> {
-  const entry = (await readIndexOf(config, context)).models[spec.id];
+async function serveUnwritable(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext, access: Exclude<CacheAccess, "writable">, moved?: string): Promise<EnsureResult> {
+  const entry = (await readIndexOf(layout, context)).models[spec.id];
   if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec)) || (moved && moved !== entry.commit)) {
     throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} ${entry ? "has to be updated" : "has to be downloaded"}`);
   }
-  const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), modelDir(config.cacheDir, spec), entry, context);
+  const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), layout.placement(spec, entry.commit), entry, context);
   if (plan.download.length > 0) {
     throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`);
   }
@@ -117,23 +117,24 @@ async function serveUnwritable(spec: ModelSpec, config: CacheSettings, context: 
 
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
 export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<WorkPlan> {
-  const entry = (await readIndexOf(config, context)).models[spec.id];
-  return planWork(spec, config, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, context));
+  const layout = cacheLayout(config);
+  const entry = (await readIndexOf(layout, context)).models[spec.id];
+  return planWork(spec, config, layout, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, context));
 }
 
-function readIndexOf(config: CacheSettings, context: RunContext) {
-  return readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+function readIndexOf(layout: CacheLayout, context: RunContext) {
+  return readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
-async function planIfCached(spec: ModelSpec, config: CacheSettings, context: RunContext, pin: PinnedSnapshot | undefined): Promise<WorkPlan | undefined> {
-  const index = await readIndex(config.cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
-  const entry = index.models[spec.id];
+async function planIfCached(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext, pin: PinnedSnapshot | undefined): Promise<WorkPlan | undefined> {
+  const entry = (await readIndexOf(layout, context)).models[spec.id];
   const level = effectiveVerifyLevel(spec, config);
-  const directory = modelDir(config.cacheDir, spec);
   if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) || !agreesWithPin(entry, pin)) return undefined;
-  if (!levelSatisfies(entry.verify, level) || changedFiles(directory, entry).length > 0) return undefined;
-  return { kind: "cached", spec, level, directory, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry, pin };
+  const placement = layout.placement(spec, entry.commit);
+  if (!levelSatisfies(entry.verify, level) || changedFiles(placement, entry).length > 0) return undefined;
+  const { directory } = placement;
+  return { kind: "cached", spec, level, directory, placement, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry, pin };
 }
 
 /**
@@ -143,17 +144,18 @@ async function planIfCached(spec: ModelSpec, config: CacheSettings, context: Run
 async function planWork(
   spec: ModelSpec,
   config: CacheSettings,
+  layout: CacheLayout,
   context: RunContext,
   entry: IndexEntry | undefined,
   pin: PinnedSnapshot | undefined,
   moved?: string,
 ): Promise<WorkPlan> {
   const level = effectiveVerifyLevel(spec, config);
-  const directory = modelDir(config.cacheDir, spec);
+  const directory = layout.modelPath(spec);
   const recorded = entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) && agreesWithPin(entry, pin);
   // Another process may have updated the model while this one waited for the lock.
-  if (recorded && (!moved || moved === entry.commit)) return { ...(await planFromRecord(spec, level, directory, entry, context)), pin };
-  if (recorded && moved) return { ...(await planFromHub(spec, config.cacheDir, level, directory, entry, context, undefined, moved)), kind: "update" };
+  if (recorded && (!moved || moved === entry.commit)) return { ...(await planFromRecord(spec, level, layout.placement(spec, entry.commit), entry, context)), pin };
+  if (recorded && moved) return { ...(await planFromHub(spec, layout, level, entry, context, undefined, moved)), kind: "update" };
   if (context.settings.offline && !pin) {
     throw new NotCachedError(
       spec.id,
@@ -162,20 +164,20 @@ async function planWork(
         : `the cache index in ${config.cacheDir} records no copy (looked for ${directory}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
     );
   }
-  return planFromHub(spec, config.cacheDir, level, directory, entry, context, pin);
+  return planFromHub(spec, layout, level, entry, context, pin);
 }
 
 /** Same request as last time: re-check what changed on disk (or everything, if a stronger level is asked for). */
-async function planFromRecord(spec: ModelSpec, level: VerifyLevel, directory: string, entry: IndexEntry, context: RunContext): Promise<WorkPlan> {
+async function planFromRecord(spec: ModelSpec, level: VerifyLevel, placement: ModelPlacement, entry: IndexEntry, context: RunContext): Promise<WorkPlan> {
   const upgrade = !levelSatisfies(entry.verify, level);
-  const changed = changedFiles(directory, entry);
-  const base = { spec, level, directory, commit: entry.commit, remove: [], previous: entry };
+  const changed = changedFiles(placement, entry);
+  const base = { spec, level, directory: placement.directory, placement, commit: entry.commit, remove: [], previous: entry };
   if (!upgrade && changed.length === 0) return { ...base, kind: "cached", keep: entry.files, download: [] };
   // A file edited since it was written is checked against its recorded hash; with verify: none, by size only.
   const recheckLevel: VerifyLevel = upgrade ? level : level === "none" ? "size" : "sha256";
   const toCheck = upgrade ? entry.files : changed;
   if (toCheck.length > 0) context.logger.info(`${spec.id}: checking ${toCheck.length} file${toCheck.length === 1 ? "" : "s"} at level ${recheckLevel}`);
-  const { good, bad } = await recheckFiles(directory, toCheck, recheckLevel, context);
+  const { good, bad } = await recheckFiles(placement.content, toCheck, recheckLevel, context);
   const checked = new Set(toCheck.map((file) => file.path));
   const keep = [...entry.files.filter((file) => !checked.has(file.path)), ...good];
   if (bad.length > 0) {
@@ -188,9 +190,8 @@ async function planFromRecord(spec: ModelSpec, level: VerifyLevel, directory: st
 /** New model or changed configuration: list the Hub's files and reuse what is already on disk. */
 async function planFromHub(
   spec: ModelSpec,
-  cacheDir: string,
+  layout: CacheLayout,
   level: VerifyLevel,
-  directory: string,
   entry: IndexEntry | undefined,
   context: RunContext,
   pin: PinnedSnapshot | undefined,
@@ -198,29 +199,35 @@ async function planFromHub(
 ): Promise<WorkPlan> {
   // A pinned model is planned from the lock: no revision or tree request.
   const snapshot = pin ?? (await planSnapshot(spec, context.hub.api, context.signal, resolved));
-  const sameDirectory = entry?.localDir === spec.localDir;
-  const recorded = new Map(sameDirectory && entry ? entry.files.map((file) => [file.path, file]) : []);
+  const placement = layout.placement(spec, snapshot.commit);
+  const { content } = placement;
+  const samePlace = entry !== undefined && layout.sharesContent(entry, spec);
+  const sameDirectory = samePlace && layout.placement(spec, entry.commit).directory === placement.directory;
+  const recorded = new Map(samePlace && entry ? entry.files.map((file) => [file.path, file]) : []);
   const keep: IndexedFile[] = [];
   const download: RemoteFile[] = [];
   const candidates: Array<{ remote: RemoteFile; record: IndexedFile }> = [];
   for (const remote of snapshot.files) {
     const old = recorded.get(remote.path);
-    if (entry && old && sameContent(remote, old) && fileUnchanged(directory, old) && levelSatisfies(entry.verify, level)) {
+    const record = toIndexedFile(remote, { mtimeMs: 0 });
+    const where = locate(content, record, spec.repoId);
+    if (entry && old && sameContent(remote, old) && fileUnchanged(content, old) && levelSatisfies(entry.verify, level)) {
       keep.push(old);
       continue;
     }
     // The file on disk is the recorded one and the Hub's differs: only fetching helps (a size check would pass a same-length edit).
-    if (old && !sameContent(remote, old) && fileUnchanged(directory, old)) {
+    // hf: a new content has its own blob, so this applies only where the old file still sits at the new one's place.
+    if (old && !sameContent(remote, old) && locate(content, old) === where && fileUnchanged(content, old)) {
       download.push(remote);
       continue;
     }
-    const size = sizeOnDisk(directory, remote.path);
-    if (size === remote.size) candidates.push({ remote, record: toIndexedFile(remote, { mtimeMs: 0 }) });
+    // Content already on disk (an earlier run, another revision sharing the blob, huggingface_hub) is verified, not fetched.
+    if (sizeOnDisk(where) === remote.size) candidates.push({ remote, record });
     else download.push(remote);
   }
   if (candidates.length > 0) {
     // A file the lock names but the cache recorded differently is hashed, whatever the level: the lock is the trust root.
-    const { good, bad } = await recheckFiles(directory, candidates.map((candidate) => candidate.record), pin ? "sha256" : level, context);
+    const { good, bad } = await recheckFiles(content, candidates.map((candidate) => candidate.record), pin ? "sha256" : level, context);
     keep.push(...good);
     download.push(...bad.map((failure) => toRemoteFile(failure.file)));
   }
@@ -230,12 +237,12 @@ async function planFromHub(
     kind: "fetch",
     spec,
     level,
-    directory,
+    directory: placement.directory,
+    placement,
     commit: snapshot.commit,
     keep,
     download,
     remove,
-    removeFrom: entry ? modelDir(cacheDir, { id: spec.id, localDir: entry.localDir }) : undefined,
     previous: entry,
     defaultExcluded: snapshot.defaultExcluded,
     pin,
@@ -243,8 +250,8 @@ async function planFromHub(
   };
 }
 
-async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunContext): Promise<EnsureResult> {
-  const { spec } = plan;
+async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunContext): Promise<EnsureResult> {
+  const { spec, placement } = plan;
   const bytes = plan.download.reduce((sum, file) => sum + file.size, 0);
   // Checked before the plan is announced: offline, there is no "fetching 1 file" that cannot happen.
   if (plan.download.length > 0 && context.settings.offline) {
@@ -254,21 +261,27 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
   context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
   const placed = [];
   if (plan.download.length > 0) {
-    ensureFreeSpace(config.cacheDir, bytes - partialBytes(config.cacheDir, plan), `model "${spec.id}"`);
-    for (const file of plan.download) await makeWayFor(config.cacheDir, spec, plan.directory, file.path, plan.kind === "repair", context);
-    const byPath = new Map(plan.download.map((file) => [file.path, file]));
-    const jobs = plan.download.map((file) => fileJob(plan, config.cacheDir, file));
+    ensureFreeSpace(layout.root, bytes - partialBytes(layout.stateRoot, plan), `model "${spec.id}"`);
+    const { content } = placement;
+    for (const file of plan.download) {
+      await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
+    }
+    // Files with the same content (hf: one blob) are fetched once.
+    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file)])).values()];
     const results = await context.hub.engine
-      .downloadAll(jobs, async (job, badCopy) => (await quarantineCopy(config.cacheDir, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal)
+      .downloadAll(jobs, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal)
       .catch((error: unknown) => {
         throw plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error;
       });
-    for (const result of results) {
-      const remote = byPath.get(result.path);
-      if (remote) placed.push(indexedFromPlaced(remote, result));
+    const finalPaths = new Map(jobs.map((job) => [job.file.path, job.finalPath]));
+    const byContent = new Map<string, PlacedFile>(results.map((result) => [finalPaths.get(result.path) ?? "", result]));
+    for (const remote of plan.download) {
+      const result = byContent.get(contentPath(plan, remote));
+      if (result) placed.push(indexedFromPlaced(remote, result));
     }
   }
-  await removeUnselected(plan, config.cacheDir, placed, context);
+  placement.publish([...plan.keep, ...placed]);
+  await removeUnselected(plan, layout, placed, context);
   const now = new Date().toISOString();
   const level = plan.download.length === 0 && plan.previous ? strongerLevel(plan.previous.verify, plan.level) : plan.level;
   const entry: IndexEntry = {
@@ -284,13 +297,13 @@ async function executeWork(plan: WorkPlan, config: CacheSettings, context: RunCo
     files: [...plan.keep, ...placed],
   };
   await updateIndex(
-    config.cacheDir,
+    layout.stateRoot,
     (index) => {
       index.models[spec.id] = entry;
     },
     { signal: context.signal },
   );
-  removeModelPartialsIfEmpty(config.cacheDir, spec);
+  removeModelPartialsIfEmpty(layout.stateRoot, spec);
   context.observer.modelFinished(spec.id);
   return resultOf(plan, bytes, level);
 }
@@ -313,8 +326,12 @@ function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): 
   };
 }
 
-function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
-  const { partialPath, statePath } = modelPartialPaths(cacheDir, plan.spec, file.path);
+function contentPath(plan: WorkPlan, file: RemoteFile): string {
+  return locate(plan.placement.content, toIndexedFile(file, { mtimeMs: 0 }), plan.spec.repoId);
+}
+
+function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile): FileJob {
+  const { partialPath, statePath } = modelPartialPaths(stateRoot, plan.spec, file.path);
   return {
     modelId: plan.spec.id,
     repo: { repoId: plan.spec.repoId, repoType: plan.spec.repoType },
@@ -322,7 +339,7 @@ function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
     file,
     // A file the committed lock pins is hashed whatever the level: the lock is the trust root.
     level: plan.pin ? "sha256" : plan.level,
-    finalPath: resolveInside(plan.directory, file.path, plan.spec.repoId),
+    finalPath: contentPath(plan, file),
     partialPath,
     statePath,
   };
@@ -330,34 +347,26 @@ function fileJob(plan: WorkPlan, cacheDir: string, file: RemoteFile): FileJob {
 
 /**
  * Deletes files this model recorded that its configuration no longer selects,
- * also from its previous folder after a local_dir change (its lock is held),
- * but never a file another model records now, nor one this model just placed.
+ * also from its previous folder after a local_dir change (its lock is held) or its previous
+ * snapshot (hf), but never a file another model records now, nor one this model just placed.
  */
-async function removeUnselected(plan: WorkPlan, cacheDir: string, placed: readonly IndexedFile[], context: RunContext): Promise<void> {
-  if (!plan.removeFrom || plan.remove.length === 0 || !plan.previous) return;
-  const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
-  // Only from a folder the model still owns: another run may already have moved it on.
-  if (index.models[plan.spec.id]?.localDir !== plan.previous.localDir) return;
-  const protect = filesOfOtherModels(cacheDir, index, plan.spec.id);
-  for (const file of [...plan.keep, ...placed]) protect.add(recordedPath(cacheDir, plan.spec.localDir, file.path));
-  const { removed, kept } = removeFilesExcept(plan.removeFrom, plan.remove, protect, `the cache index of ${plan.spec.id}`);
+async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: readonly IndexedFile[], context: RunContext): Promise<void> {
+  if (plan.remove.length === 0 || !plan.previous) return;
+  const index = await readIndexOf(layout, context);
+  const { removed, kept } = layout.removeRecorded(plan.spec, plan.previous, plan.remove, index, [...plan.keep, ...placed]);
   if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${removed.length} file${removed.length === 1 ? "" : "s"} no longer selected`);
   if (kept.length > 0) context.logger.debug(`${plan.spec.id}: left ${kept.join(", ")} in place: another model records ${kept.length === 1 ? "it" : "them"}`);
 }
 
-function sizeOnDisk(directory: string, path: string): number | undefined {
-  return sizeOnDiskAt(join(directory, ...path.split("/")));
-}
-
-function sizeOnDiskAt(path: string): number | undefined {
+function sizeOnDisk(path: string): number | undefined {
   const stats = statSync(path, { throwIfNoEntry: false });
   return stats?.isFile() ? stats.size : undefined;
 }
 
 /** Bytes already allocated to partial files of this plan (they are sparse until written): they need no new space. */
-function partialBytes(cacheDir: string, plan: WorkPlan): number {
+function partialBytes(stateRoot: string, plan: WorkPlan): number {
   return plan.download.reduce((sum, file) => {
-    const stats = statSync(modelPartialPaths(cacheDir, plan.spec, file.path).partialPath, { throwIfNoEntry: false });
+    const stats = statSync(modelPartialPaths(stateRoot, plan.spec, file.path).partialPath, { throwIfNoEntry: false });
     return sum + (stats ? Math.min(stats.size, stats.blocks * 512) : 0);
   }, 0);
 }

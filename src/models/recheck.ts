@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import type { IndexedFile } from "../cache/index-schema.ts";
-import { resolveInside } from "../cache/layout.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
+import { type FileRoot, locate } from "../layout/index.ts";
 import { describeVerificationFailure, type VerificationFailure } from "../errors.ts";
 import { quarantine } from "../verify/quarantine.ts";
 import { verifyFiles } from "../verify/verify-files.ts";
@@ -14,7 +14,7 @@ export type RecheckFailure = { readonly file: IndexedFile; readonly failure: Ver
  * are. Good files come back with their current mtime, and the sha256 when it was computed.
  */
 export async function recheckFiles(
-  directory: string,
+  directory: string | FileRoot,
   files: readonly IndexedFile[],
   level: VerifyLevel,
   context: RunContext,
@@ -34,7 +34,7 @@ export async function recheckFiles(
       continue;
     }
     const sha256 = file.sha256 ?? digests.get(file.path)?.sha256;
-    const mtimeMs = statSync(resolveInside(directory, file.path)).mtimeMs;
+    const mtimeMs = statSync(locate(directory, file)).mtimeMs;
     good.push({ ...file, ...(sha256 ? { sha256 } : {}), mtimeMs });
   }
   return { good, bad };

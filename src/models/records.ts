@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
-import { resolveInside } from "../cache/layout.ts";
+import { type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import type { PlacedFile } from "../transfer/download-file.ts";
@@ -29,10 +29,10 @@ export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec,
 }
 
 /** The file is where it was written, with the size and mtime it had then. No content is read. */
-export function fileUnchanged(modelDir: string, file: IndexedFile): boolean {
+export function fileUnchanged(where: string | FileRoot, file: IndexedFile): boolean {
   try {
     // lstat: a file swapped for a link to a copy with the same size and mtime is still a change.
-    const stats = lstatSync(resolveInside(modelDir, file.path));
+    const stats = lstatSync(locate(where, file));
     return stats.isFile() && stats.size === file.size && sameMtime(stats.mtimeMs, file.mtimeMs);
   } catch {
     return false;
@@ -52,8 +52,9 @@ export function sameMtime(onDisk: number, recorded: number): boolean {
   return Math.floor(onDisk / 1000) === Math.floor(recorded / 1000);
 }
 
-export function changedFiles(modelDir: string, entry: IndexEntry): IndexedFile[] {
-  return entry.files.filter((file) => !fileUnchanged(modelDir, file));
+/** Files whose content changed since written, or that no longer appear where readers look (hf: a snapshot link gone). */
+export function changedFiles(placement: Pick<ModelPlacement, "content" | "published">, entry: IndexEntry): IndexedFile[] {
+  return entry.files.filter((file) => !fileUnchanged(placement.content, file) || !placement.published(file));
 }
 
 export function toRemoteFile(file: IndexedFile): RemoteFile {

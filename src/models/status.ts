@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex } from "../cache/index-file.ts";
-import { modelDir } from "../cache/layout.ts";
+import { type CacheLayout, type CacheLocation, cacheLayout } from "../layout/index.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { listModelPartials } from "./partials.ts";
@@ -24,25 +24,34 @@ export type ModelState = {
   readonly partialFiles: number;
 };
 
-/** Seed API: true only when the index entry matches the spec and every file is as it was written. No network. */
-export async function isCached(spec: ModelSpec, cacheDir: string): Promise<boolean> {
-  const index = await readIndex(cacheDir);
-  return modelState(spec, cacheDir, index).status === "cached";
+/**
+ * Seed API: true only when the index entry matches the spec and every file is as it was written. No network.
+ * `cache` is the cache folder, or `{ cacheDir, layout }` of a configuration (layout hf).
+ */
+export async function isCached(spec: ModelSpec, cache: CacheLocation): Promise<boolean> {
+  const layout = cacheLayout(cache);
+  const index = await readIndex(layout.stateRoot);
+  return modelState(spec, layout, index).status === "cached";
 }
 
-/** Seed API: where the model's files are (or will be). */
-export function getModelPath(spec: Pick<ModelSpec, "id" | "localDir">, cacheDir: string): string {
-  return modelDir(cacheDir, spec);
+/**
+ * Seed API: where the model's files are (or will be). With layout hf, the snapshot folder of
+ * the commit its revision names (recorded in refs/); before the first download, the repo folder.
+ */
+export function getModelPath(spec: ModelSpec, cache: CacheLocation): string {
+  return cacheLayout(cache).modelPath(spec);
 }
 
-export function modelState(spec: ModelSpec, cacheDir: string, index: CacheIndex): ModelState {
-  const directory = modelDir(cacheDir, spec);
+export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): ModelState {
   const entry = index.models[spec.id];
-  const partialFiles = listModelPartials(cacheDir, spec).length;
+  const partialFiles = listModelPartials(layout.stateRoot, spec).length;
   if (entryMatchesSpec(entry, spec, selectionFingerprint(spec))) {
-    const changed = changedFiles(directory, entry).length;
+    const placement = layout.placement(spec, entry.commit);
+    const directory = placement.directory;
+    const changed = changedFiles(placement, entry).length;
     return { status: changed === 0 ? "cached" : "modified", entry, directory, changedFiles: changed, partialFiles };
   }
+  const directory = layout.modelPath(spec);
   if (partialFiles > 0) return { status: "partial", entry, directory, changedFiles: 0, partialFiles };
   if (entry && existsSync(directory)) return { status: "outdated", entry, directory, changedFiles: 0, partialFiles };
   return { status: "missing", entry, directory, changedFiles: 0, partialFiles };

@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
-import { INDEX_FILE_NAME, modelDir, resolveInside } from "../cache/layout.ts";
+import { INDEX_FILE_NAME, modelDir } from "../cache/layout.ts";
+import { type CacheLocation, cacheLayout, type FileRoot, folderRoot, locate } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { NotCachedError, type VerificationFailure } from "../errors.ts";
@@ -28,9 +29,10 @@ export type VerifyReport = {
  * local disk. A success is recorded (verifiedAt); a bad file is marked so the
  * next normal run re-checks and repairs it.
  */
-export async function verifyCachedModel(spec: ModelSpec, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
-  const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
-  const state = modelState(spec, cacheDir, index);
+export async function verifyCachedModel(spec: ModelSpec, cache: CacheLocation, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const layout = cacheLayout(cache);
+  const index = await readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
+  const state = modelState(spec, layout, index);
   const base = { id: spec.id, path: state.directory, level };
   if (!state.entry || state.status === "outdated" || state.status === "partial" || state.status === "missing") {
     const reason =
@@ -41,24 +43,29 @@ export async function verifyCachedModel(spec: ModelSpec, cacheDir: string, level
           : "it has not been downloaded";
     return { ...base, status: "not-cached", files: 0, bytes: 0, failures: [], reason };
   }
-  return verifyEntry(spec.id, state.entry, state.directory, cacheDir, level, context);
+  const { directory, content } = layout.placement(spec, state.entry.commit);
+  return verifyEntry(spec.id, state.entry, { directory, content }, layout.stateRoot, level, context);
 }
 
-async function verifyEntry(id: string, entry: IndexEntry, directory: string, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
-  const { failures } = await verifyFiles(directory, entry.files, level, {
+/** A model's folder and where its files' bytes are (hf: the blobs, which are hashed). */
+type Where = { readonly directory: string; readonly content: FileRoot };
+
+async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const { directory, content } = where;
+  const { failures } = await verifyFiles(content, entry.files, level, {
     signal: context.signal,
     onWarning: (message) => context.logger.debug(message),
   });
   const bad = new Set(failures.map((failure) => failure.path));
   const access = cacheAccess(cacheDir);
-  if (access === "writable") await recordVerification(cacheDir, id, entry, directory, level, bad);
+  if (access === "writable") await recordVerification(cacheDir, id, entry, content, level, bad);
   else context.warnOnce(`${describeUnwritable(cacheDir, access)}, so its index could not be updated (when each model was verified, and which files failed)`);
   const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
   return { id, path: directory, level, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
 }
 
 /** A success is recorded (verifiedAt, level); a bad file gets mtime 0 so the next run re-checks and repairs it. */
-async function recordVerification(cacheDir: string, id: string, entry: IndexEntry, directory: string, level: VerifyLevel, bad: ReadonlySet<string>): Promise<void> {
+async function recordVerification(cacheDir: string, id: string, entry: IndexEntry, content: FileRoot, level: VerifyLevel, bad: ReadonlySet<string>): Promise<void> {
   await updateIndex(cacheDir, (index) => {
     const current = index.models[id];
     if (!current || current.commit !== entry.commit || current.localDir !== entry.localDir) return;
@@ -68,7 +75,7 @@ async function recordVerification(cacheDir: string, id: string, entry: IndexEntr
         ...current,
         verify: strongerLevel(current.verify, level),
         verifiedAt: new Date().toISOString(),
-        files: refreshMtimes ? current.files.map((file) => ({ ...file, mtimeMs: statSync(resolveInside(directory, file.path)).mtimeMs })) : current.files,
+        files: refreshMtimes ? current.files.map((file) => ({ ...file, mtimeMs: statSync(locate(content, file)).mtimeMs })) : current.files,
       };
     } else {
       // mtime 0 never matches a real file, so the next run re-checks these files and fetches them again if needed.
@@ -88,7 +95,7 @@ export async function verifyModel(path: string, level: VerifyLevel, context: Run
       const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
       for (const [id, entry] of Object.entries(index.models)) {
         if (modelDir(cacheDir, { id, localDir: entry.localDir }) === directory) {
-          return verifyEntry(id, entry, directory, cacheDir, level, context);
+          return verifyEntry(id, entry, { directory, content: folderRoot(directory) }, cacheDir, level, context);
         }
       }
     }

@@ -14,7 +14,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { VerifyLevel } from "../config/types.ts";
 import { UnsafePathError, type VerificationFailure } from "../errors.ts";
-import { resolveInside } from "../cache/layout.ts";
+import { type FileRoot, lexicalPath, locate } from "../layout/index.ts";
 import { checkPresence, compareDigests, describeNonFile, type ExpectedFile } from "./check-file.ts";
 import { hashFile } from "./hash-file.ts";
 import { HashWorker, hashWorkerScript, WorkerUnavailableError } from "./hash-pool.ts";
@@ -51,7 +51,8 @@ export const DEFAULT_MAIN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
 
 type HashJob = { readonly order: number; readonly expected: ExpectedFile; readonly absolutePath: string; readonly kinds: HashKinds };
 
-export async function verifyFiles(dir: string, files: readonly ExpectedFile[], level: VerifyLevel, options: VerifyOptions = {}): Promise<VerifyResult> {
+/** `dir` is a model folder, or a layout's FileRoot (hf: blobs named by content). */
+export async function verifyFiles(dir: string | FileRoot, files: readonly ExpectedFile[], level: VerifyLevel, options: VerifyOptions = {}): Promise<VerifyResult> {
   const failures: { order: number; failure: VerificationFailure }[] = [];
   const digests = new Map<string, ContentDigests>();
   const jobs: HashJob[] = [];
@@ -61,11 +62,11 @@ export async function verifyFiles(dir: string, files: readonly ExpectedFile[], l
     options.signal?.throwIfAborted();
     let absolutePath: string;
     try {
-      absolutePath = resolveInside(dir, expected.path);
+      absolutePath = locate(dir, expected);
     } catch (error) {
       // A folder on the way is a link out of the model folder: this file is damaged, the others are still checked.
       if (!(error instanceof UnsafePathError)) throw error;
-      const lexical = join(dir, ...expected.path.split("/"));
+      const lexical = lexicalPath(dir, expected);
       const stats = lstatSync(lexical, { throwIfNoEntry: false });
       const actual = stats?.isSymbolicLink() ? await describeNonFile(lexical, stats) : error.message;
       failures.push({ order, failure: { path: expected.path, reason: "not-a-file", actual } });

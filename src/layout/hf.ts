@@ -1,0 +1,257 @@
+/**
+ * The standard Hugging Face cache, as huggingface_hub writes and reads it:
+ *
+ *   <root>/models--org--name/blobs/<etag>                    content, named by sha256 (LFS) or git blob SHA-1
+ *   <root>/models--org--name/snapshots/<commit>/<path>       relative symlink to ../../blobs/<etag>
+ *   <root>/models--org--name/refs/<revision>                 the commit, no newline
+ *   <root>/.locks/model-manager/                              this tool's index, locks, partials, quarantine
+ *
+ * The tool's state sits inside `.locks/` because scan_cache_dir() skips that folder
+ * (any other unknown entry at the root is reported as a corrupted repo), and because
+ * it is on the same filesystem as the blobs, so a verified download is renamed into
+ * `blobs/` atomically. huggingface_hub's own lock files are `.locks/<repo folder>/<etag>.lock`;
+ * "model-manager" has no "--", so it is never a repo folder's name.
+ */
+
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { writeFileAtomic } from "../cache/atomic-write.ts";
+import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
+import { relativePathProblem, resolveInside, tmpDir } from "../cache/layout.ts";
+import { UnsafePathError } from "../errors.ts";
+import type { ModelSpec } from "../config/types.ts";
+import { filesUnder as relativeFilesUnder } from "../models/folder-ownership.ts";
+import { locate } from "./file-root.ts";
+import { blobLinkTarget, blobName, COMMIT_PATTERN, needsRef, repoFolderName } from "./hf-names.ts";
+import { pathTargets } from "./removal.ts";
+import type { CacheLayout, FileRoot, ModelPlacement, RemovalResult, RemovalTarget, StoredFile } from "./types.ts";
+
+/** Paths to delete, planned before anything is removed (so --dry-run can show them). */
+type Removal = { readonly paths: readonly string[]; readonly pruneUpTo?: string };
+
+export const HF_STATE_PATH = [".locks", "model-manager"] as const;
+
+type Repo = Pick<ModelSpec, "repoId" | "repoType">;
+
+export class HfLayout implements CacheLayout {
+  readonly kind = "hf";
+  readonly root: string;
+  readonly stateRoot: string;
+
+  constructor(hubCacheDir: string) {
+    this.root = resolve(hubCacheDir);
+    this.stateRoot = join(this.root, ...HF_STATE_PATH);
+  }
+
+  repoDir(repo: Repo): string {
+    return resolveInside(this.root, repoFolderName(repo), `repo_id ${repo.repoId}`);
+  }
+
+  placement(spec: ModelSpec, commit: string): ModelPlacement {
+    const repoDir = this.repoDir(spec);
+    const snapshotDir = join(repoDir, "snapshots", commit);
+    const content: FileRoot = { root: repoDir, relativePath: (file) => `blobs/${blobName(file)}` };
+    return {
+      directory: snapshotDir,
+      content,
+      published: (file) => isLinked(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file))),
+      publish: (files) => {
+        for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)));
+        if (needsRef(spec.revision)) writeRef(resolveInside(repoDir, `refs/${spec.revision}`, `revision of ${spec.id}`), commit, this.stateRoot);
+      },
+      bytesOnDisk: (files) => {
+        const blobs = new Set(files.map((file) => locate(content, file)));
+        let bytes = 0;
+        for (const blob of blobs) bytes += statSync(blob, { throwIfNoEntry: false })?.size ?? 0;
+        return bytes;
+      },
+    };
+  }
+
+  modelPath(spec: ModelSpec): string {
+    const repoDir = this.repoDir(spec);
+    const commit = COMMIT_PATTERN.test(spec.revision) ? spec.revision : readRef(repoDir, spec.revision);
+    return commit ? join(repoDir, "snapshots", commit) : repoDir;
+  }
+
+  sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
+    return entry.repoId === spec.repoId && entry.repoType === spec.repoType;
+  }
+
+  /** The new snapshot is linked before this runs, so blobs it shares with the old one stay. */
+  removeRecorded(spec: ModelSpec, previous: IndexEntry, paths: readonly string[], index: CacheIndex): RemovalResult {
+    const removal = this.planRemoval(previous, paths, otherEntries(index, spec.id));
+    const targets = pathTargets(removal.paths, removal.pruneUpTo);
+    for (const target of targets) target.remove();
+    return { removed: targets.map((target) => target.path), kept: [] };
+  }
+
+  /** Its snapshot, its ref and the blobs no other snapshot links; the whole repo folder when nothing else is left in it. */
+  cleanTargets(spec: ModelSpec, index: CacheIndex): RemovalTarget[] {
+    const entry = index.models[spec.id];
+    if (!entry) return [];
+    const removal = this.planRemoval(entry, entry.files.map((file) => file.path), otherEntries(index, spec.id));
+    return pathTargets(removal.paths, removal.pruneUpTo);
+  }
+
+  /**
+   * What to delete to take `paths` of `entry` out of the cache: their snapshot links (the
+   * snapshot folder and our ref when nothing else is in it) and the blobs no other snapshot links.
+   * Nothing when a ref we did not write names the snapshot (huggingface_hub uses it), nor a file another model records.
+   */
+  private planRemoval(entry: IndexEntry, paths: readonly string[], others: readonly IndexEntry[]): Removal {
+    const repoDir = this.repoDir(entry);
+    const snapshotDir = join(repoDir, "snapshots", entry.commit);
+    // A ref we did not write names this snapshot: someone else uses it, leave it whole.
+    const refs = refsOf(repoDir);
+    if ([...refs].some(([name, commit]) => commit === entry.commit && name !== entry.revision)) return { paths: [] };
+    const neededByOthers = new Set(others.filter((other) => sameRepo(other, entry) && other.commit === entry.commit).flatMap((other) => other.files.map((file) => file.path)));
+    const byPath = new Map(entry.files.map((file) => [file.path, file]));
+    const links = paths.filter((path) => !neededByOthers.has(path)).map((path) => entryPath(snapshotDir, path, `the cache index of ${entry.repoId}`));
+    const leaving = new Set(links);
+    const snapshotEmptied = filesUnder(snapshotDir).every((path) => leaving.has(path));
+    const removed: string[] = snapshotEmptied ? [snapshotDir] : links.filter((link) => lstatSync(link, { throwIfNoEntry: false }));
+    if (snapshotEmptied && refs.get(entry.revision) === entry.commit) removed.push(join(repoDir, "refs", ...entry.revision.split("/")));
+    // A blob goes only when no remaining snapshot entry links to it.
+    const stillLinked = new Set<string>();
+    for (const snapshot of listDir(join(repoDir, "snapshots"))) {
+      for (const path of filesUnder(join(repoDir, "snapshots", snapshot))) {
+        if (leaving.has(path) || (snapshotEmptied && path.startsWith(snapshotDir + sep))) continue;
+        const blob = linkedBlob(path);
+        if (blob) stillLinked.add(blob);
+      }
+    }
+    const blobs = new Set<string>();
+    for (const path of paths) {
+      const file = byPath.get(path);
+      if (!file || neededByOthers.has(path)) continue;
+      const blob = join(repoDir, "blobs", blobName(file));
+      if (!stillLinked.has(blob) && existsSync(blob)) blobs.add(blob);
+    }
+    if (snapshotEmptied && repoLeftEmpty(repoDir, snapshotDir, blobs, removed)) return { paths: [repoDir] };
+    return { paths: [...removed, ...blobs], pruneUpTo: snapshotDir };
+  }
+}
+
+/**
+ * `snapshotDir/path` for writing or unlinking the entry itself: the folders on the way are
+ * checked (no symlink out of the snapshot), the entry may be a link to its blob, even a dangling one.
+ */
+function entryPath(snapshotDir: string, path: string, source: string): string {
+  const problem = relativePathProblem(path);
+  if (problem) throw new UnsafePathError(source, path, problem);
+  const slash = path.lastIndexOf("/");
+  const parent = slash < 0 ? snapshotDir : resolveInside(snapshotDir, path.slice(0, slash), source);
+  return join(parent, path.slice(slash + 1));
+}
+
+function otherEntries(index: CacheIndex, id: string): IndexEntry[] {
+  return Object.entries(index.models).flatMap(([other, entry]) => (other === id ? [] : [entry]));
+}
+
+function entryPathOrUndefined(snapshotDir: string, path: string): string | undefined {
+  try {
+    return entryPath(snapshotDir, path, snapshotDir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The snapshot entry is the link to its blob, or (no symlinks on this system) a regular copy. */
+function isLinked(entry: string | undefined, target: string): boolean {
+  const stats = entry === undefined ? undefined : lstatSync(entry, { throwIfNoEntry: false });
+  if (!stats || !entry) return false;
+  if (stats.isFile()) return true;
+  return stats.isSymbolicLink() && readlinkSync(entry) === target;
+}
+
+function sameRepo(a: Repo, b: Repo): boolean {
+  return a.repoId === b.repoId && a.repoType === b.repoType;
+}
+
+/**
+ * Points `link` at `target` (relative) unless it already does. The new link is made beside
+ * it and renamed over, so a reader sees the old entry or the new one. Where symlinks are
+ * impossible (Windows without developer mode), the blob is copied, as huggingface_hub does.
+ */
+function linkIntoSnapshot(blob: string, link: string, target: string): void {
+  const current = lstatSync(link, { throwIfNoEntry: false });
+  if (current?.isSymbolicLink() && readlinkSync(link) === target) return;
+  mkdirSync(dirname(link), { recursive: true });
+  const temp = join(dirname(link), `.${basename(link)}.mm-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  try {
+    symlinkSync(target, temp);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
+    copyFileSync(blob, temp);
+  }
+  try {
+    renameSync(temp, link);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** refs/<revision> holds the commit with no newline; written through a temp file outside refs/ (scan_cache_dir reads every file there). */
+function writeRef(path: string, commit: string, stateRoot: string): void {
+  if (readFileOrUndefined(path) === commit) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(tmpDir(stateRoot), `ref-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  mkdirSync(dirname(tmp), { recursive: true });
+  writeFileAtomic(tmp, commit);
+  renameSync(tmp, path);
+}
+
+function readRef(repoDir: string, revision: string): string | undefined {
+  const text = readFileOrUndefined(join(repoDir, "refs", ...revision.split("/")))?.trim();
+  return text && COMMIT_PATTERN.test(text) ? text : undefined;
+}
+
+function readFileOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every ref of the repo: name ("main", "refs/pr/1") → commit. */
+function refsOf(repoDir: string): Map<string, string> {
+  const refsDir = join(repoDir, "refs");
+  const refs = new Map<string, string>();
+  for (const path of filesUnder(refsDir)) refs.set(relative(refsDir, path).split(sep).join("/"), readFileOrUndefined(path)?.trim() ?? "");
+  return refs;
+}
+
+/** Files and links under `dir`, recursively (links are not followed), as absolute paths. */
+function filesUnder(dir: string): string[] {
+  return relativeFilesUnder(dir).map((path) => join(dir, ...path.split("/")));
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The absolute blob a snapshot entry links to, or undefined for a regular file. */
+function linkedBlob(path: string): string | undefined {
+  try {
+    return resolve(dirname(path), readlinkSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** After the removal, would the repo folder hold nothing: no other snapshot, no other blob, no other ref? */
+function repoLeftEmpty(repoDir: string, snapshotDir: string, blobs: ReadonlySet<string>, removed: readonly string[]): boolean {
+  const going = new Set(removed);
+  const otherSnapshots = listDir(join(repoDir, "snapshots")).filter((name) => join(repoDir, "snapshots", name) !== snapshotDir);
+  const otherBlobs = listDir(join(repoDir, "blobs")).filter((name) => !blobs.has(join(repoDir, "blobs", name)));
+  const otherRefs = filesUnder(join(repoDir, "refs")).filter((path) => !going.has(path));
+  const otherEntries = listDir(repoDir).filter((name) => !["snapshots", "blobs", "refs"].includes(name));
+  return otherSnapshots.length === 0 && otherBlobs.length === 0 && otherRefs.length === 0 && otherEntries.length === 0;
+}

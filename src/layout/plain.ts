@@ -1,0 +1,76 @@
+/** The seed's layout: `<cache_dir>/<local_dir>/<path>`, tool state beside it (see src/cache/layout.ts). */
+
+import { lstatSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
+import { modelDir } from "../cache/layout.ts";
+import type { ModelSpec } from "../config/types.ts";
+import { diskUsage } from "../models/disk-usage.ts";
+import { filesOfOtherModels, filesUnder, holdsProtected, recordedPath, removeFilesExcept } from "../models/folder-ownership.ts";
+import { folderRoot } from "./file-root.ts";
+import { pathTargets } from "./removal.ts";
+import type { CacheLayout, ModelPlacement, RemovalResult, RemovalTarget, StoredFile } from "./types.ts";
+
+export class PlainLayout implements CacheLayout {
+  readonly kind = "plain";
+  readonly root: string;
+  /** The index and `.model-manager/` sit in cache_dir itself. */
+  readonly stateRoot: string;
+
+  constructor(cacheDir: string) {
+    this.root = resolve(cacheDir);
+    this.stateRoot = this.root;
+  }
+
+  placement(spec: ModelSpec): ModelPlacement {
+    const directory = modelDir(this.root, spec);
+    return { directory, content: folderRoot(directory), published: () => true, publish: () => {}, bytesOnDisk: () => diskUsage(directory).bytes };
+  }
+
+  modelPath(spec: ModelSpec): string {
+    return modelDir(this.root, spec);
+  }
+
+  sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
+    return entry.localDir === spec.localDir;
+  }
+
+  removeRecorded(spec: ModelSpec, previous: IndexEntry, paths: readonly string[], index: CacheIndex, current: readonly StoredFile[]): RemovalResult {
+    // Only from a folder the model still owns: another run may already have moved it on.
+    if (index.models[spec.id]?.localDir !== previous.localDir) return { removed: [], kept: [] };
+    const protect = filesOfOtherModels(this.root, index, spec.id);
+    for (const file of current) protect.add(recordedPath(this.root, spec.localDir, file.path));
+    const from = modelDir(this.root, { id: spec.id, localDir: previous.localDir });
+    const { removed, kept } = removeFilesExcept(from, paths, protect, `the cache index of ${spec.id}`);
+    return { removed, kept };
+  }
+
+  /** The model's folder, and the files its entry records in a previous folder (after a local_dir change). */
+  cleanTargets(spec: ModelSpec, index: CacheIndex): RemovalTarget[] {
+    const others = filesOfOtherModels(this.root, index, spec.id);
+    const source = `the cache index of ${spec.id}`;
+    const targets: RemovalTarget[] = [];
+    const directory = modelDir(this.root, spec);
+    if (holdsProtected(directory, others)) {
+      // Another model records files inside this folder (a shared or nested local_dir): remove only the rest.
+      targets.push(...fileTargets(directory, filesUnder(directory), others, source));
+    } else {
+      targets.push(...pathTargets([directory]));
+    }
+    const entry = index.models[spec.id];
+    if (entry && entry.localDir !== spec.localDir) {
+      const previous = modelDir(this.root, { id: spec.id, localDir: entry.localDir });
+      targets.push(...fileTargets(previous, entry.files.map((file) => file.path), others, source));
+    }
+    return targets;
+  }
+}
+
+function fileTargets(root: string, paths: readonly string[], others: ReadonlySet<string>, source: string): RemovalTarget[] {
+  return paths.flatMap((path) => {
+    const absolute = join(root, ...path.split("/"));
+    const stats = lstatSync(absolute, { throwIfNoEntry: false });
+    if (!stats || stats.isDirectory() || others.has(absolute)) return [];
+    return [{ path: absolute, bytes: stats.isFile() ? stats.size : 0, remove: () => removeFilesExcept(root, [path], others, source) }];
+  });
+}

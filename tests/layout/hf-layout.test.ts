@@ -1,0 +1,188 @@
+/** layout: hf through the compiled binary: the standard Hugging Face cache, shared blobs, refs, clean. */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
+import { project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
+import { tempDir } from "../helpers/binary.ts";
+import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+
+const REPO = "acme/tiny";
+const BIG = generated(3_000_000, "weights-v1");
+const V1 = { "config.json": json({ layers: 2 }), "model.safetensors": BIG, "sub/deep/notes.txt": "notes\n" };
+const V2 = { ...V1, "config.json": json({ layers: 3 }) };
+const EMPTY_TWICE = { "config.json": json({ a: 1 }), "a/__init__.py": "", "b/__init__.py": "" };
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [
+      { id: REPO, commits: [{ files: V1 }, { files: V2 }], tags: { v1: 0 }, pullRequests: { 1: 0 } },
+      { id: "acme/empties", files: EMPTY_TWICE },
+      { id: "acme/other", files: { "config.json": json({ other: true }) } },
+    ],
+  });
+});
+afterAll(() => hub.stop());
+beforeEach(() => hub.resetLog());
+
+const hfConfig = (models: string, top = "cache_dir: hub\n") => `${top}layout: hf\nverify: sha256\nmodels:\n${models}`;
+const model = (id: string, repo: string, revision?: string) => `  - id: ${id}\n    repo_id: ${repo}\n${revision ? `    revision: ${revision}\n` : ""}`;
+const fileDownloads = () => hub.requests.filter((request) => request.route === "resolve").map((request) => request.path).sort();
+const repoDir = (cwd: string, repo = REPO) => join(cwd, "hub", `models--${repo.replace("/", "--")}`);
+const commitOf = (revision?: string) => hub.file(REPO, "config.json", { revision })?.commit as string;
+const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+
+async function fill(config: string, args: string[] = ["-q"]): Promise<string> {
+  const cwd = project(config);
+  const run = await runAgainst(hub, args, { cwd });
+  expect(run.stderr).toBe("");
+  expect(run.code).toBe(0);
+  return cwd;
+}
+
+describe("layout: hf writes the standard Hugging Face cache", () => {
+  test("blobs named by sha256 (LFS) and git blob sha1, relative snapshot links of the right depth, refs/main without newline", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO)));
+    const repo = repoDir(cwd);
+    const commit = commitOf();
+    expect(readFileSync(join(repo, "refs", "main"), "utf8")).toBe(commit);
+    const snapshot = join(repo, "snapshots", commit);
+    for (const path of Object.keys(V2)) {
+      const served = hub.file(REPO, path)!;
+      const blob = served.lfs ? served.sha256 : served.oid;
+      const link = join(snapshot, path);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(link)).toBe(`${"../".repeat(path.split("/").length + 1)}blobs/${blob}`);
+      expect(sha256OfFile(link)).toBe(served.sha256);
+      expect(lstatSync(join(repo, "blobs", blob)).isFile()).toBe(true);
+    }
+    expect(hub.file(REPO, "model.safetensors")!.lfs).toBe(true);
+    expect(readdirSync(join(cwd, "hub")).sort()).toEqual([".locks", "models--acme--tiny"]);
+    expect(readdirSync(repo).sort()).toEqual(["blobs", "refs", "snapshots"]);
+    expect(existsSync(join(cwd, "models"))).toBe(false);
+
+    const list = await offline(cwd, ["--list", "--json"]);
+    const row = JSON.parse(list.stdout).models[0];
+    expect(row.status).toBe("cached");
+    expect(row.path).toBe(snapshot);
+    expect(row.sizeOnDisk).toBe(Object.keys(V2).reduce((sum, path) => sum + hub.file(REPO, path)!.size, 0));
+
+    hub.resetLog();
+    const again = await runAgainst(hub, ["-q"], { cwd });
+    expect(again.code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    expect((await offline(cwd, ["--verify-only"])).code).toBe(0);
+  });
+
+  test("a second revision downloads only what changed and shares the rest; refs for a tag and a pull request", async () => {
+    const cwd = await fill(hfConfig(model("new", REPO)));
+    writeFileSync(join(cwd, "models.yaml"), hfConfig(model("new", REPO) + model("old", REPO, "v1")));
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(fileDownloads()).toEqual(["config.json"]);
+    writeFileSync(join(cwd, "models.yaml"), hfConfig(model("new", REPO) + model("old", REPO, "v1") + model("pr", REPO, "refs/pr/1")));
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    const repo = repoDir(cwd);
+    expect(readFileSync(join(repo, "refs", "v1"), "utf8")).toBe(commitOf("v1"));
+    expect(readFileSync(join(repo, "refs", "refs", "pr", "1"), "utf8")).toBe(commitOf("v1"));
+    expect(readdirSync(join(repo, "snapshots")).sort()).toEqual([commitOf(), commitOf("v1")].sort());
+    expect(readdirSync(join(repo, "blobs"))).toHaveLength(4);
+  });
+
+  test("a commit as revision writes no ref", async () => {
+    const commit = commitOf("v1");
+    const cwd = await fill(hfConfig(model("pinned", REPO, commit)));
+    expect(existsSync(join(repoDir(cwd), "refs"))).toBe(false);
+    expect(readlinkSync(join(repoDir(cwd), "snapshots", commit, "config.json"))).toStartWith("../../blobs/");
+  });
+
+  test("files with the same content share one blob, fetched once", async () => {
+    const cwd = await fill(hfConfig(model("e", "acme/empties")));
+    const repo = repoDir(cwd, "acme/empties");
+    expect(readdirSync(join(repo, "blobs"))).toHaveLength(2);
+    const snapshot = join(repo, "snapshots", hub.file("acme/empties", "config.json")!.commit);
+    expect(readlinkSync(join(snapshot, "a", "__init__.py"))).toBe(readlinkSync(join(snapshot, "b", "__init__.py")));
+    expect(fileDownloads().filter((path) => path?.endsWith("__init__.py")).length).toBeLessThanOrEqual(1);
+  });
+
+  test("blobs already in the cache (another tool, a removed snapshot) are verified and linked, not downloaded", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO)));
+    const repo = repoDir(cwd);
+    rmSync(join(repo, "snapshots"), { recursive: true });
+    rmSync(join(repo, "refs"), { recursive: true });
+    rmSync(join(cwd, "hub", ".locks"), { recursive: true });
+    hub.resetLog();
+    const run = await runAgainst(hub, ["-q"], { cwd });
+    expect(run.code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    expect(sha256OfFile(join(repo, "snapshots", commitOf(), "model.safetensors"))).toBe(hub.file(REPO, "model.safetensors")!.sha256);
+  });
+
+  test("a damaged blob is found by --verify-only and replaced by the next run; a removed link is restored without a download", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO)));
+    const blob = join(repoDir(cwd), "blobs", hub.file(REPO, "model.safetensors")!.sha256);
+    const bytes = readFileSync(blob);
+    bytes[10] = (bytes[10] ?? 0) ^ 0xff;
+    writeFileSync(blob, bytes);
+    const report = await offline(cwd, ["--verify-only"]);
+    expect(report.code).toBe(3);
+    expect(report.stdout).toContain("model.safetensors: wrong sha256");
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(fileDownloads()).toEqual(["model.safetensors"]);
+    expect(sha256OfFile(blob)).toBe(hub.file(REPO, "model.safetensors")!.sha256);
+
+    rmSync(join(repoDir(cwd), "snapshots", commitOf(), "sub"), { recursive: true });
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    expect(readFileSync(join(repoDir(cwd), "snapshots", commitOf(), "sub", "deep", "notes.txt"), "utf8")).toBe("notes\n");
+  });
+
+  test("--clean-model removes the snapshot, its ref and only the blobs no other snapshot links; other repos untouched", async () => {
+    const cwd = await fill(hfConfig(model("new", REPO) + model("old", REPO, "v1") + model("other", "acme/other")));
+    const repo = repoDir(cwd);
+    const otherBefore = readdirSync(repoDir(cwd, "acme/other"), { recursive: true }).sort();
+    const clean = await offline(cwd, ["--clean-model", "new"]);
+    expect(clean.code).toBe(0);
+    expect(readdirSync(join(repo, "snapshots"))).toEqual([commitOf("v1")]);
+    expect(readdirSync(join(repo, "refs"))).toEqual(["v1"]);
+    const blobs = readdirSync(join(repo, "blobs")).sort();
+    expect(blobs).toEqual(Object.keys(V1).map((path) => { const f = hub.file(REPO, path, { revision: "v1" })!; return f.lfs ? f.sha256 : f.oid; }).sort());
+    expect(readdirSync(repoDir(cwd, "acme/other"), { recursive: true }).sort()).toEqual(otherBefore);
+    expect((await offline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
+
+    expect((await offline(cwd, ["--clean-model", "old"])).code).toBe(0);
+    expect(existsSync(repo)).toBe(false);
+    expect(existsSync(repoDir(cwd, "acme/other"))).toBe(true);
+  });
+
+  test("a revision update keeps shared blobs and drops what only the old snapshot used", async () => {
+    const commit0 = commitOf("v1");
+    const cwd = await fill(hfConfig(model("m", REPO, "v1")));
+    writeFileSync(join(cwd, "models.yaml"), hfConfig(model("m", REPO, "main")));
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(fileDownloads()).toEqual(["config.json"]);
+    const repo = repoDir(cwd);
+    expect(readdirSync(join(repo, "snapshots"))).toEqual([commitOf()]);
+    expect(existsSync(join(repo, "refs", "v1"))).toBe(false);
+    expect(readdirSync(join(repo, "blobs"))).toHaveLength(3);
+    expect(commit0).not.toBe(commitOf());
+  });
+
+  test("without cache_dir the cache is HF_HUB_CACHE, else HF_HOME/hub", async () => {
+    const home = tempDir("mm-hfhome");
+    const cwd = project(hfConfig(model("other", "acme/other"), ""));
+    expect((await runAgainst(hub, ["-q"], { cwd, env: { HF_HOME: home } })).code).toBe(0);
+    expect(readdirSync(join(home, "hub")).sort()).toEqual([".locks", "models--acme--other"]);
+    const hubCache = tempDir("mm-hubcache");
+    expect((await runAgainst(hub, ["-q"], { cwd, env: { HF_HOME: home, HF_HUB_CACHE: hubCache } })).code).toBe(0);
+    expect(readdirSync(hubCache).sort()).toEqual([".locks", "models--acme--other"]);
+    const listed = await runCli(["--config", "models.yaml", "--list", "--json", "--cache-dir", join(home, "hub")], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(JSON.parse(listed.stdout).models[0].status).toBe("cached");
+  });
+});
