@@ -66,7 +66,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const row = JSON.parse(list.stdout).models[0];
     expect(row.status).toBe("cached");
     expect(row.path).toBe(snapshot);
-    expect(row.sizeOnDisk).toBe(Object.keys(V2).reduce((sum, path) => sum + hub.file(REPO, path)!.size, 0));
+    expect(row.bytes).toBe(Object.keys(V2).reduce((sum, path) => sum + hub.file(REPO, path)!.size, 0));
 
     hub.resetLog();
     const again = await runAgainst(hub, ["-q"], { cwd });
