@@ -11,7 +11,7 @@
 import { readFileSync, renameSync } from "node:fs";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { type CacheIndex, emptyIndex, INDEX_VERSION, indexProblems, parseIndex, serializeIndex } from "./index-schema.ts";
-import { fileStamp, indexLockPath, indexPath, unusedPath } from "./layout.ts";
+import { assertStateFoldersSafe, fileStamp, indexLockPath, indexPath, unusedPath } from "./layout.ts";
 import { acquireLock, type Lock, type LockOptions } from "./lock.ts";
 
 export type IndexProblem = "unreadable" | "corrupt" | "invalid" | "newer-version";
@@ -91,6 +91,7 @@ export async function updateIndex(
 }
 
 function lockIndex(cacheDir: string, options: IndexOptions): Promise<Lock> {
+  assertStateFoldersSafe(cacheDir);
   return acquireLock(indexLockPath(cacheDir), {
     purpose: "updating the cache index",
     staleMs: INDEX_LOCK_STALE_MS,

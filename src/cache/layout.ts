@@ -7,8 +7,8 @@
  *   <cacheDir>/.model-manager/             tool state: locks/, partial/, quarantine/, tmp/, index.lock
  */
 
-import { existsSync, lstatSync, realpathSync } from "node:fs";
-import { join, resolve, sep } from "node:path";
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
 import type { ModelSpec } from "../config/types.ts";
 import { UnsafePathError } from "../errors.ts";
 
@@ -47,6 +47,22 @@ export function quarantineDir(cacheDir: string): string {
 
 export function tmpDir(cacheDir: string): string {
   return join(stateDir(cacheDir), "tmp");
+}
+
+/**
+ * Refuses tool-state folders that are links, or not folders at all: locks,
+ * partial downloads and quarantined copies are written there and must never
+ * land outside cache_dir (nor anywhere a link chosen by someone else points).
+ * `more`: further state folders to check (a model's partial or quarantine folder).
+ */
+export function assertStateFoldersSafe(cacheDir: string, more: readonly string[] = []): void {
+  const root = resolve(cacheDir);
+  for (const path of [stateDir(root), locksDir(root), partialDir(root), quarantineDir(root), tmpDir(root), ...more]) {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (!stats || stats.isDirectory()) continue;
+    const what = stats.isSymbolicLink() ? `a symlink to ${readlinkSync(path)}` : "not a folder";
+    throw new UnsafePathError(`cache_dir ${root}`, relative(root, path), `it is ${what}, but model-manager keeps its own state there and writes only inside cache_dir; remove it`);
+  }
 }
 
 /** Absolute directory of a model's final files; refuses a local_dir that escapes the cache or overlaps tool state. */

@@ -1,9 +1,11 @@
+import { join } from "node:path";
 import { readIndex } from "../cache/index-file.ts";
 import { acquireLock, describeLockOwner, type Lock } from "../cache/lock.ts";
-import { lockPath } from "../cache/layout.ts";
+import { assertStateFoldersSafe, lockPath, quarantineDir, safeFileName } from "../cache/layout.ts";
 import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { RunContext } from "./context.ts";
+import { modelPartialDir } from "./partials.ts";
 
 export type HeldModelLock = AsyncDisposable & {
   /** Aborts if another process broke one of the locks as stale (this one was frozen too long). */
@@ -33,6 +35,7 @@ export async function holdFolderLocks(
 ): Promise<HeldModelLock> {
   requireWritableCache(cacheDir, `model ${spec.id} cannot be changed there`);
   const ordered = [...new Set(folders)].sort();
+  assertStateFoldersSafe(cacheDir, [join(quarantineDir(cacheDir), safeFileName(spec.id)), ...ordered.map((localDir) => modelPartialDir(cacheDir, { localDir }))]);
   const held: Lock[] = [];
   const releaseAll = () => {
     for (const lock of held.reverse()) lock.release();

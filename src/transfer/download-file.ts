@@ -410,7 +410,11 @@ class FileTransfer {
     if (this.fd < 0) return;
     try {
       await this.saver?.settle();
-      if (this.done.totalBytes > 0) writePartialState(this.job.statePath, { ...this.stateBase(), done: this.done.toJSON() });
+      if (this.done.totalBytes > 0) {
+        // As on the periodic save: the data reaches the disk before the state that claims it, or a power loss leaves zero-filled "done" ranges.
+        await fdatasyncAsync(this.fd);
+        writePartialState(this.job.statePath, { ...this.stateBase(), done: this.done.toJSON() });
+      }
     } catch (error) {
       this.context.logger.debug(`could not record resume state for ${this.job.file.path}: ${describeError(error)}`);
     } finally {
