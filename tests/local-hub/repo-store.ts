@@ -68,6 +68,8 @@ export interface PushCommit {
   /** When true, `files` is the whole new snapshot. */
   readonly replace?: boolean;
   readonly message?: string;
+  /** Also point this tag at the new commit (create or move it), as a force-pushed tag does. */
+  readonly tag?: string;
 }
 
 const FIRST_COMMIT_DATE = Date.parse("2025-01-06T10:00:00Z");
@@ -236,6 +238,7 @@ export class RepoStore {
     const commit = buildCommit(files, parent, message, new Date(parent.date.getTime() + HOUR));
     repo.addCommit(commit);
     repo.branches.set(branch, commit.sha);
+    if (push.tag) repo.tags.set(push.tag, commit.sha);
     this.indexLfsObjects(commit);
     return commit;
   }

@@ -135,6 +135,27 @@ describe("--refresh", () => {
     ]);
   });
 
+  test("a tag that moved is followed the same way; a tag that did not move is left alone", async () => {
+    const repo = `acme/tagged-${++repoCount}`;
+    hub.addRepo({ id: repo, files: V1_FILES, tags: { stable: 0, frozen: 0 } });
+    const v1 = hub.file(repo, "config.json")?.commit as string;
+    const cwd = project(`cache_dir: cache\nmodels:\n  - id: m\n    repo_id: ${repo}\n    revision: stable\n  - id: f\n    repo_id: ${repo}\n    revision: frozen\n    files: [config.json]\n`);
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    const v2 = hub.pushCommit({ repo, files: { "config.json": json({ layers: 3 }) }, tag: "stable" });
+    const listed = parseJsonOutput((await runAgainst(hub, ["--list", "--refresh", "--json"], { cwd })).stdout, "list");
+    expect(listed.models).toMatchObject([
+      { id: "m", commit: v1, upstreamCommit: v2, behind: true },
+      { id: "f", commit: v1, upstreamCommit: v1, behind: false },
+    ]);
+    hub.resetLog();
+    const run = await runAgainst(hub, ["--refresh"], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`m: updated stable ${v1.slice(0, 7)} → ${v2.slice(0, 7)} (1 file, `);
+    expect(run.stderr).toContain("f: cached");
+    expect(hub.requests.filter((request) => request.route === "resolve").map((request) => request.path)).toEqual(["config.json"]);
+    expect(JSON.parse(readFileSync(modelFile(cwd, "config.json"), "utf8")).layers).toBe(3);
+  });
+
   test("--refresh needs the network and applies only to downloads and --list", async () => {
     const { repo, v1 } = freshRepo();
     const cwd = project(config(repo, v1));
