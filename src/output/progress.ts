@@ -42,13 +42,23 @@ abstract class ProgressTotals implements ProgressDisplay {
   protected plannedFiles = 0;
   protected finishedFiles = 0;
   protected readonly rate = new RateMeter();
-  protected readonly started = performance.now();
+  protected readonly started: number;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     protected readonly logger: ConsoleLogger,
     private readonly refreshMs: number,
-  ) {}
+    /** Milliseconds, monotonic; tests pass their own to step through time. */
+    protected readonly clock: () => number = () => performance.now(),
+  ) {
+    this.started = clock();
+  }
+
+  /** What the timer does every refreshMs: sample the speed, redraw. */
+  refresh(): void {
+    this.rate.sample(this.doneBytes, this.clock());
+    this.render(false);
+  }
 
   modelPlanned(modelId: string, plan: { files: number; bytes: number }): void {
     this.plannedBytes += plan.bytes;
@@ -100,10 +110,7 @@ abstract class ProgressTotals implements ProgressDisplay {
 
   private ensureTimer(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.rate.sample(this.doneBytes);
-      this.render(false);
-    }, this.refreshMs);
+    this.timer = setInterval(() => this.refresh(), this.refreshMs);
     this.timer.unref?.();
   }
 }
@@ -146,7 +153,7 @@ class TerminalProgress extends ProgressTotals {
     process.removeListener("exit", this.clearOnExit);
     const fetched = this.doneBytes - this.resumedBytes;
     if (fetched > 0) {
-      const elapsed = performance.now() - this.started;
+      const elapsed = this.clock() - this.started;
       this.logger.info(
         `total: fetched ${formatBytes(fetched)} in ${formatDuration(elapsed)} (${formatRate((fetched * 1000) / Math.max(1, elapsed))}), ${this.finishedFiles} of ${this.plannedFiles} files`,
       );
@@ -162,25 +169,26 @@ class TerminalProgress extends ProgressTotals {
 }
 
 /** Output for logs: no control characters, a line per large file and a total every ten seconds. */
-class PlainProgress extends ProgressTotals {
-  private lastTotalLine = 0;
+export class PlainProgress extends ProgressTotals {
+  private lastTotalLine: number;
 
-  constructor(logger: ConsoleLogger) {
-    super(logger, 1000);
+  constructor(logger: ConsoleLogger, clock?: () => number) {
+    super(logger, 1000, clock);
+    this.lastTotalLine = this.started;
   }
 
   protected openFile(modelId: string, path: string, info: FileStartInfo, counter: FileCounter): FileView {
     const announce = info.size >= ANNOUNCE_THRESHOLD;
-    const started = performance.now();
+    const started = this.clock();
     if (announce) {
       const resumed = info.resumedBytes > 0 ? `, resuming at ${formatBytes(info.resumedBytes)}` : "";
       this.logger.info(`${modelId}: downloading ${path} (${formatBytes(info.size)}${info.ranged ? ", parallel ranges" : ""}${resumed})`);
     }
-    const { logger } = this;
+    const { logger, clock } = this;
     return {
       close(ok: boolean) {
         if (!announce || !ok) return;
-        const elapsed = performance.now() - started;
+        const elapsed = clock() - started;
         const fetched = counter.bytes - info.resumedBytes;
         logger.info(`${modelId}: finished ${path} (${formatBytes(info.size)} in ${formatDuration(elapsed)}, ${formatRate((fetched * 1000) / Math.max(1, elapsed))})`);
       },
@@ -188,7 +196,7 @@ class PlainProgress extends ProgressTotals {
   }
 
   protected render(final: boolean): void {
-    const now = performance.now();
+    const now = this.clock();
     if (final || now - this.lastTotalLine < PLAIN_TOTAL_EVERY_MS || this.plannedBytes === 0) return;
     this.lastTotalLine = now;
     const percent = Math.floor((this.doneBytes / Math.max(1, this.plannedBytes)) * 100);
