@@ -78,7 +78,7 @@ export class HubApi {
   }
 
   private context(repo: RepoRef, revision: string): HubRequestContext {
-    return { endpoint: this.http.settings.endpoint, ...repo, revision, tokenSent: this.http.tokenSent };
+    return { endpoint: this.http.settings.endpoint, ...repo, revision, tokenSent: this.http.tokenSent, tokenSource: this.http.tokenSource };
   }
 
   private async getJson(url: string, context: HubRequestContext, what: string, signal?: AbortSignal): Promise<unknown> {

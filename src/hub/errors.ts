@@ -14,6 +14,8 @@ export type HubRequestContext = {
   readonly revision?: string;
   readonly path?: string;
   readonly tokenSent: boolean;
+  /** Where the token came from (HF_TOKEN, the token file …), when one was sent. */
+  readonly tokenSource?: string;
 };
 
 /**
@@ -42,7 +44,7 @@ export async function errorFromResponse(response: Response, context: HubRequestC
   if (errorCode === "GatedRepo") {
     const page = repoPageUrl(context.endpoint, context.repoType, context.repoId);
     const tokenState = context.tokenSent
-      ? "A token was sent, but its account is not approved for this repository (or a fine-grained token lacks access to gated repos)."
+      ? `A token (from ${context.tokenSource}) was sent, but its account is not approved for this repository (or a fine-grained token lacks access to gated repos).`
       : "No token was sent: set HF_TOKEN to a token of an approved account.";
     return new AccessDeniedError(`${repo} is gated: request access at ${page} . ${tokenState}`);
   }
@@ -53,7 +55,7 @@ export async function errorFromResponse(response: Response, context: HubRequestC
     return new NotFoundError("file", `File "${context.path}" not found in ${repo} at revision ${context.revision}${detail}`);
   }
   if (status === 401 && /invalid credentials/i.test(serverMessage)) {
-    return new AccessDeniedError(`The Hub rejected the token as invalid while fetching ${repo}: check HF_TOKEN.`);
+    return new AccessDeniedError(`The Hub rejected the token from ${context.tokenSource ?? "HF_TOKEN"} as invalid or expired while fetching ${repo}. ${renewTokenHint(context)}`);
   }
   if (errorCode === "RepoNotFound" || status === 401 || status === 404) {
     const hint = context.tokenSent
@@ -69,6 +71,13 @@ export async function errorFromResponse(response: Response, context: HubRequestC
     return new DownloadError(`The server refused the byte range for ${describeFile(context)} (HTTP 416)`);
   }
   return new DownloadError(`HTTP ${status} from the Hub for ${describeFile(context)}${detail}`);
+}
+
+function renewTokenHint(context: HubRequestContext): string {
+  if (context.tokenSource?.startsWith("the token file")) {
+    return "A file left by an earlier `hf auth login` is the usual cause: log in again with `hf auth login`, or set HF_TOKEN to a valid token.";
+  }
+  return `Replace ${context.tokenSource ?? "it"} with a valid token (create one at https://huggingface.co/settings/tokens).`;
 }
 
 export function describeRepo(context: Pick<HubRequestContext, "repoId" | "repoType">): string {

@@ -1,8 +1,9 @@
-import { DownloadError } from "../errors.ts";
+import { AccessDeniedError, DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
+import { describeTokenSource, type HubToken, tokenHeaderProblem } from "./token.ts";
 import { fetchableUrl } from "./url-guard.ts";
 import { describeUrl } from "./urls.ts";
 import type { StallWatchdog, WatchHandle } from "./watchdog.ts";
@@ -23,6 +24,17 @@ export type HubRequest = {
   /** Return the redirect response instead of following a Location on another origin. */
   readonly stopAtCrossOrigin?: boolean;
 };
+
+/** Bun would refuse the header with "invalid header value"; this names the token's source instead. */
+function sendableToken(token: HubToken): string {
+  const problem = tokenHeaderProblem(token.value);
+  if (problem) {
+    throw new AccessDeniedError(
+      `The token from ${describeTokenSource(token)} cannot be sent in an HTTP header: it contains ${problem}. Fix ${token.file ? "the file" : token.source} (one token, on one line)`,
+    );
+  }
+  return token.value;
+}
 
 export type HubResponse = {
   readonly response: Response;
@@ -49,6 +61,11 @@ export class HubHttp {
 
   get tokenSent(): boolean {
     return this.settings.token !== undefined;
+  }
+
+  /** Where the token came from, for messages. */
+  get tokenSource(): string | undefined {
+    return this.settings.token ? describeTokenSource(this.settings.token) : undefined;
   }
 
   /** Sends the request, following redirects; the caller owns the returned body and watch handle. */
@@ -89,7 +106,7 @@ export class HubHttp {
     // Exact byte counts: never let a proxy or server compress file bodies.
     headers.set("accept-encoding", "identity");
     const toHub = isHubUrl(url, this.settings.endpoint);
-    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${this.settings.token.value}`);
+    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${sendableToken(this.settings.token)}`);
     else headers.delete("authorization");
 
     const started = performance.now();

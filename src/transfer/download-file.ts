@@ -195,7 +195,7 @@ class FileTransfer {
     if (gaps.length === 0) return;
     const source = new RemoteFileSource(
       context.http,
-      { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent },
+      { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent, tokenSource: context.http.tokenSource },
       { path: job.file.path, size: job.file.size, identity: this.identity },
     );
     try {

@@ -29,7 +29,7 @@ describe("errors a user can act on", () => {
     const cwd = project(single(`    repo_id: ${GATED}\n`));
     const run = await runAgainst(hub, ["-v"], { cwd, env: { HF_TOKEN: TEST_TOKENS.user } });
     expect(run.code).toBe(5);
-    expect(run.stderr).toContain("A token was sent, but its account is not approved");
+    expect(run.stderr).toContain("A token (from HF_TOKEN) was sent, but its account is not approved");
     expect(run.stderr).not.toContain(TEST_TOKENS.user);
     expect(run.stdout).not.toContain(TEST_TOKENS.user);
   });
@@ -53,7 +53,7 @@ describe("errors a user can act on", () => {
     const cwd = project(single(`    repo_id: ${TINY}\n`));
     const run = await runAgainst(hub, [], { cwd, env: { HF_TOKEN: TEST_TOKENS.invalid } });
     expect(run.code).toBe(5);
-    expect(run.stderr).toContain("rejected the token as invalid");
+    expect(run.stderr).toContain("rejected the token from HF_TOKEN as invalid or expired");
     expect(run.stderr).not.toContain(TEST_TOKENS.invalid);
   });
 

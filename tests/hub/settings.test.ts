@@ -18,8 +18,8 @@ describe("token lookup", () => {
     const path = tokenFile("hf_frompath\r\n");
     expect(findToken({ HF_TOKEN: "hf_a", HUGGING_FACE_HUB_TOKEN: "hf_b", HF_TOKEN_PATH: path, HF_HOME: home })).toEqual({ value: "hf_a", source: "HF_TOKEN" });
     expect(findToken({ HUGGING_FACE_HUB_TOKEN: "hf_b", HF_TOKEN_PATH: path, HF_HOME: home })).toEqual({ value: "hf_b", source: "HUGGING_FACE_HUB_TOKEN" });
-    expect(findToken({ HF_TOKEN_PATH: path, HF_HOME: home })).toEqual({ value: "hf_frompath", source: "HF_TOKEN_PATH" });
-    expect(findToken({ HF_HOME: home })).toEqual({ value: "hf_fromhome", source: "HF_HOME/token" });
+    expect(findToken({ HF_TOKEN_PATH: path, HF_HOME: home })).toEqual({ value: "hf_frompath", source: "HF_TOKEN_PATH", file: path });
+    expect(findToken({ HF_HOME: home })).toEqual({ value: "hf_fromhome", source: "HF_HOME/token", file: join(home, "token") });
   });
 
   test("empty values count as no token; a missing HOME is not an error", () => {
