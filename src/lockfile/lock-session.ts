@@ -91,6 +91,9 @@ export class LockSession implements PinSource {
   finish(options: { readonly create?: boolean } = {}): boolean {
     if (this.mode !== "update" || (!this.lock && !options.create)) return false;
     const configured = new Set(this.configured.map((spec) => spec.id));
+    // The common warm run: nothing resolved, nothing removed; no need to format the lock twice to see that.
+    const unchanged = this.lock && this.resolved.size === 0 && this.lock.models.every((model) => configured.has(model.id));
+    if (unchanged && !options.create) return false;
     const models = [...this.locked.values()].filter((model) => configured.has(model.id) && !this.resolved.has(model.id));
     models.push(...this.resolved.values());
     const next = lockFrom(models);
