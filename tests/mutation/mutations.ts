@@ -111,6 +111,18 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/transfer/resume.test.ts"],
     filter: "changed upstream",
   },
+  {
+    name: "verify-size-ignores-size",
+    breaks: "verify: size (and --verify-only at size) passes a truncated or grown file",
+    edits: [{ file: "src/verify/check-file.ts", find: "  if (stats.size !== expected.size) return { failure: sizeFailure(expected, stats.size) };\n", replace: "" }],
+    tests: ["tests/verify/check-file.test.ts"],
+  },
+  {
+    name: "offline-still-contacts-the-hub",
+    breaks: "with HF_HUB_OFFLINE=1 a request still leaves the machine",
+    edits: [{ file: "src/hub/http.ts", find: "    if (this.settings.offline) {", replace: "    if (false) {" }],
+    tests: ["tests/hub/offline.test.ts"],
+  },
 ];
 
 /** `text` with every edit of one file applied; throws naming the edit when its text is not found exactly once. */
