@@ -7,7 +7,7 @@
  *   <cacheDir>/.model-manager/             tool state: locks/, partial/, quarantine/, tmp/, index.lock
  */
 
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync, type Stats } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import type { ModelSpec } from "../config/types.ts";
 import { UnsafePathError } from "../errors.ts";
@@ -113,7 +113,7 @@ function symlinkEscape(root: string, segments: readonly string[]): string | unde
   let current = root;
   for (const segment of segments) {
     current = join(current, segment);
-    const stats = lstatSync(current, { throwIfNoEntry: false });
+    const stats = lstatExisting(current);
     if (!stats) return undefined;
     if (!stats.isSymbolicLink()) continue;
     realRoot ??= realpathSync(root);
@@ -129,6 +129,17 @@ function symlinkEscape(root: string, segments: readonly string[]): string | unde
     }
   }
   return undefined;
+}
+
+/** lstat, or undefined when nothing is there (also when a parent is a file: ENOTDIR). */
+export function lstatExisting(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
 }
 
 /** 2026-11-26T10-04-05-123Z: an ISO time that is also a portable file name. */

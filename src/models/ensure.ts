@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { lstatExisting } from "../cache/layout.ts";
 import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLevel } from "../config/types.ts";
@@ -9,6 +10,7 @@ import type { RemoteFile } from "../hub/api.ts";
 import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import type { RunContext } from "./context.ts";
+import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folder-ownership.ts";
 import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
@@ -267,7 +269,8 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
     }
     // Files with the same content (hf: one blob) are fetched once.
-    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file)])).values()];
+    const inTheWay = await oldFilesInTheWay(plan, layout, context);
+    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay)])).values()];
     const results = await context.hub.engine
       .downloadAll(jobs, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal)
       .catch((error: unknown) => {
@@ -330,8 +333,9 @@ function contentPath(plan: WorkPlan, file: RemoteFile): string {
   return locate(plan.placement.content, toIndexedFile(file, { mtimeMs: 0 }), plan.spec.repoId);
 }
 
-function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile): FileJob {
+function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: ReadonlySet<string>): FileJob {
   const { partialPath, statePath } = modelPartialPaths(stateRoot, plan.spec, file.path);
+  const { content } = plan.placement;
   return {
     modelId: plan.spec.id,
     repo: { repoId: plan.spec.repoId, repoType: plan.spec.repoType },
@@ -342,6 +346,8 @@ function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile): FileJob {
     finalPath: contentPath(plan, file),
     partialPath,
     statePath,
+    // Only once the new file is verified, so a failed download leaves the old revision whole.
+    ...(inTheWay.size > 0 && { beforePlace: () => clearOldEntriesOnPath(content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), inTheWay) }),
   };
 }
 
@@ -359,8 +365,19 @@ async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: rea
 }
 
 function sizeOnDisk(path: string): number | undefined {
-  const stats = statSync(path, { throwIfNoEntry: false });
+  const stats = lstatExisting(path);
   return stats?.isFile() ? stats.size : undefined;
+}
+
+/**
+ * The model's old files that this plan removes from the very folder its new
+ * files go to (plain layout), minus any another model records: when upstream
+ * turned a file into a folder of the same name or back, they stand in the way.
+ */
+async function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, context: RunContext): Promise<ReadonlySet<string>> {
+  if (layout.kind !== "plain" || !plan.previous || plan.previous.localDir !== plan.spec.localDir || plan.remove.length === 0) return new Set();
+  const others = filesOfOtherModels(layout.root, await readIndexOf(layout, context), plan.spec.id);
+  return new Set(plan.remove.filter((path) => !others.has(recordedPath(layout.root, plan.spec.localDir, path))));
 }
 
 /** Bytes already allocated to partial files of this plan (they are sparse until written): they need no new space. */

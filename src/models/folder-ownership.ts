@@ -4,10 +4,10 @@
  * model removes only what it recorded itself and no other model records now.
  */
 
-import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import type { CacheIndex } from "../cache/index-schema.ts";
-import { resolveInside } from "../cache/layout.ts";
+import { lstatExisting, resolveInside } from "../cache/layout.ts";
 
 /** Absolute path of a file as the index records it (lexical: for comparing, not for opening). */
 export function recordedPath(cacheDir: string, localDir: string, path: string): string {
@@ -41,7 +41,7 @@ export function removeFilesExcept(root: string, paths: readonly string[], protec
       kept.push(target);
       continue;
     }
-    const stats = lstatSync(target, { throwIfNoEntry: false });
+    const stats = lstatExisting(target);
     if (!stats || stats.isDirectory()) continue;
     rmSync(target, { force: true });
     removed.push(target);
@@ -49,6 +49,29 @@ export function removeFilesExcept(root: string, paths: readonly string[], protec
     pruneEmptyParents(dirname(target), resolve(root));
   }
   return { removed, bytes, kept };
+}
+
+/**
+ * Clears what the model's previous revision left where `filePath` must go, when
+ * upstream turned a file into a folder of the same name or back: a file at one
+ * of its parent folders, or a folder at its path that holds only such files.
+ * Only paths in `removable` (the model's old files, removed anyway) are touched;
+ * anything else stays, and placing the file fails with an error naming it.
+ */
+export function clearOldEntriesOnPath(directory: string, filePath: string, removable: ReadonlySet<string>): void {
+  const segments = filePath.split("/");
+  for (let depth = 1; depth < segments.length; depth++) {
+    const prefix = segments.slice(0, depth).join("/");
+    const stats = lstatExisting(join(directory, ...segments.slice(0, depth)));
+    if (!stats) return;
+    if (stats.isDirectory()) continue;
+    if (removable.has(prefix)) rmSync(join(directory, ...segments.slice(0, depth)));
+    return;
+  }
+  const target = join(directory, ...segments);
+  if (!lstatExisting(target)?.isDirectory()) return;
+  const inside = filesUnder(target);
+  if (inside.every((path) => removable.has(`${filePath}/${path}`))) rmSync(target, { recursive: true });
 }
 
 /** True when some path of `protect` lies inside `directory`. */

@@ -1,6 +1,6 @@
-import { lstatSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { resolveInside } from "../cache/layout.ts";
+import { lstatExisting, resolveInside } from "../cache/layout.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { RunContext } from "./context.ts";
 import { quarantineCopy } from "./recheck.ts";
@@ -23,7 +23,7 @@ export async function makeWayFor(
   const slash = filePath.lastIndexOf("/");
   const parent = slash === -1 ? directory : resolveInside(directory, filePath.slice(0, slash), spec.repoId);
   const target = join(parent, filePath.slice(slash + 1));
-  const stats = lstatSync(target, { throwIfNoEntry: false });
+  const stats = lstatExisting(target);
   if (!stats) return;
   if (!stats.isFile() && !stats.isDirectory()) {
     unlinkSync(target);

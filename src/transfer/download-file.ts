@@ -43,6 +43,8 @@ export type FileJob = {
   readonly finalPath: string;
   readonly partialPath: string;
   readonly statePath: string;
+  /** Called once the file is verified, right before it is moved to `finalPath` (to clear what an older revision left there). */
+  readonly beforePlace?: () => void;
 };
 
 export type TransferContext = {
@@ -396,6 +398,7 @@ class FileTransfer {
       this.progress?.rewind(size);
       throw new ChecksumMismatch(failure);
     }
+    job.beforePlace?.();
     mkdirSync(dirname(job.finalPath), { recursive: true });
     renameSync(job.partialPath, job.finalPath);
     fsyncDirectory(dirname(job.finalPath));
