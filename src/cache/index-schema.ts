@@ -35,6 +35,8 @@ export interface IndexEntry {
   readonly localDir: string;
   /** Fingerprint of files/exclude, computed by the config module. */
   readonly selection: string;
+  /** Files of the repository the default exclude list left out, when it decided the selection. */
+  readonly defaultExcluded?: readonly string[];
   /** Level the files were last verified at. */
   readonly verify: VerifyLevel;
   readonly completedAt: string;
@@ -80,6 +82,7 @@ const IndexEntrySchema = v.pipe(
     commit: hex(40),
     localDir: safeRelativePath,
     selection: v.string(),
+    defaultExcluded: v.optional(v.array(safeRelativePath)),
     verify: v.picklist(VERIFY_LEVELS),
     completedAt: timestamp,
     verifiedAt: timestamp,
@@ -108,7 +111,7 @@ export function parseIndex(value: unknown): CacheIndex | undefined {
   return result.success ? (result.output as CacheIndex) : undefined;
 }
 
-const ENTRY_KEY_ORDER = ["repoId", "repoType", "revision", "commit", "localDir", "selection", "verify", "completedAt", "verifiedAt", "files"];
+const ENTRY_KEY_ORDER = ["repoId", "repoType", "revision", "commit", "localDir", "selection", "defaultExcluded", "verify", "completedAt", "verifiedAt", "files"];
 const FILE_KEY_ORDER = ["path", "size", "lfs", "oid", "sha256", "mtimeMs"];
 
 /** Pretty JSON with a stable layout: known keys in a fixed order, then unknown keys sorted; models by id, files by path. */

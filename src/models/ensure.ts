@@ -54,7 +54,7 @@ export type WorkPlan = {
   /** Paths (in `previous`) of files the configuration no longer selects, or of its previous folder or snapshot (hf). */
   readonly remove: readonly string[];
   readonly previous?: IndexEntry;
-  /** Files of the repository left out only by the default `exclude` list; known when the Hub was listed. */
+  /** Files of the repository left out only by the default `exclude` list: from the Hub listing, or recorded in the index since. */
   readonly defaultExcluded?: readonly string[];
   /** Set when the committed lock fixes the commit and files: downloads are checked against it. */
   readonly pin?: PinnedSnapshot;
@@ -136,7 +136,20 @@ async function planIfCached(spec: ModelSpec, config: CacheSettings, layout: Cach
   const placement = layout.placement(spec, entry.commit);
   if (!levelSatisfies(entry.verify, level) || changedFiles(placement, entry).length > 0) return undefined;
   const { directory } = placement;
-  return { kind: "cached", spec, level, directory, placement, commit: entry.commit, keep: entry.files, download: [], remove: [], previous: entry, pin };
+  return {
+    kind: "cached",
+    spec,
+    level,
+    directory,
+    placement,
+    commit: entry.commit,
+    keep: entry.files,
+    download: [],
+    remove: [],
+    previous: entry,
+    pin,
+    defaultExcluded: entry.defaultExcluded,
+  };
 }
 
 /**
@@ -173,7 +186,7 @@ async function planWork(
 async function planFromRecord(spec: ModelSpec, level: VerifyLevel, placement: ModelPlacement, entry: IndexEntry, context: RunContext): Promise<WorkPlan> {
   const upgrade = !levelSatisfies(entry.verify, level);
   const changed = changedFiles(placement, entry);
-  const base = { spec, level, directory: placement.directory, placement, commit: entry.commit, remove: [], previous: entry };
+  const base = { spec, level, directory: placement.directory, placement, commit: entry.commit, remove: [], previous: entry, defaultExcluded: entry.defaultExcluded };
   if (!upgrade && changed.length === 0) return { ...base, kind: "cached", keep: entry.files, download: [] };
   // A file edited since it was written is checked against its recorded hash; with verify: none, by size only.
   const recheckLevel: VerifyLevel = upgrade ? level : level === "none" ? "size" : "sha256";
@@ -294,6 +307,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     commit: plan.commit,
     localDir: spec.localDir,
     selection: plan.pin?.selection ?? selectionFingerprint(spec),
+    ...(plan.defaultExcluded?.length ? { defaultExcluded: [...plan.defaultExcluded] } : {}),
     verify: level,
     completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" && plan.kind !== "update" ? plan.previous.completedAt : now,
     verifiedAt: now,

@@ -91,6 +91,11 @@ describe("downloading a model", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`encoder\t${join(cwd, "cache", "encoder")}\n`);
     expect(again.stderr).toContain("encoder: cached, verified (sha256)");
+    // What the default exclude list left out is remembered from the download: said again, with no request.
+    expect(again.stderr).toContain('encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (');
+    const dry = await runAgainst(hub, ["--dry-run"], { cwd });
+    expect(dry.stdout).toContain("encoder: cached at ");
+    expect(dry.stdout).toContain("encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (");
     expect(hub.requests).toHaveLength(0);
   });
 
