@@ -35,10 +35,13 @@ export async function runVerifyOnly(
 }
 
 function toJson(report: VerifyReport): VerifyOnlyOutput["models"][number] {
-  const base = { id: report.id, path: report.path, verify: report.level, files: report.files, bytes: report.bytes };
-  if (report.status === "ok") return { ...base, ok: true };
-  const error = report.status === "failed" ? new BadChecksumError(report.id, report.failures) : new NotCachedError(report.id, report.reason ?? "nothing is recorded for this configuration");
-  return { ...base, ...modelFailure(report.id, error), status: report.status, failures: [...report.failures] };
+  const base = { id: report.id, path: report.path, verify: report.level, files: report.files, bytes: report.bytes, ...(report.commit ? { commit: report.commit } : {}) };
+  if (report.status !== "ok") {
+    const error = report.status === "failed" ? new BadChecksumError(report.id, report.failures) : new NotCachedError(report.id, report.reason ?? "nothing is recorded for this configuration");
+    return { ...base, ...modelFailure(report.id, error), status: report.status, failures: [...report.failures] };
+  }
+  // A model verified "ok" is recorded, so it has a commit.
+  return { ...base, commit: report.commit as string, ok: true };
 }
 
 function printReport(report: VerifyReport, out: ResultWriter): void {

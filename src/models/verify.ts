@@ -16,6 +16,8 @@ export type VerifyReport = {
   readonly id: string;
   readonly path: string;
   readonly level: VerifyLevel;
+  /** The recorded commit of what was checked; absent when nothing is recorded for this configuration. */
+  readonly commit?: string;
   /** "ok", "failed" (some file is bad), or "not-cached" (nothing recorded for this configuration). */
   readonly status: "ok" | "failed" | "not-cached";
   readonly files: number;
@@ -61,7 +63,7 @@ async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir
   if (access === "writable") await recordVerification(cacheDir, id, entry, content, level, bad);
   else context.warnOnce(`${describeUnwritable(cacheDir, access)}, so its index could not be updated (when each model was verified, and which files failed)`);
   const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
-  return { id, path: directory, level, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
+  return { id, path: directory, level, commit: entry.commit, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
 }
 
 /** A success is recorded (verifiedAt, level); a bad file gets mtime 0 so the next run re-checks and repairs it. */

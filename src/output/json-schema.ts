@@ -97,6 +97,7 @@ const verifySuccess = v.object({
   id: v.string(),
   ok: v.literal(true),
   path: v.string(),
+  commit,
   verify: verifyLevel,
   files: count,
   bytes: count,
@@ -105,6 +106,7 @@ const verifySuccess = v.object({
 const verifyFailure = v.object({
   ...failureFields,
   path: v.string(),
+  commit: describe(v.optional(commit), "the recorded commit, when the model is recorded at all"),
   verify: verifyLevel,
   status: describe(v.picklist(["failed", "not-cached"]), "failed: a file is bad; not-cached: nothing recorded for this configuration"),
   files: count,

@@ -68,7 +68,7 @@ describe("--json", () => {
       ok: false,
       exitCode: 4,
       models: [
-        { id: "good", ok: true, verify: "sha256", files: 2 },
+        { id: "good", ok: true, verify: "sha256", files: 2, commit: hub.file(REPO, "config.json")?.commit },
         { id: "absent", ok: false, exitCode: 4, code: "NOT_CACHED", status: "not-cached", failures: [] },
       ],
     });
