@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { parseDocument } from "yaml";
 import { dirname, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
 import { appendModel, type ModelEntry } from "../config/append-model.ts";
@@ -22,9 +23,10 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
     const path = options.config ? resolve(environment.cwd, options.config) : defaultConfigPath(environment.env, environment.cwd);
     const shownAs = options.config ?? relative(environment.cwd, path);
     const exists = existsSync(path);
-    const text = exists ? readConfigText(path, shownAs) : "";
+    const text = exists ? readExisting(path, shownAs) : "";
     const entry = modelEntry(options);
-    if (exists) {
+    // An empty or comments-only file is a start, not an error; anything else must already load.
+    if (hasContent(text)) {
       const current = loadModelsConfig(path, { cwd: environment.cwd, env: environment.env });
       const taken = current.models.find((model) => model.id === entry.id);
       if (taken) {
@@ -51,6 +53,23 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof ModelManagerError ? error.exitCode : exitCodeOf(error);
   }
+}
+
+/** The file's text; unlike a load, an empty or blank file is fine (it gets its first model). */
+function readExisting(path: string, shownAs: string): string {
+  try {
+    return readConfigText(path, shownAs);
+  } catch (error) {
+    if (error instanceof ConfigurationError && statSync(path).isFile()) {
+      const text = readFileSync(path, "utf8");
+      if (text.trim() === "") return text;
+    }
+    throw error;
+  }
+}
+
+function hasContent(text: string): boolean {
+  return text.trim() !== "" && parseDocument(text).contents !== null;
 }
 
 /** The entry as it will read in the file: only what was asked for, defaults left implicit. */

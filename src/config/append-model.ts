@@ -15,6 +15,8 @@ export function appendModel(text: string, entry: ModelEntry): string {
   if (text.trim() === "") return ["models:", ...item(lines, 2, 4)].join(eol) + eol;
 
   const document = parseDocument(text);
+  // Only comments so far: they stay on top of the new list.
+  if (document.contents === null) return `${withFinalEol(text, eol)}${["models:", ...item(lines, 2, 4)].join(eol)}${eol}`;
   if (!isMap(document.contents)) throw new Error("the configuration is not a mapping");
   const models = document.contents.get("models", true);
   if (models === undefined) return `${withFinalEol(text, eol)}${["models:", ...item(lines, 2, 4)].join(eol)}${eol}`;

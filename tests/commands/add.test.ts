@@ -120,6 +120,18 @@ describe("model-manager add", () => {
     expect(main.stdout).toContain("$ model-manager add <repo_id>[@revision]");
   });
 
+  test("an empty or comments-only file gets its first model under its comments; a folder is refused by name", async () => {
+    const cwd = project("");
+    expect((await runCli(["add", "acme/a", "-c", "models.yaml"], { cwd })).code).toBe(0);
+    expect(read(cwd)).toBe("models:\n  - id: a\n    repo_id: acme/a\n");
+    writeFileSync(join(cwd, "models.yaml"), "# models for the app\n\n");
+    expect((await runCli(["add", "acme/a", "-c", "models.yaml"], { cwd })).code).toBe(0);
+    expect(read(cwd)).toBe("# models for the app\n\nmodels:\n  - id: a\n    repo_id: acme/a\n");
+    const folder = await runCli(["add", "acme/a", "-c", "."], { cwd });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain("is a directory, not a configuration file");
+  });
+
   test("keeps CRLF line endings", async () => {
     const cwd = project("models:\r\n  - id: a\r\n    repo_id: acme/a\r\n");
     writeFileSync(join(cwd, "models.yaml"), "models:\r\n  - id: a\r\n    repo_id: acme/a\r\n");
