@@ -1,7 +1,7 @@
 import type { ModelSpec } from "../config/types.ts";
 import type { PinnedSnapshot, PinSource, RemoteSnapshot } from "../models/plan.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeDrift, hasDrift, lockDrift, requestDifference, requestsDigest } from "./compare.ts";
+import { configDigest, describeDrift, hasDrift, lockDrift, requestDifference, requestsDigest } from "./compare.ts";
 import { lockedModelOf, pinOf } from "./convert.ts";
 import { LockFileError, LockOutOfDateError } from "./errors.ts";
 import { readLock } from "./read-lock.ts";
@@ -46,8 +46,10 @@ export class LockSession implements PinSource {
     }
     if (lock && mode === "locked") {
       const drift = lockDrift(lock, configured);
-      if (hasDrift(drift)) {
-        const lines = describeDrift(drift).map((line) => `  ${line}`);
+      // Per-model drift names the models; the digest also catches a lock whose entries were edited into agreement by hand.
+      const digestDiffers = lock.configDigest !== configDigest(configured);
+      if (hasDrift(drift) || digestDiffers) {
+        const lines = (hasDrift(drift) ? describeDrift(drift) : [`configDigest ${lock.configDigest} is not the configuration's ${configDigest(configured)}`]).map((line) => `  ${line}`);
         throw new LockOutOfDateError(`--locked: the lock ${path} does not match the configuration:\n${lines.join("\n")}\nRun "model-manager lock" and commit the result.`);
       }
     }

@@ -222,6 +222,30 @@ describe("--locked", () => {
     expect(run.stderr).toContain(`encoder: repo_id ${ENCODER} → ${TAGGER}`);
   });
 
+  test("a lock whose configDigest was edited fails --locked even when every entry matches", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const lock = lockJson(cwd);
+    lock.configDigest = `sha256:${"4".repeat(64)}`;
+    writeFileSync(join(cwd, "models.lock.json"), JSON.stringify(lock));
+    const run = await runAgainst(hub, ["--locked"], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`configDigest sha256:${"4".repeat(64)} is not the configuration's sha256:`);
+  });
+
+  test("--dry-run plans a locked model from the lock (no revision or tree request) and writes nothing", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const before = lockText(cwd);
+    hub.resetLog();
+    const run = await runAgainst(hub, ["--locked", "--dry-run"], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`encoder: fetch at ${(hub.repo(ENCODER)?.resolveRevision("main")?.sha as string).slice(0, 12)}, would download 3 files`);
+    expect(hub.requests).toHaveLength(0);
+    expect(existsSync(join(cwd, "cache", "encoder"))).toBe(false);
+    expect(lockText(cwd)).toBe(before);
+  });
+
   test("without a lock, exits 2", async () => {
     const run = await runAgainst(hub, ["--locked"], { cwd: project(ENCODER_CONFIG) });
     expect(run.code).toBe(2);
