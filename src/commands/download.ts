@@ -1,5 +1,6 @@
 import type { ModelSpec } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError } from "../errors.ts";
+import { EndpointUnreachableError } from "../hub/reachability.ts";
 import type { ModelManager, ModelOutcome } from "../manager.ts";
 import { formatDuration } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
@@ -28,9 +29,12 @@ export async function runDownload(
       if (outcome.ok && !json) out.line(`${outcome.id}\t${outcome.result.path}`);
     },
   );
+  // An unreachable endpoint is said once, with its cause; the other models it stops are only named.
+  const alsoUnreachable: string[] = [];
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
-      logger.error(describeFailure(outcome.id, outcome.error));
+      if (outcome.error instanceof EndpointUnreachableError && outcome.error.repeat) alsoUnreachable.push(outcome.id);
+      else logger.error(describeFailure(outcome.id, outcome.error));
     } else {
       logger.info(describeResult(outcome.result));
       const excluded = describeDefaultExcluded(outcome.id, outcome.result.defaultExcluded);
@@ -39,6 +43,7 @@ export async function runDownload(
     results.settle(outcome.id, outcome);
   });
   endProgress();
+  if (alsoUnreachable.length > 0) logger.error(`${alsoUnreachable.join(", ")}: not downloaded either, HF_ENDPOINT cannot be reached (see above)`);
   const failures = outcomes.filter((outcome) => !outcome.ok);
   const ready = outcomes.length - failures.length;
   if (specs.length > 1 || failures.length > 0) {

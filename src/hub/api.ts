@@ -110,10 +110,12 @@ export class HubApi {
             watch.release();
           }
         },
-        { policy: this.retryPolicy, logger: this.logger, what, signal },
+        { policy: this.retryPolicy, logger: this.logger, what, signal, ...this.http.retryHooks() },
       );
     } catch (error) {
       if (error instanceof ModelManagerError || signal?.aborted) throw error;
+      const unreachable = this.http.reachability.explain(error);
+      if (unreachable) throw unreachable;
       throw new DownloadError(`Could not fetch the ${what} from ${this.http.settings.endpoint}: ${describeError(error)}`, { cause: error });
     }
   }

@@ -3,6 +3,8 @@ import type { Logger } from "../output/logger.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
+import { EndpointReachability } from "./reachability.ts";
+import type { RetryOptions } from "./retrying.ts";
 import { describeTokenSource, type HubToken, tokenHeaderProblem } from "./token.ts";
 import { fetchableUrl } from "./url-guard.ts";
 import { describeUrl } from "./urls.ts";
@@ -51,13 +53,24 @@ export type HubResponse = {
  * it, the CDN or any other host never sees it.
  */
 export class HubHttp {
+  /** Whether HF_ENDPOINT has answered in this run; see EndpointReachability. */
+  readonly reachability: EndpointReachability;
+  private readonly endpointOrigin: string;
   private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
 
   constructor(
     readonly settings: HubSettings,
     private readonly watchdog: StallWatchdog,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.endpointOrigin = new URL(settings.endpoint).origin;
+    this.reachability = new EndpointReachability(settings.endpoint);
+  }
+
+  /** What withRetries needs to stop retrying an endpoint that never answers. */
+  retryHooks(): Pick<RetryOptions, "giveUp" | "stopWaiting"> {
+    return { giveUp: (error) => this.reachability.giveUp(error), stopWaiting: this.reachability.declaredSignal };
+  }
 
   get tokenSent(): boolean {
     return this.settings.token !== undefined;
@@ -73,6 +86,7 @@ export class HubHttp {
     if (this.settings.offline) {
       throw new DownloadError(`HF_HUB_OFFLINE is set: refusing to contact ${describeUrl(url)}`);
     }
+    this.reachability.check();
     const what = request.what ?? describeUrl(url);
     let current = fetchableUrl(url, undefined, what);
     const watch = this.watchdog.watch(request.signal, request.deadlineMs);
@@ -110,7 +124,18 @@ export class HubHttp {
     else headers.delete("authorization");
 
     const started = performance.now();
-    const response = await fetch(url, { method, headers, redirect: "manual", signal: watch.signal, decompress: false });
+    const toEndpoint = new URL(url).origin === this.endpointOrigin;
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, redirect: "manual", signal: watch.signal, decompress: false });
+    } catch (error) {
+      if (toEndpoint && !request.signal?.aborted) {
+        this.reachability.noAnswer(error);
+        if (watch.signal.aborted) this.reachability.noAnswer(watch.signal.reason);
+      }
+      throw error;
+    }
+    if (toEndpoint) this.reachability.answer();
     watch.touch();
     if (this.logger.verbose) {
       const range = headers.get("range");

@@ -11,6 +11,10 @@ export type RetryOptions = {
   readonly signal?: AbortSignal;
   /** True when the last attempt moved forward (bytes arrived); resets the failure count. */
   readonly madeProgress?: () => boolean;
+  /** True when retrying `error` is pointless whatever the attempt count (the endpoint is unreachable). */
+  readonly giveUp?: (error: unknown) => boolean;
+  /** Ends a wait between attempts early, rejecting with its reason. */
+  readonly stopWaiting?: AbortSignal;
 };
 
 /**
@@ -24,15 +28,31 @@ export async function withRetries<T>(attempt: (attemptNumber: number) => Promise
     try {
       return await attempt(attemptNumber);
     } catch (error) {
-      if (options.signal?.aborted || !isTransientError(error)) throw error;
+      if (options.signal?.aborted || !isTransientError(error) || options.giveUp?.(error)) throw error;
       failures = options.madeProgress?.() ? 1 : failures + 1;
       if (failures >= options.policy.maxAttempts) throw error;
       const serverDelay = error instanceof RetryableResponseError ? error.serverDelayMs : undefined;
       const delay = backoffDelayMs(failures, options.policy, serverDelay);
-      options.logger.debug(`retrying ${options.what} in ${(delay / 1000).toFixed(1)} s (attempt ${failures + 1} of ${options.policy.maxAttempts}): ${describeError(error)}`);
-      await sleep(delay, options.signal);
+      announceWait(options, error, delay, failures + 1);
+      const wake = options.stopWaiting && options.signal ? AbortSignal.any([options.signal, options.stopWaiting]) : (options.stopWaiting ?? options.signal);
+      await sleep(delay, wake);
     }
   }
+}
+
+/** Waits at least this long are said at default verbosity: past it a user starts to wonder why nothing moves. */
+export const ANNOUNCED_WAIT_MS = 2000;
+
+/** One line per wait: with -v always, otherwise only when the wait is long enough to be noticed (-q silences it). */
+function announceWait(options: RetryOptions, error: unknown, delayMs: number, nextAttempt: number): void {
+  const seconds = delayMs >= ANNOUNCED_WAIT_MS ? `${Math.round(delayMs / 1000)} s` : `${(delayMs / 1000).toFixed(1)} s`;
+  const attempt = `attempt ${nextAttempt} of ${options.policy.maxAttempts}`;
+  const line =
+    error instanceof RetryableResponseError && error.status === 429
+      ? `rate limited by the Hub: waiting ${seconds} before retrying ${options.what} (${attempt})`
+      : `${error instanceof RetryableResponseError ? error.message : describeError(error)}: retrying ${options.what} in ${seconds}, ${attempt}`;
+  if (delayMs >= ANNOUNCED_WAIT_MS) options.logger.info(line);
+  else options.logger.debug(line);
 }
 
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;

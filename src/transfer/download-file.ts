@@ -223,6 +223,7 @@ class FileTransfer {
         logger: context.logger,
         what: `${job.file.path} (locating it)`,
         signal: context.signal,
+        ...context.http.retryHooks(),
       });
     } catch (error) {
       throw this.failure(error, context.signal);
@@ -260,6 +261,8 @@ class FileTransfer {
   private failure(error: unknown, signal?: AbortSignal): unknown {
     const { job } = this;
     if (error instanceof ModelManagerError || error instanceof RangesUnsupported || signal?.aborted) return error;
+    const unreachable = this.context.http.reachability.explain(error);
+    if (unreachable) return unreachable;
     return new DownloadError(`Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`, {
       cause: error,
     });
@@ -359,6 +362,7 @@ class FileTransfer {
           what: `${job.file.path} (bytes ${start}-${end - 1})`,
           signal,
           madeProgress: () => progressed,
+          ...context.http.retryHooks(),
         },
       );
     } catch (error) {

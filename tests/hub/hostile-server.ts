@@ -16,6 +16,8 @@ export type HostileRequest = {
 export type HostileReply =
   /** These bytes as they are, then the connection is closed. */
   | { readonly raw: string }
+  /** Nothing at all, the connection held open: a host that accepts and never answers. */
+  | { readonly hold: true }
   | {
       readonly status: number;
       readonly headers?: Readonly<Record<string, string>>;
@@ -53,6 +55,7 @@ export function startHostileServer(answer: (request: HostileRequest, server: Hos
   };
   const reply = (socket: Socket<Connection>, request: HostileRequest) => {
     const given = answer(request, server);
+    if ("hold" in given) return;
     if ("raw" in given) {
       socket.write(given.raw);
       socket.end();
