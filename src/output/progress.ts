@@ -131,7 +131,7 @@ class TerminalProgress extends ProgressTotals {
 
   constructor(logger: ConsoleLogger) {
     super(logger, TERMINAL_REFRESH_MS);
-    this.restoreLogger = logger.redirect((line) => (this.stopped ? process.stderr.write(`${line}\n`) : this.frame.printAbove(line, this.lines())));
+    this.restoreLogger = logger.redirect((line) => this.frame.printAbove(line, this.lines()));
     process.once("exit", this.clearOnExit);
   }
 
