@@ -1,4 +1,5 @@
 import { binaryPath } from "./binary.ts";
+import { validateJsonOutput } from "./json-contract.ts";
 
 export type CliRun = { readonly code: number; readonly stdout: string; readonly stderr: string };
 
@@ -35,7 +36,10 @@ export async function finished(proc: Awaited<ReturnType<typeof spawnCli>>): Prom
 
 /** Runs the compiled binary to completion. */
 export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
-  return finished(await spawnCli(args, options));
+  const result = await finished(await spawnCli(args, options));
+  // Every --json output any test sees follows the published contract (stdout stays empty only when argv itself is rejected).
+  if (args.includes("--json") && result.stdout !== "") validateJsonOutput(result.stdout);
+  return result;
 }
 
 /** An endpoint where nothing listens: any request to it fails fast, so a test proves no request was needed. */

@@ -99,6 +99,8 @@ describe("--refresh", () => {
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain(`m: update at ${v2.slice(0, 12)}, would download 3 files`);
     expect(plan.stdout).toContain("  - extra/notes.txt");
+    const planned = parseJsonOutput((await runAgainst(hub, ["--dry-run", "--refresh", "--json", "--model", "m"], { cwd })).stdout, "dry-run");
+    expect(planned.models).toMatchObject([{ id: "m", ok: true, action: "update", previousCommit: v1, commit: v2, remove: ["extra/notes.txt"] }]);
     expect(existsSync(modelFile(cwd, "new.txt"))).toBe(false);
 
     hub.resetLog();
