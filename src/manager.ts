@@ -4,6 +4,7 @@ import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
 import { MissingModelError } from "./errors.ts";
 import { cacheLayout } from "./layout/index.ts";
+import { configuredMirrors } from "./mirror/configured.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
@@ -32,7 +33,8 @@ export class ModelManager {
     readonly config: ModelsConfig,
     options: ManagerRunOptions = {},
   ) {
-    this.context = new RunContext(options);
+    // The environment's MODEL_MANAGER_MIRROR is read here for library users; the CLI passes its own.
+    this.context = new RunContext({ ...options, mirrors: options.mirrors ?? configuredMirrors(config, process.env) });
     this.pins = options.pins;
   }
 

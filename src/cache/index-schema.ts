@@ -42,6 +42,8 @@ export interface IndexEntry {
   readonly completedAt: string;
   readonly verifiedAt: string;
   readonly files: readonly IndexedFile[];
+  /** Where the files were last downloaded from: "hub", or a mirror's URL (s3://bucket/prefix, https://…). */
+  readonly fetchedFrom?: string;
 }
 
 export interface CacheIndex {
@@ -87,6 +89,7 @@ const IndexEntrySchema = v.pipe(
     completedAt: timestamp,
     verifiedAt: timestamp,
     files: v.array(IndexedFileSchema),
+    fetchedFrom: v.optional(v.string()),
   }),
   v.check((entry) => new Set(entry.files.map((file) => file.path)).size === entry.files.length, "duplicate file paths"),
 );

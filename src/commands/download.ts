@@ -9,6 +9,7 @@ import type { Logger } from "../output/logger.ts";
 import { describeDefaultExcluded, describeFailure, describeResult } from "./describe-result.ts";
 import { InConfigOrder } from "./in-config-order.ts";
 import type { ResultWriter } from "./output.ts";
+import { originOf } from "../mirror/origin.ts";
 
 /**
  * The main job: every selected model present and verified; prints each model's path, in configuration order.
@@ -77,6 +78,7 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
       downloadedBytes: result.downloadedBytes,
       verify: result.level,
       defaultExcluded: [...result.defaultExcluded],
+      ...originOf(result.fetchedFrom),
     };
   });
   return { ...envelope("download", exitCode, models), cacheDir, models };

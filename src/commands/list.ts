@@ -11,6 +11,7 @@ import type { ListOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import { lookUpstream, type UpstreamLookup, upstreamCell, upstreamExitCode } from "./list-upstream.ts";
 import type { ResultWriter } from "./output.ts";
+import { describeOrigin, originOf } from "../mirror/origin.ts";
 
 /** --list: one row per configured model with its cache status. Reads only the local disk, unless `upstream` (--refresh) asks the Hub. */
 export async function runList(
@@ -42,21 +43,22 @@ export async function runList(
       verifiedAt: entry?.verifiedAt ?? null,
       verifiedLevel: entry?.verify ?? null,
       path: state.directory,
+      fetchedFrom: entry?.fetchedFrom,
     };
   });
   const upstreams = upstream ? await lookUpstream(specs, new Map(rows.map((row) => [row.id, row.commit])), upstream, logger) : undefined;
   const exitCode = upstreams ? upstreamExitCode(upstreams) : ExitCode.ok;
   if (json) {
-    const models = rows.map(({ sizeOnDisk, ...row }): ListOutput["models"][number] => {
+    const models = rows.map(({ sizeOnDisk, fetchedFrom, ...row }): ListOutput["models"][number] => {
       const state = upstreams?.get(row.id);
       if (state && !state.ok) return modelFailure(row.id, state.error);
-      return { ...row, ok: true, bytes: sizeOnDisk, ...(state ? { upstreamCommit: state.upstreamCommit, behind: state.behind } : {}) };
+      return { ...row, ok: true, bytes: sizeOnDisk, ...originOf(fetchedFrom), ...(state ? { upstreamCommit: state.upstreamCommit, behind: state.behind } : {}) };
     });
     out.json({ ...envelope("list", exitCode, models), cacheDir: config.cacheDir, models } satisfies ListOutput);
     return exitCode;
   }
   const table = formatTable(
-    ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED", ...(upstreams ? ["UPSTREAM"] : [])],
+    ["ID", "REPOSITORY", "STATUS", "FILES", "SIZE", "VERIFY", "LAST VERIFIED", "SOURCE", ...(upstreams ? ["UPSTREAM"] : [])],
     rows.map((row, index) => [
       row.id,
       `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
@@ -65,6 +67,7 @@ export async function runList(
       row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
       row.verify,
       row.verifiedAt ? `${row.verifiedAt.slice(0, 19).replace("T", " ")} (${row.verifiedLevel})` : "never",
+      describeOrigin(row.fetchedFrom),
       ...(upstreams ? [upstreamCell(upstreams.get(row.id))] : []),
     ]),
   );

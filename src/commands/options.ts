@@ -7,7 +7,7 @@ import { typedValues } from "./typed-values.ts";
 
 /** What the command line asks for, validated. */
 export type CliOptions = {
-  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key" | LockCommand;
+  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key" | "push" | LockCommand;
   readonly config?: string;
   readonly cacheDir?: string;
   /** --model (repeatable): restrict to these ids. */
@@ -25,6 +25,8 @@ export type CliOptions = {
   readonly lockMode: "update" | "locked" | "frozen";
   /** sbom --output FILE. */
   readonly output?: string;
+  /** push <s3://bucket/prefix>: the mirror to upload to. */
+  readonly pushTo?: string;
 };
 
 /** Commands named by a first word rather than a flag. */
@@ -77,6 +79,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const cli = buildCli();
   let options: Record<string, unknown>;
   let command: LockCommand | undefined;
+  let pushTo: string | undefined;
   try {
     const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
     if (parsed.options.help) return { kind: "help" };
@@ -84,12 +87,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     cli.globalCommand.checkUnknownOptions();
     cli.globalCommand.checkOptionValue();
     command = LOCK_COMMANDS.find((name) => name === parsed.args[0]);
-    if (!command || parsed.args.length > 1) cli.globalCommand.checkUnusedArgs();
+    if (parsed.args[0] === "push") {
+      if (parsed.args.length !== 2) throw new UsageError("push needs one mirror URL: model-manager push s3://bucket/prefix");
+      pushTo = String(parsed.args[1]);
+    } else if (!command || parsed.args.length > 1) cli.globalCommand.checkUnusedArgs();
     options = withTypedValues(parsed.options, argv, cli.globalCommand.options);
   } catch (error) {
     throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
   }
   const validated = validate(options);
+  if (pushTo !== undefined) return { kind: "run", options: asPushCommand(pushTo, validated, options) };
   if (command) return { kind: "run", options: asLockCommand(command, validated, options) };
   if (validated.output !== undefined) throw new UsageError("--output applies to the sbom command only");
   return { kind: "run", options: validated };
@@ -105,6 +112,15 @@ function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<st
   if (command === "sbom" && options.refresh) throw new UsageError("--refresh does not apply to the sbom command, which only reads the lock");
   if (command === "sbom" && options.json) throw new UsageError("--json does not apply to the sbom command, which prints a CycloneDX JSON document anyway");
   return { ...options, action: command };
+}
+
+function asPushCommand(pushTo: string, options: CliOptions, raw: Record<string, unknown>): CliOptions {
+  const action = ACTION_FLAGS.find((flag) => raw[flag] !== undefined && raw[flag] !== false);
+  if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the push command`);
+  if (options.dryRun || options.json || options.output !== undefined || options.verify !== undefined) {
+    throw new UsageError(`${options.dryRun ? "--dry-run" : options.json ? "--json" : options.output !== undefined ? "--output" : "--verify"} does not apply to the push command (it verifies every file by sha256)`);
+  }
+  return { ...options, action: "push", pushTo };
 }
 
 /** The values of value-taking options as strings, as typed (cac would turn "0100" into 100). */

@@ -5,6 +5,10 @@ import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
 import { openLockSession } from "../lockfile/open.ts";
+import { configuredMirrors } from "../mirror/configured.ts";
+import { parseMirrorLocation } from "../mirror/location.ts";
+import { Mirror } from "../mirror/mirror.ts";
+import { runPush } from "./push.ts";
 import { findModelSpec, ModelManager } from "../manager.ts";
 import { RunContext } from "../models/context.ts";
 import { envelope, errorFields } from "../output/json-report.ts";
@@ -58,7 +62,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     const context = new RunContext({ logger, hub: hub.value, signal: environment.signal, refresh: options.refresh });
     if (options.action === "lock") return await runLock(config, context, options, logger, out);
     // The committed lock pins downloads (and --dry-run plans); other actions work on the cache alone.
-    const pins = options.action === "download" ? openLockSession(config, selectSpecs(config, options.models), options, logger) : undefined;
+    const pins = options.action === "download" || options.action === "push" ? openLockSession(config, selectSpecs(config, options.models), options, logger) : undefined;
     const manager = new ModelManager(withVerifyOverride(config, options), {
       logger,
       observer: progress,
@@ -66,6 +70,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       signal: environment.signal,
       refresh: options.refresh,
       pins,
+      mirrors: configuredMirrors(config, environment.env),
     });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");
@@ -84,6 +89,13 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
         const specs = selectSpecs(config, options.models);
         if (options.dryRun) return await runDryRun(manager, specs, options.json, logger, out);
         const code = await runDownload(manager, specs, options.json, logger, out, () => progress?.stop());
+        pins?.finish();
+        return code;
+      }
+      case "push": {
+        const mirror = new Mirror(parseMirrorLocation(options.pushTo ?? "", "push"), config.mirror);
+        if (mirror.location.kind !== "s3") throw new UsageError(`push writes to an s3://bucket/prefix mirror; ${mirror.display} is an http(s) mirror, which is read-only`);
+        const code = await runPush(manager, selectSpecs(config, options.models), mirror, context, logger, out);
         pins?.finish();
         return code;
       }
@@ -123,8 +135,9 @@ function selectSpecs(config: ModelsConfig, ids: readonly string[]): ModelSpec[] 
 
 /** --verify LEVEL replaces the configured levels, global and per model, for this run. */
 function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsConfig {
-  if (!options.verify || options.action === "verify-only") return config;
-  const verify = options.verify;
+  // What push uploads is checked by sha256 first, whatever the configured level.
+  const verify = options.action === "push" ? "sha256" : options.verify;
+  if (!verify || options.action === "verify-only") return config;
   return { ...config, verify, models: config.models.map((model) => ({ ...model, verify })) };
 }
 
@@ -132,7 +145,7 @@ function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsCo
 function failed(error: unknown, options: CliOptions, logger: ConsoleLogger, out: ResultWriter): number {
   const exitCode = report(error, logger);
   // sbom refuses --json: its output is a CycloneDX document.
-  if (options.json && options.action !== "sbom") {
+  if (options.json && options.action !== "sbom" && options.action !== "push") {
     const command = options.action === "download" && options.dryRun ? "dry-run" : options.action;
     out.json({ ...envelope(command, exitCode, []), ok: false, error: errorFields(error), models: [] } satisfies FailedRunOutput);
   }

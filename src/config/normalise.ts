@@ -31,6 +31,8 @@ export function toModelsConfig(raw: RawModelsConfig, context: NormaliseContext):
     ...(raw.layout === "plain" ? {} : { layout: raw.layout }),
     verify: raw.verify,
     models: raw.models.map(toModelSpec),
+    ...(raw.mirrors === undefined ? {} : { mirrors: raw.mirrors }),
+    ...(raw.mirror === undefined ? {} : { mirror: { ...(raw.mirror.endpoint ? { endpoint: raw.mirror.endpoint } : {}), ...(raw.mirror.region ? { region: raw.mirror.region } : {}) } }),
   };
 }
 

@@ -5,6 +5,7 @@ import { describeValue, quote, quoteAll, quotingHint } from "./describe.ts";
 import { normaliseLocalDir } from "./local-dir.ts";
 import { cacheDirProblem, modelIdProblem, patternProblem, repoIdProblem, revisionProblem } from "./rules.ts";
 import { LAYOUTS, REPO_TYPES, VERIFY_LEVELS } from "./types.ts";
+import { mirrorLocationProblem } from "../mirror/location.ts";
 
 function expected(what: string) {
   return (issue: v.BaseIssue<unknown>) => `expected ${what}, found ${describeValue(issue.input)}${quotingHint(issue.input)}`;
@@ -78,7 +79,15 @@ const configEntries = {
   layout: v.optional(oneOf(LAYOUTS), "plain"),
   verify: v.optional(oneOf(VERIFY_LEVELS), "size"),
   models: v.pipe(v.array(modelSchema, expected("a list of models")), v.minLength(1, "must list at least one model")),
+  mirrors: v.optional(v.array(v.pipe(text(), rule(mirrorLocationProblem)), expected("a list of mirror URLs (s3://bucket/prefix or https://…)"))),
+  mirror: v.optional(
+    mapping({ endpoint: v.optional(v.pipe(text(), rule(endpointProblem))), region: v.optional(text()) }, 'a mapping with "endpoint" and/or "region" (credentials come from the environment only)'),
+  ),
 };
+
+function endpointProblem(endpoint: string): string | undefined {
+  return /^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(endpoint) ? undefined : "must be an http(s) URL such as https://s3.us-east-1.amazonaws.com, without credentials";
+}
 
 export const configSchema = mapping(configEntries, 'a mapping with a "models" list');
 
@@ -87,3 +96,4 @@ export type RawModelSpec = v.InferOutput<typeof modelSchema>;
 
 export const CONFIG_KEYS = Object.keys(configEntries);
 export const MODEL_KEYS = Object.keys(modelEntries);
+export const MIRROR_KEYS = ["endpoint", "region"];

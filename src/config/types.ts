@@ -40,6 +40,10 @@ export interface ModelsConfig {
   readonly layout?: LayoutKind;
   readonly verify: VerifyLevel;
   readonly models: readonly ModelSpec[];
+  /** Mirrors (s3://bucket/prefix or https://…) looked in before the Hub; MODEL_MANAGER_MIRROR replaces them. */
+  readonly mirrors?: readonly string[];
+  /** Endpoint and region for s3:// mirrors; credentials come from the environment only. */
+  readonly mirror?: { readonly endpoint?: string; readonly region?: string };
 }
 
 export function effectiveVerifyLevel(spec: ModelSpec, config: Pick<ModelsConfig, "verify">): VerifyLevel {

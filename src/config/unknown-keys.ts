@@ -1,7 +1,7 @@
 import { closestMatch, type ConfigIssue } from "../errors.ts";
 import { quote } from "./describe.ts";
 import { type DocumentLocator, type DocumentPath, formatPath } from "./positions.ts";
-import { CONFIG_KEYS, isMapping, MODEL_KEYS } from "./schema.ts";
+import { CONFIG_KEYS, isMapping, MIRROR_KEYS, MODEL_KEYS } from "./schema.ts";
 
 /** Every key the schema does not know, at the top level and in each model, with a did-you-mean hint. */
 export function unknownKeyIssues(value: unknown, locator: DocumentLocator): ConfigIssue[] {
@@ -12,6 +12,8 @@ export function unknownKeyIssues(value: unknown, locator: DocumentLocator): Conf
       if (isMapping(model)) issues.push(...unknownKeysIn(model, ["models", index], MODEL_KEYS, locator));
     });
   }
+  // Secrets never go in the file: an access key here is an unknown key, not silently ignored.
+  if (isMapping(value.mirror)) issues.push(...unknownKeysIn(value.mirror, ["mirror"], MIRROR_KEYS, locator));
   return issues;
 }
 

@@ -18,7 +18,7 @@ export function lockedModelOf(spec: ModelSpec, snapshot: RemoteSnapshot): Locked
   };
 }
 
-function lockedFileOf(file: RemoteFile): LockedFile {
+export function lockedFileOf(file: RemoteFile): LockedFile {
   const hash = file.lfsSha256 !== undefined ? { sha256: file.lfsSha256 } : { gitOid: file.oid };
   return { path: file.path, size: file.size, ...hash, ...(file.xetHash ? { xetHash: file.xetHash } : {}) };
 }
@@ -29,7 +29,7 @@ export function pinOf(model: LockedModel, source: string): PinnedSnapshot {
   return { source, selection: model.selection, commit: model.commit, files: model.files.map(remoteFileOf), defaultExcluded: [] };
 }
 
-function remoteFileOf(file: LockedFile): RemoteFile {
+export function remoteFileOf(file: LockedFile): RemoteFile {
   const xet = file.xetHash ? { xetHash: file.xetHash } : {};
   if (file.sha256 !== undefined) return { path: file.path, size: file.size, oid: lfsPointerOid(file.sha256, file.size), lfsSha256: file.sha256, ...xet };
   return { path: file.path, size: file.size, oid: file.gitOid ?? "", ...xet };

@@ -50,7 +50,7 @@ const safeRelativePath = v.pipe(
 );
 const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 
-const LockedFileSchema = v.pipe(
+export const LockedFileSchema = v.pipe(
   v.strictObject({
     path: safeRelativePath,
     size: v.pipe(v.number(), v.integer(), v.minValue(0)),

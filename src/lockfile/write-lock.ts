@@ -26,7 +26,7 @@ function formatModel(model: LockedModel): string {
   return `    {\n${fields.join(",\n")},\n      "files": ${list}\n    }`;
 }
 
-function formatFile(file: LockedFile): string {
+export function formatFile(file: LockedFile): string {
   const fields = FILE_KEYS.filter((key) => file[key] !== undefined).map((key) => `${JSON.stringify(key)}: ${JSON.stringify(file[key])}`);
   return `{ ${fields.join(", ")} }`;
 }

@@ -1,4 +1,5 @@
 import { HubApi } from "../hub/api.ts";
+import type { Mirror } from "../mirror/mirror.ts";
 import { HubHttp } from "../hub/http.ts";
 import { type HubSettings, readHubSettings } from "../hub/settings.ts";
 import { StallWatchdog } from "../hub/watchdog.ts";
@@ -17,6 +18,8 @@ export type RunOptions = {
   readonly signal?: AbortSignal;
   /** Ask the Hub where each cached model's branch or tag points now, and update models whose revision moved. */
   readonly refresh?: boolean;
+  /** Mirrors a model is looked for in before the Hub, in order (see src/mirror/). */
+  readonly mirrors?: readonly Mirror[];
 };
 
 type HubClient = { readonly http: HubHttp; readonly api: HubApi; readonly engine: TransferEngine };
@@ -33,6 +36,7 @@ export class RunContext {
   readonly engineOptions: EngineOptions;
   readonly signal?: AbortSignal;
   readonly refresh: boolean;
+  readonly mirrors: readonly Mirror[];
   private client: HubClient | undefined;
   /** Warnings given so far in this run: a cause every model shares is reported once. */
   private warned = new Set<string>();
@@ -44,12 +48,13 @@ export class RunContext {
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
     this.signal = options.signal;
     this.refresh = options.refresh ?? false;
+    this.mirrors = options.mirrors ?? [];
   }
 
   /** The same run, also cancelled when `signal` aborts (for work done while holding a lock). */
   withSignal(signal: AbortSignal): RunContext {
     const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
-    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh });
+    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh, mirrors: this.mirrors });
     scoped.client = this.hub;
     scoped.warned = this.warned;
     return scoped;

@@ -9,6 +9,9 @@ import { NotCachedError } from "../errors.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
+import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
+import { findInMirrors } from "../mirror/find-in-mirrors.ts";
+import type { Mirror } from "../mirror/mirror.ts";
 import type { RunContext } from "./context.ts";
 import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folder-ownership.ts";
 import { makeWayFor } from "./make-way.ts";
@@ -60,6 +63,8 @@ export type WorkPlan = {
   readonly pin?: PinnedSnapshot;
   /** Every selected file at `commit`, when the plan listed them (from the Hub or the pin). */
   readonly snapshot?: RemoteSnapshot;
+  /** The mirror the plan found every file in: downloads come from there (the Hub if it fails). */
+  readonly mirror?: Mirror;
 };
 
 export type EnsureResult = {
@@ -80,6 +85,8 @@ export type EnsureResult = {
   readonly defaultExcluded: readonly string[];
   /** The commit and every file the model now has: what a lock records. */
   readonly snapshot: RemoteSnapshot;
+  /** Where the model's files were last downloaded from: "hub", or the mirror's URL; undefined when never recorded. */
+  readonly fetchedFrom?: string;
 };
 
 /** Makes the model present and verified in the cache; returns its absolute directory. */
@@ -212,8 +219,9 @@ async function planFromHub(
   pin: PinnedSnapshot | undefined,
   resolved?: string,
 ): Promise<WorkPlan> {
+  const found = await findInMirrors(context.mirrors, spec, pin, resolved, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
   // A pinned model is planned from the lock: no revision or tree request.
-  const snapshot = pin ?? (await planSnapshot(spec, context.hub.api, context.signal, resolved));
+  const snapshot = found?.snapshot ?? pin ?? (await planSnapshot(spec, context.hub.api, context.signal, resolved));
   const placement = layout.placement(spec, snapshot.commit);
   const { content } = placement;
   const samePlace = entry !== undefined && layout.sharesContent(entry, spec);
@@ -262,6 +270,7 @@ async function planFromHub(
     defaultExcluded: snapshot.defaultExcluded,
     pin,
     snapshot,
+    mirror: found?.mirror,
   };
 }
 
@@ -275,6 +284,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   }
   context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
   const placed = [];
+  let fetchedFrom = plan.previous?.fetchedFrom;
   if (plan.download.length > 0) {
     ensureFreeSpace(layout.root, bytes - partialBytes(layout.stateRoot, plan), `model "${spec.id}"`);
     const { content } = placement;
@@ -284,11 +294,14 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     // Files with the same content (hf: one blob) are fetched once.
     const inTheWay = await oldFilesInTheWay(plan, layout, context);
     const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay)])).values()];
-    const results = await context.hub.engine
-      .downloadAll(jobs, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal)
-      .catch((error: unknown) => {
+    const download = (list: readonly FileJob[]) =>
+      context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
+    const { placed: results, from } = await (plan.mirror ? downloadViaMirror(plan.mirror, spec.id, jobs, download, context) : download(jobs).then((list) => ({ placed: list, from: "hub" as const }))).catch(
+      (error: unknown) => {
         throw plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error;
-      });
+      },
+    );
+    fetchedFrom = from === "mirror" && plan.mirror ? plan.mirror.display : "hub";
     const finalPaths = new Map(jobs.map((job) => [job.file.path, job.finalPath]));
     const byContent = new Map<string, PlacedFile>(results.map((result) => [finalPaths.get(result.path) ?? "", result]));
     for (const remote of plan.download) {
@@ -312,6 +325,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     completedAt: plan.download.length === 0 && plan.previous && plan.kind !== "fetch" && plan.kind !== "update" ? plan.previous.completedAt : now,
     verifiedAt: now,
     files: [...plan.keep, ...placed],
+    ...(fetchedFrom ? { fetchedFrom } : {}),
   };
   await updateIndex(
     layout.stateRoot,
@@ -322,7 +336,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   );
   removeModelPartialsIfEmpty(layout.stateRoot, spec);
   context.observer.modelFinished(spec.id);
-  return resultOf(plan, bytes, level);
+  return { ...resultOf(plan, bytes, level), ...(fetchedFrom ? { fetchedFrom } : {}) };
 }
 
 function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): EnsureResult {
@@ -339,6 +353,7 @@ function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): 
     bytes: [...plan.keep, ...plan.download].reduce((sum, file) => sum + file.size, 0),
     level,
     defaultExcluded: plan.defaultExcluded ?? [],
+    ...(plan.previous?.fetchedFrom ? { fetchedFrom: plan.previous.fetchedFrom } : {}),
     snapshot: plan.snapshot ?? plan.pin ?? { commit: plan.commit, files: [...plan.keep.map(toRemoteFile), ...plan.download], defaultExcluded: plan.defaultExcluded ?? [] },
   };
 }

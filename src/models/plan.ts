@@ -1,3 +1,4 @@
+import type { Logger } from "../output/logger.ts";
 import { selectFiles } from "../config/patterns.ts";
 import { DEFAULT_EXCLUDE, type ModelSpec } from "../config/types.ts";
 import { NotFoundError } from "../errors.ts";
@@ -46,7 +47,11 @@ export function isCommitSha(revision: string): boolean {
 export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortSignal, resolved?: string): Promise<RemoteSnapshot> {
   const repo = { repoId: spec.repoId, repoType: spec.repoType };
   const commit = resolved ?? (isCommitSha(spec.revision) ? spec.revision : await api.resolveCommit(repo, spec.revision, signal));
-  const listed = await api.listFiles(repo, commit, signal);
+  return selectSnapshot(spec, commit, await api.listFiles(repo, commit, signal), api.logger);
+}
+
+/** The files of `listed` (every file of the repository at `commit`) that the spec selects. */
+export function selectSnapshot(spec: ModelSpec, commit: string, listed: readonly RemoteFile[], logger: Logger): RemoteSnapshot {
   const { selected, unmatched } = selectFiles(
     listed.map((file) => file.path),
     { files: spec.files, exclude: spec.exclude },
@@ -63,7 +68,7 @@ export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortS
     throw new NotFoundError("pattern", `Model "${spec.id}": no file of ${where} is selected (${listed.length} listed, all excluded)`);
   }
   const wanted = new Set(selected);
-  assertSelectedPathsSafe(spec.repoId, listed.map((file) => file.path), wanted, api.logger);
+  assertSelectedPathsSafe(spec.repoId, listed.map((file) => file.path), wanted, logger);
   const defaultExcluded = usesDefaultExclude(spec) ? listed.map((file) => file.path).filter((path) => !wanted.has(path)) : [];
   return { commit, files: listed.filter((file) => wanted.has(file.path)), defaultExcluded };
 }

@@ -32,6 +32,8 @@ const action = describe(
   "what the run does: nothing, re-check files on disk, repair files, plan from the Hub, or (--refresh) follow a branch or tag that moved",
 );
 const previousCommit = describe(v.optional(commit), "for an update: the commit the model was at before");
+const source = describe(v.optional(v.picklist(["hub", "mirror"])), "where the model's files were last downloaded from (absent when the cache does not record it)");
+const mirror = describe(v.optional(v.string()), "with source mirror: the mirror's URL (s3://bucket/prefix or https://…)");
 
 const downloadSuccess = v.object({
   id: v.string(),
@@ -48,6 +50,8 @@ const downloadSuccess = v.object({
   downloadedBytes: count,
   verify: describe(verifyLevel, "the level every file is verified at"),
   defaultExcluded: describe(v.array(v.string()), "files the default exclude list left out (exclude: [] keeps them)"),
+  source,
+  mirror,
 });
 
 const dryRunSuccess = v.object({
@@ -84,6 +88,8 @@ const listSuccess = v.object({
   verifiedLevel: v.nullable(verifyLevel),
   upstreamCommit: describe(v.optional(v.nullable(commit)), "with --refresh: where the branch or tag points on the Hub now; null when pinned to a commit or not downloaded"),
   behind: describe(v.optional(v.boolean()), "with --refresh: the recorded commit is not the one the branch or tag points at now"),
+  source,
+  mirror,
 });
 
 const verificationFailure = v.object({

@@ -19,6 +19,7 @@ import type { GcPacer } from "./gc-pacer.ts";
 import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
 import { balancedChunks, RangeSet } from "./range-set.ts";
+import type { ByteSource, ByteSourceFactory } from "./byte-source.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -45,6 +46,8 @@ export type FileJob = {
   readonly statePath: string;
   /** Called once the file is verified, right before it is moved to `finalPath` (to clear what an older revision left there). */
   readonly beforePlace?: () => void;
+  /** Where the bytes come from; default: the Hub's resolve URL at `commit`. */
+  readonly source?: ByteSourceFactory;
 };
 
 export type TransferContext = {
@@ -195,11 +198,13 @@ class FileTransfer {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source = new RemoteFileSource(
-      context.http,
-      { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent, tokenSource: context.http.tokenSource },
-      { path: job.file.path, size: job.file.size, identity: this.identity },
-    );
+    const source =
+      job.source?.(context.http) ??
+      new RemoteFileSource(
+        context.http,
+        { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent, tokenSource: context.http.tokenSource },
+        { path: job.file.path, size: job.file.size, identity: this.identity },
+      );
     try {
       if (ranged) {
         await this.locate(source);
@@ -215,7 +220,7 @@ class FileTransfer {
   }
 
   /** The request that finds a large file's location is retried like every other one. */
-  private async locate(source: RemoteFileSource): Promise<void> {
+  private async locate(source: ByteSource): Promise<void> {
     const { job, context } = this;
     try {
       await withRetries(() => context.pool.use(() => source.locate(context.signal), context.signal), {
@@ -234,7 +239,7 @@ class FileTransfer {
    * Without Range support a dropped connection cannot be resumed: the file is
    * fetched from byte 0 again, as many times as the retry policy allows.
    */
-  private async fetchAsOneStream(source: RemoteFileSource): Promise<void> {
+  private async fetchAsOneStream(source: ByteSource): Promise<void> {
     const { job, context } = this;
     for (let restart = 1; ; restart++) {
       context.logger.debug(`${job.file.path}: the server ignores Range requests; fetching the whole file in one stream`);
@@ -272,7 +277,7 @@ class FileTransfer {
    * Runs the units on up to `parallel` connections from the shared pool (ranged:
    * as many as the ConnectionSizer says); the first failure stops the others.
    */
-  private async fetchUnits(source: RemoteFileSource, units: Array<[number, number]>, parallel: number, ranged: boolean): Promise<void> {
+  private async fetchUnits(source: ByteSource, units: Array<[number, number]>, parallel: number, ranged: boolean): Promise<void> {
     const abort = new AbortController();
     const parentSignal = this.context.signal;
     const onParentAbort = () => abort.abort(parentSignal?.reason);
@@ -310,7 +315,7 @@ class FileTransfer {
   }
 
   private async fetchUnit(
-    source: RemoteFileSource,
+    source: ByteSource,
     start: number,
     end: number,
     ranged: boolean,

@@ -28,9 +28,9 @@ describe("commands on a cache that holds nothing yet", () => {
     const run = await runCli(["--config", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^ID\s+REPOSITORY\s+STATUS\s+FILES\s+SIZE\s+VERIFY\s+LAST VERIFIED$/);
-    expect(lines[1]).toMatch(/^tiny-bert\s+org\/tiny-bert@main\s+missing\s+0\s+-\s+sha256\s+never$/);
-    expect(lines[2]).toMatch(/^Qwen\/Qwen3-0\.6B\s+Qwen\/Qwen3-0\.6B@main\s+missing\s+0\s+-\s+size\s+never$/);
+    expect(lines[0]).toMatch(/^ID\s+REPOSITORY\s+STATUS\s+FILES\s+SIZE\s+VERIFY\s+LAST VERIFIED\s+SOURCE$/);
+    expect(lines[1]).toMatch(/^tiny-bert\s+org\/tiny-bert@main\s+missing\s+0\s+-\s+sha256\s+never\s+-$/);
+    expect(lines[2]).toMatch(/^Qwen\/Qwen3-0\.6B\s+Qwen\/Qwen3-0\.6B@main\s+missing\s+0\s+-\s+size\s+never\s+-$/);
     expect(run.stderr).toContain("0 of 2 models cached");
     expect(existsSync(join(cwd, "cache"))).toBe(false);
   });

@@ -8,7 +8,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (/^(HF_|HUGGING_FACE|CI_MINIMAL_MODELS|MODEL_MANAGER_|HTTPS?_PROXY|ALL_PROXY|NO_PROXY)/i.test(key)) continue;
+    if (/^(HF_|HUGGING_FACE|CI_MINIMAL_MODELS|MODEL_MANAGER_|S3_|AWS_|HTTPS?_PROXY|ALL_PROXY|NO_PROXY)/i.test(key)) continue;
     env[key] = value;
   }
   // No token file of the developer's either.

@@ -1,0 +1,13 @@
+import type { ByteRange } from "../hub/file-source.ts";
+import type { HubHttp, HubResponse } from "../hub/http.ts";
+
+/** Where one file's bytes come from: the Hub (RemoteFileSource), or a mirror. */
+export interface ByteSource {
+  /** Learns where to read without reading content, so parallel ranges can go straight there. */
+  locate(signal?: AbortSignal): Promise<void>;
+  /** A response carrying the bytes of `range` (206), or of the whole file (200) when no range is given. */
+  open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
+}
+
+/** Builds a job's source over the run's HTTP client (which only ever fetches http(s) URLs). */
+export type ByteSourceFactory = (http: HubHttp) => ByteSource;

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../helpers/binary.ts";
+import { mustRunOnCI } from "../helpers/must-run.ts";
+import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { bucketClient, copyBucketTo, motoMissing, type S3Server, startMoto, startS3rver, staticServer } from "../helpers/s3-servers.ts";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
+
+const ENCODER = "acme/encoder";
+const TAGGER = "acme/tagger";
+const ENCODER_FILES = ["config.json", "tokenizer.json", "model.safetensors"];
+const BUCKET = "fleet";
+
+const skipMoto = motoMissing();
+if (skipMoto) console.warn(`skipping the moto mirror tests: ${skipMoto}`);
+
+let hub: LocalHub;
+let moto: S3Server;
+let prefixes = 0;
+
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [
+      {
+        id: ENCODER,
+        files: {
+          "config.json": json({ model_type: "bert" }),
+          "tokenizer.json": json({ version: "1.0" }),
+          // Larger than the multipart part size (8 MiB): pushed as a multipart upload.
+          "model.safetensors": generated(9_000_000, "m1"),
+          "onnx/model.onnx": generated(10_000, "m2"),
+        },
+      },
+      { id: TAGGER, files: { "config.json": json({ model_type: "tagger" }), "weights.bin": generated(1_500_000, "m3") } },
+    ],
+  });
+  if (!skipMoto) moto = await startMoto([BUCKET]);
+});
+
+afterAll(async () => {
+  await hub.stop();
+  await moto?.stop();
+});
+
+const CONFIG = `cache_dir: cache\nverify: size\nmodels:\n  - id: encoder\n    repo_id: ${ENCODER}\n  - id: tagger\n    repo_id: ${TAGGER}\n`;
+const freshPrefix = () => `s3://${BUCKET}/team-${++prefixes}`;
+const hubRequests = () => hub.requests.length;
+
+describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3 mirror (moto)"), () => {
+  test("push uploads content-addressed blobs, one manifest per model and a ref; a second push uploads nothing", async () => {
+    const mirror = freshPrefix();
+    const cwd = project(CONFIG);
+    const first = await runAgainst(hub, ["push", mirror], { cwd, env: moto.env });
+    expect(first.stderr).not.toContain("error");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe(`${mirror}\n`);
+    expect(first.stderr).toContain("encoder: ");
+    expect(first.stderr).toMatch(/uploaded 5 files .* skipped 0/);
+
+    const client = bucketClient(moto, BUCKET);
+    const prefix = mirror.slice(`s3://${BUCKET}/`.length);
+    const weights = hub.file(ENCODER, "model.safetensors");
+    const stat = await client.stat(`${prefix}/blobs/sha256/${weights?.sha256}`);
+    expect(stat.size).toBe(9_000_000);
+    expect(stat.etag).toMatch(/-2"$/); // two 8 MiB-part multipart upload
+    const commit = hub.repo(ENCODER)?.resolveRevision("main")?.sha as string;
+    expect((await client.file(`${prefix}/refs/model/${ENCODER}/main`).text()).trim()).toBe(commit);
+    const manifest = JSON.parse(await client.file(`${prefix}/manifests/model/${ENCODER}/${commit}.json`).text());
+    expect(manifest).toMatchObject({ manifestVersion: 1, repoId: ENCODER, repoType: "model", commit });
+    // The whole tree is listed (in the lock's per-file format); only the selection is stored.
+    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["config.json", "model.safetensors", "onnx/model.onnx", "tokenizer.json"]);
+    expect(manifest.stored).toEqual(["config.json", "model.safetensors", "tokenizer.json"]);
+    expect(manifest.files[1]).toEqual({ path: "model.safetensors", size: 9_000_000, sha256: weights?.sha256 });
+
+    const again = await runAgainst(hub, ["push", mirror], { cwd, env: moto.env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/uploaded 0 files \(0 B\), skipped 5 already in the mirror/);
+  });
+
+  test("a cold run with the mirror makes no request to the Hub, and the bytes are the Hub's", async () => {
+    const mirror = freshPrefix();
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+    const cwd = project(CONFIG);
+    hub.resetLog();
+    const pull = await runAgainst(hub, ["--json"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.stderr).not.toContain("warning");
+    expect(pull.code).toBe(0);
+    expect(hubRequests()).toBe(0);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+    const output = JSON.parse(pull.stdout);
+    expect(output.models.map((model: { source: string; mirror?: string }) => [model.source, model.mirror])).toEqual([
+      ["mirror", mirror],
+      ["mirror", mirror],
+    ]);
+    // Signed URLs never reach the output.
+    expect(pull.stderr).not.toContain("X-Amz-Signature");
+
+    const list = await runAgainst(hub, ["--list"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(list.stdout).toContain(`mirror ${mirror}`);
+    const listed = JSON.parse((await runAgainst(hub, ["--list", "--json"], { cwd })).stdout);
+    expect(listed.models[0]).toMatchObject({ source: "mirror", mirror });
+    expect(hubRequests()).toBe(0);
+  });
+
+  test("a model the mirror lacks comes from the Hub, and the run says so once", async () => {
+    const mirror = freshPrefix();
+    const encoderOnly = `cache_dir: cache\nmodels:\n  - id: encoder\n    repo_id: ${ENCODER}\n`;
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(encoderOnly), env: moto.env })).code).toBe(0);
+    const cwd = project(CONFIG);
+    hub.resetLog();
+    const pull = await runAgainst(hub, ["--json"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr.match(/tagger: not in the mirror/g)?.length).toBe(1);
+    expect(hub.requests.some((request) => request.repo === TAGGER)).toBe(true);
+    expect(hub.requests.some((request) => request.repo === ENCODER)).toBe(false);
+    const output = JSON.parse(pull.stdout);
+    expect(output.models.map((model: { source: string }) => model.source)).toEqual(["mirror", "hub"]);
+  });
+
+  test("a blob whose bytes are wrong is quarantined and the model comes from the Hub", async () => {
+    const mirror = freshPrefix();
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+    const client = bucketClient(moto, BUCKET);
+    const prefix = mirror.slice(`s3://${BUCKET}/`.length);
+    const sha = hub.file(TAGGER, "weights.bin")?.sha256;
+    await client.write(`${prefix}/blobs/sha256/${sha}`, new Uint8Array(1_500_000).fill(7));
+    const cwd = project(CONFIG);
+    hub.resetLog();
+    const pull = await runAgainst(hub, ["--json"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr).toContain("weights.bin: wrong sha256");
+    expect(pull.stderr).toContain(`tagger: the mirror ${mirror} could not serve it`);
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+    const quarantine = join(cwd, "cache", ".model-manager", "quarantine");
+    expect(existsSync(quarantine) && readdirSync(quarantine, { recursive: true }).length > 0).toBe(true);
+    expect(JSON.parse(pull.stdout).models.map((model: { source: string }) => model.source)).toEqual(["mirror", "hub"]);
+    expect(hub.requests.some((request) => request.repo === ENCODER)).toBe(false);
+  });
+
+  test("a manifest that disagrees with the committed lock is refused", async () => {
+    const mirror = freshPrefix();
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock"], { cwd })).code).toBe(0);
+    expect((await runAgainst(hub, ["push", mirror], { cwd, env: moto.env })).code).toBe(0);
+    const client = bucketClient(moto, BUCKET);
+    const prefix = mirror.slice(`s3://${BUCKET}/`.length);
+    const commit = hub.repo(TAGGER)?.resolveRevision("main")?.sha as string;
+    const key = `${prefix}/manifests/model/${TAGGER}/${commit}.json`;
+    const forged = (await client.file(key).text()).replace(hub.file(TAGGER, "weights.bin")?.sha256 as string, "f".repeat(64));
+    await client.write(key, forged);
+    const puller = project(CONFIG);
+    Bun.write(join(puller, "models.lock.json"), readFileSync(join(cwd, "models.lock.json")));
+    const pull = await runAgainst(hub, ["--frozen"], { cwd: puller, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.code).toBe(3);
+    expect(pull.stderr).toContain(`the mirror manifest ${mirror}/manifests/model/${TAGGER}/${commit}.json disagrees with the lock`);
+  });
+
+  test("an https mirror: a static file server holding the pushed layout serves a cold run without the Hub or credentials", async () => {
+    const mirror = freshPrefix();
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+    const folder = tempDir("mm-static-mirror");
+    await copyBucketTo(bucketClient(moto, BUCKET), mirror.slice(`s3://${BUCKET}/`.length), folder);
+    using server = staticServer(folder);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}/\n`);
+    hub.resetLog();
+    const pull = await runAgainst(hub, [], { cwd });
+    expect(pull.stderr).not.toContain("warning");
+    expect(pull.code).toBe(0);
+    expect(hubRequests()).toBe(0);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+  });
+});
+
+describe("a mirror that checks signatures (s3rver)", () => {
+  let s3rver: S3Server;
+  beforeAll(async () => {
+    s3rver = await startS3rver([BUCKET]);
+  });
+  afterAll(() => s3rver.stop());
+
+  test("wrong credentials: the error names the mirror and the cause, exit 5, and no secret is printed", async () => {
+    const mirror = `s3://${BUCKET}/signed`;
+    const pushed = await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: s3rver.env });
+    expect(pushed.stderr).not.toContain("error");
+    expect(pushed.code).toBe(0);
+    const secret = "not-the-secret-1234";
+    const cwd = project(CONFIG);
+    const pull = await runAgainst(hub, [], { cwd, env: { ...s3rver.env, S3_SECRET_ACCESS_KEY: secret, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.code).toBe(5);
+    expect(pull.stderr).toContain(`mirror ${mirror}`);
+    expect(pull.stderr).toContain("SignatureDoesNotMatch");
+    expect(pull.stderr).toContain("S3_SECRET_ACCESS_KEY");
+    expect(pull.stderr + pull.stdout).not.toContain(secret);
+
+    const push = await runAgainst(hub, ["push", mirror], { cwd, env: { ...s3rver.env, S3_SECRET_ACCESS_KEY: secret } });
+    expect(push.code).toBe(5);
+    expect(push.stderr).toContain(`mirror ${mirror}`);
+
+    // With the right credentials the same pull works, and verifies what s3rver serves.
+    const good = await runAgainst(hub, [], { cwd: project(CONFIG), env: { ...s3rver.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(good.code).toBe(0);
+  });
+});
