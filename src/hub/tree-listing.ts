@@ -13,7 +13,8 @@ const FileEntrySchema = v.object({
   path: v.string(),
   oid: v.pipe(v.string(), v.regex(HEX40)),
   size: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  xetHash: v.nullish(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
+  // Only recorded (in the committed lock), never used to fetch: an unexpected form is dropped rather than failing the listing.
+  xetHash: v.fallback(v.nullish(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))), undefined),
   // Mirrors and older Hub versions send `lfs: null` for regular files.
   lfs: v.nullish(
     v.object({
