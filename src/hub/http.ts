@@ -4,7 +4,8 @@ import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
 import { EndpointReachability } from "./reachability.ts";
-import type { RetryOptions } from "./retrying.ts";
+import { RateLimitPacer } from "./rate-limit-pacer.ts";
+import { ANNOUNCED_WAIT_MS, type RetryOptions } from "./retrying.ts";
 import { describeTokenSource, type HubToken, tokenHeaderProblem } from "./token.ts";
 import { fetchableUrl } from "./url-guard.ts";
 import { describeUrl } from "./urls.ts";
@@ -55,6 +56,7 @@ export type HubResponse = {
 export class HubHttp {
   /** Whether HF_ENDPOINT has answered in this run; see EndpointReachability. */
   readonly reachability: EndpointReachability;
+  private readonly pacer = new RateLimitPacer();
   private readonly endpointOrigin: string;
   private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
 
@@ -89,6 +91,14 @@ export class HubHttp {
     this.reachability.check();
     const what = request.what ?? describeUrl(url);
     let current = fetchableUrl(url, undefined, what);
+    if (isHubUrl(current, this.settings.endpoint)) {
+      // Before the stall watch starts: a pause asked for by the Hub is not a stalled connection.
+      await this.pacer.pace(current, request.signal, (bucket, pauseMs) =>
+        this.logger[pauseMs >= ANNOUNCED_WAIT_MS ? "info" : "debug"](
+          `the Hub's rate limit for ${bucket} requests is nearly used up: pausing ${Math.round(pauseMs / 1000)} s before ${what}`,
+        ),
+      );
+    }
     const watch = this.watchdog.watch(request.signal, request.deadlineMs);
     let redirect: Response | undefined;
     try {
@@ -136,6 +146,7 @@ export class HubHttp {
       throw error;
     }
     if (toEndpoint) this.reachability.answer();
+    if (toHub) this.pacer.observe(response.headers);
     watch.touch();
     if (this.logger.verbose) {
       const range = headers.get("range");

@@ -4,7 +4,7 @@ import { json, type LocalHub } from "../local-hub/index.ts";
 
 let hub: LocalHub;
 beforeAll(async () => {
-  hub = await startHub({ repos: ["acme/said", "acme/quiet", "acme/short"].map((id) => ({ id, files: { "config.json": json({ id }) } })) });
+  hub = await startHub({ repos: ["acme/said", "acme/quiet", "acme/short", "acme/paced"].map((id) => ({ id, files: { "config.json": json({ id }) } })) });
 });
 afterAll(() => hub.stop());
 
@@ -28,5 +28,22 @@ describe("a user always knows why nothing moves", () => {
     expect(quiet.stderr).toBe("");
     // Retries back off in tens of milliseconds in tests: nothing worth announcing.
     expect(short.stderr).not.toContain("retrying");
+  });
+
+  test("when the Hub's RateLimit header says no request is left in the window, the next one waits for the reset instead of drawing a 429", async () => {
+    const commit = hub.file("acme/paced", "config.json")?.commit;
+    hub.inject({
+      kind: "status",
+      status: 200,
+      headers: { RateLimit: '"api";r=0;t=3', "Content-Type": "application/json" },
+      body: JSON.stringify({ id: "acme/paced", sha: commit }),
+      route: "api-revision",
+      repo: "acme/paced",
+    });
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd: project(config("acme/paced")) });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("the Hub's rate limit for api requests is nearly used up: pausing 3 s before file list page 1 of acme/paced");
+    expect(hub.requests.filter((request) => request.route === "api-tree").map((request) => request.status)).toEqual([200]);
   });
 });

@@ -15,6 +15,8 @@ import { BadPathError, parseCdnPath, parseHubPath, type Route, splitRevisionAndP
 
 export interface HubSettings extends TreePaging {
   regularFileRedirect: boolean;
+  /** Send the informational `RateLimit` headers (counted, never enforced). */
+  rateLimitHeaders: boolean;
 }
 
 export type AdminHandler = (action: string, request: IncomingRequest, query: URLSearchParams) => HubReply | Promise<HubReply>;
@@ -181,7 +183,7 @@ export class Dispatcher {
     if (methodError) return withoutContent(methodError);
     const { repo, commit, revision, path } = resolution;
     if (!repo) return withoutContent(hubErrors.pageNotFound());
-    const rateLimit = (bucket: RateLimitBucket) => this.rateLimits.take(bucket, caller.kind === "token");
+    const rateLimit = (bucket: RateLimitBucket) => (this.deps.settings.rateLimitHeaders ? this.rateLimits.take(bucket, caller.kind === "token") : []);
     if (route.kind === "api-refs") return withoutContent(withHeaders(refsReply(repo, query), rateLimit("api")));
     if (!commit || revision === undefined) return withoutContent(hubErrors.pageNotFound());
     const apiBase = `${this.deps.hubUrl()}/api/${repo.type}s/${repo.id}`;

@@ -35,6 +35,11 @@ export interface LocalHubOptions {
   readonly cdnSigningSecret?: string;
   /** Regular files: 307 to /api/resolve-cache (default, as since mid-2025) or 200 on /resolve/ itself. */
   readonly regularFileRedirect?: boolean;
+  /**
+   * Informational `RateLimit` headers, counted per 5-minute window (default on). Off for benchmarks:
+   * the quota is never enforced here, but a client that paces itself by it would slow down.
+   */
+  readonly rateLimitHeaders?: boolean;
   readonly throttle?: Throttle;
   /** Called when the admin API receives POST /__admin/shutdown (after the hub stopped). */
   readonly onShutdown?: () => void;
@@ -96,6 +101,7 @@ export class LocalHub implements AsyncDisposable {
       treePageSize: options.treePageSize ?? 1000,
       treePageSizeExpand: options.treePageSizeExpand ?? 50,
       regularFileRedirect: options.regularFileRedirect ?? true,
+      rateLimitHeaders: options.rateLimitHeaders ?? true,
     };
     let hub: LocalHub | undefined;
     let admin: AdminHandler | undefined;

@@ -28,6 +28,7 @@ const USAGE = `usage: bun tests/local-hub/main.ts [options]
   --bandwidth SIZE         cap per file download, bytes per second (e.g. 40MB)
   --latency MS             delay before every response head
   --direct-regular-files   serve regular files with 200 on /resolve/ instead of a 307 to /api/resolve-cache
+  --no-rate-limit-headers  no informational RateLimit headers (benchmarks: the quota is never enforced here)
   --token T                an extra valid token (repeatable)
   --fault JSON             a fault to inject at start (repeatable), e.g. '{"kind":"drop","afterBytes":1000,"path":"*.safetensors"}'
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       bandwidth: { type: "string" },
       latency: { type: "string" },
       "direct-regular-files": { type: "boolean" },
+      "no-rate-limit-headers": { type: "boolean" },
       token: { type: "string", multiple: true },
       fault: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     treePageSizeExpand: optionalInteger(values["tree-page-size-expand"], "--tree-page-size-expand"),
     cdnUrlTtlSeconds: optionalInteger(values["cdn-ttl"], "--cdn-ttl"),
     regularFileRedirect: !values["direct-regular-files"],
+    rateLimitHeaders: !values["no-rate-limit-headers"],
     throttle: { ...(bandwidth ? { bytesPerSecond: bandwidth } : {}), ...(latency ? { latencyMs: latency } : {}) },
     onShutdown: () => process.exit(0),
   });
