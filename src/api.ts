@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { ModelSpec, VerifyLevel } from "./config/types.ts";
+import type { LayoutKind, ModelSpec, VerifyLevel } from "./config/types.ts";
 import { RunContext, type RunOptions } from "./models/context.ts";
 import { ensureModel } from "./models/ensure.ts";
 import { verifyModel as verifyModelAt, type VerifyReport } from "./models/verify.ts";
@@ -8,9 +8,9 @@ import { verifyModel as verifyModelAt, type VerifyReport } from "./models/verify
 export async function downloadModel(
   spec: ModelSpec,
   cacheDir: string,
-  options: RunOptions & { verify?: VerifyLevel } = {},
+  options: RunOptions & { verify?: VerifyLevel; layout?: LayoutKind } = {},
 ): Promise<string> {
-  const config = { cacheDir: resolve(cacheDir), verify: options.verify ?? spec.verify ?? "size" };
+  const config = { cacheDir: resolve(cacheDir), verify: options.verify ?? spec.verify ?? "size", ...(options.layout ? { layout: options.layout } : {}) };
   return (await ensureModel(spec, config, new RunContext(options))).path;
 }
 

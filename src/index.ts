@@ -7,7 +7,7 @@ export type { EnsureResult, WorkPlan } from "./models/ensure.ts";
 export type { VerifyReport } from "./models/verify.ts";
 export type { CleanReport } from "./models/clean.ts";
 export { loadModelsConfig, parseModelsConfig, defaultConfigPath, selectFiles } from "./config/index.ts";
-export { DEFAULT_EXCLUDE, REPO_TYPES, VERIFY_LEVELS, type ModelSpec, type ModelsConfig, type RepoType, type VerifyLevel } from "./config/types.ts";
+export { DEFAULT_EXCLUDE, LAYOUTS, REPO_TYPES, VERIFY_LEVELS, type LayoutKind, type ModelSpec, type ModelsConfig, type RepoType, type VerifyLevel } from "./config/types.ts";
 export {
   AccessDeniedError,
   BadChecksumError,

@@ -2,8 +2,8 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
-import { INDEX_FILE_NAME, modelDir } from "../cache/layout.ts";
-import { type CacheLocation, cacheLayout, type FileRoot, folderRoot, locate } from "../layout/index.ts";
+import { INDEX_FILE_NAME } from "../cache/layout.ts";
+import { type CacheLocation, cacheLayout, type FileRoot, locate } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { NotCachedError, type VerificationFailure } from "../errors.ts";
@@ -93,15 +93,21 @@ async function recordVerification(cacheDir: string, id: string, entry: IndexEntr
 export async function verifyModel(path: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
   const directory = resolve(path);
   for (let cacheDir = dirname(directory); ; cacheDir = dirname(cacheDir)) {
-    if (statSync(resolve(cacheDir, INDEX_FILE_NAME), { throwIfNoEntry: false })) {
-      const index = await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) });
+    // Either layout's index: <cache_dir>/model-manager.lock.json, or the hf cache's under .locks/model-manager/.
+    for (const layout of [cacheLayout({ cacheDir }), cacheLayout({ cacheDir, layout: "hf" })]) {
+      if (!statSync(resolve(layout.stateRoot, INDEX_FILE_NAME), { throwIfNoEntry: false })) continue;
+      const index = await readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
       for (const [id, entry] of Object.entries(index.models)) {
-        if (modelDir(cacheDir, { id, localDir: entry.localDir }) === directory) {
-          return verifyEntry(id, entry, { directory, content: folderRoot(directory) }, cacheDir, level, context);
-        }
+        const placement = layout.placement(recordedSpec(id, entry), entry.commit);
+        if (placement.directory === directory) return verifyEntry(id, entry, placement, layout.stateRoot, level, context);
       }
     }
     if (dirname(cacheDir) === cacheDir) break;
   }
   throw new NotCachedError(path, "no model-manager cache index records a model at this path");
+}
+
+/** The spec an index entry was made for, as far as placing its files goes. */
+function recordedSpec(id: string, entry: IndexEntry): ModelSpec {
+  return { id, repoId: entry.repoId, repoType: entry.repoType, revision: entry.revision, localDir: entry.localDir, exclude: [] };
 }

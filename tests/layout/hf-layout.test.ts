@@ -6,6 +6,8 @@ import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import * as api from "../../src/index.ts";
+import { readHubSettings } from "../../src/hub/settings.ts";
 
 const REPO = "acme/tiny";
 const BIG = generated(3_000_000, "weights-v1");
@@ -20,6 +22,7 @@ beforeAll(async () => {
       { id: REPO, commits: [{ files: V1 }, { files: V2 }], tags: { v1: 0 }, pullRequests: { 1: 0 } },
       { id: "acme/empties", files: EMPTY_TWICE },
       { id: "acme/other", files: { "config.json": json({ other: true }) } },
+      { id: "acme/moving", files: { "config.json": json({ step: 1 }), "model.safetensors": generated(1_500_000, "moving") } },
     ],
   });
 });
@@ -184,5 +187,40 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(readdirSync(hubCache).sort()).toEqual([".locks", "models--acme--other"]);
     const listed = await runCli(["--config", "models.yaml", "--list", "--json", "--cache-dir", join(home, "hub")], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(JSON.parse(listed.stdout).models[0].status).toBe("cached");
+  });
+
+  test("--refresh moves refs/main to the new commit, fetches only what changed and drops the old snapshot", async () => {
+    const cwd = await fill(hfConfig(model("moving", "acme/moving")));
+    const repo = repoDir(cwd, "acme/moving");
+    const before = hub.file("acme/moving", "config.json")!.commit;
+    const after = hub.pushCommit({ repo: "acme/moving", files: { "config.json": json({ step: 2 }) } });
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    expect(readFileSync(join(repo, "refs", "main"), "utf8")).toBe(before);
+    const refresh = await runAgainst(hub, ["-q", "--refresh"], { cwd });
+    expect(refresh.code).toBe(0);
+    expect(fileDownloads()).toEqual(["config.json"]);
+    expect(readFileSync(join(repo, "refs", "main"), "utf8")).toBe(after);
+    expect(readdirSync(join(repo, "snapshots"))).toEqual([after]);
+    expect(readdirSync(join(repo, "blobs"))).toHaveLength(2);
+    expect(readFileSync(join(repo, "snapshots", after, "config.json"), "utf8")).toBe(json({ step: 2 }));
+  });
+
+  test("the library: ModelManager, isCached, getModelPath and verifyModel speak the hf layout", async () => {
+    const cwd = project(hfConfig(model("tiny", REPO)));
+    const manager = api.ModelManager.fromConfig("models.yaml", { cwd, hub: readHubSettings({ HF_ENDPOINT: hub.url, HF_HOME: "/nonexistent" }) });
+    const spec = manager.getModelSpec("tiny");
+    const snapshot = join(repoDir(cwd), "snapshots", commitOf());
+    expect(api.getModelPath(spec, manager.config)).toBe(repoDir(cwd));
+    expect(await api.isCached(spec, manager.config)).toBe(false);
+    expect(await manager.ensureModel("tiny")).toBe(snapshot);
+    expect(api.getModelPath(spec, manager.config)).toBe(snapshot);
+    expect(await api.isCached(spec, manager.config)).toBe(true);
+    const report = await api.verifyModel(snapshot, "sha256");
+    expect(report).toMatchObject({ id: "tiny", status: "ok", files: Object.keys(V2).length });
+    const elsewhere = tempDir("mm-api-hf");
+    const path = await api.downloadModel(spec, elsewhere, { hub: readHubSettings({ HF_ENDPOINT: hub.url, HF_HOME: "/nonexistent" }), layout: "hf" });
+    expect(path).toBe(join(elsewhere, "models--acme--tiny", "snapshots", commitOf()));
   });
 });
