@@ -1,3 +1,4 @@
+import { Format, Presets } from "cli-progress";
 import { formatBytes } from "./format.ts";
 
 /** One file being fetched, as the live display sees it. */
@@ -44,10 +45,17 @@ function fileLine(file: ActiveFile, width: number): string {
   return fitEnd(`${head}${label}${tail}`, width);
 }
 
+/** cli-progress draws the bar (its classic shades); the frame around the bars is ours, because its MultiBar cannot bound its height. */
+const BAR_OPTIONS = {
+  barsize: BAR_WIDTH,
+  barCompleteString: Presets.shades_classic.barCompleteChar.repeat(BAR_WIDTH),
+  barIncompleteString: Presets.shades_classic.barIncompleteChar.repeat(BAR_WIDTH),
+  barGlue: "",
+};
+
 function bar(done: number, total: number): string {
   const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
-  const filled = Math.round(ratio * BAR_WIDTH);
-  return `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)} ${String(Math.floor(ratio * 100)).padStart(3)}%`;
+  return `${Format.BarFormat(ratio, BAR_OPTIONS)} ${String(Math.floor(ratio * 100)).padStart(3)}%`;
 }
 
 /** Cuts the end off so the text takes at most `width` columns. */
