@@ -16,8 +16,10 @@ export const HELP_EXAMPLES = [
 ];
 
 const COMMANDS = `(none)  download and verify the configured models (the default)
-lock    resolve every model and write the committed lock <config name>.lock.json beside the configuration
-sbom    print a CycloneDX 1.6 JSON SBOM of the locked models (--output FILE to write it to a file)`;
+add     append a model to the configuration (model-manager add --help)
+lock    pin the models in the committed lock <config name>.lock.json beside the configuration (all again with --refresh)
+sbom    print a CycloneDX 1.6 JSON SBOM of the locked models (--output FILE to write it to a file)
+push    upload the verified models to a mirror: push s3://bucket/prefix`;
 
 const EXIT_CODES = `0    success
 1    download or network failure
