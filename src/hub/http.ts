@@ -4,6 +4,8 @@ import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
 import { EndpointReachability } from "./reachability.ts";
+import { ERROR_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
+import { refreshedToken, storedLogin } from "./login-refresh.ts";
 import { RateLimitPacer } from "./rate-limit-pacer.ts";
 import { ANNOUNCED_WAIT_MS, type RetryOptions } from "./retrying.ts";
 import { describeTokenSource, type HubToken, tokenHeaderProblem } from "./token.ts";
@@ -26,6 +28,9 @@ export type HubRequest = {
   readonly onCrossOriginRedirect?: (location: string, response: Response) => void;
   /** Return the redirect response instead of following a Location on another origin. */
   readonly stopAtCrossOrigin?: boolean;
+  readonly body?: string;
+  /** Never send the token, even to the Hub (the login refresh, which carries its own credentials). */
+  readonly withoutToken?: boolean;
 };
 
 /** Bun would refuse the header with "invalid header value"; this names the token's source instead. */
@@ -57,6 +62,7 @@ export class HubHttp {
   /** Whether HF_ENDPOINT has answered in this run; see EndpointReachability. */
   readonly reachability: EndpointReachability;
   private readonly pacer = new RateLimitPacer();
+  private activeToken: Promise<HubToken> | undefined;
   private readonly endpointOrigin: string;
   private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
 
@@ -78,9 +84,43 @@ export class HubHttp {
     return this.settings.token !== undefined;
   }
 
-  /** Where the token came from, for messages. */
+  /** Where the token came from, for messages; says so when it is a browser login past its expiry. */
   get tokenSource(): string | undefined {
-    return this.settings.token ? describeTokenSource(this.settings.token) : undefined;
+    const token = this.settings.token;
+    if (!token) return undefined;
+    const login = storedLogin(token);
+    const expired = login?.expiresAt !== undefined && login.expiresAt * 1000 < Date.now();
+    return `${describeTokenSource(token)}${expired ? `, a browser login that expired on ${new Date((login?.expiresAt ?? 0) * 1000).toISOString()}` : ""}`;
+  }
+
+  /** The token to send: the configured one, refreshed first (once per run) when it is an expiring browser login. */
+  private token(): Promise<HubToken> {
+    const token = this.settings.token as HubToken;
+    this.activeToken ??= refreshedToken(token, this.settings.endpoint, this.settings.oauthClientId, (url, form) => this.exchangeForm(url, form), this.logger);
+    return this.activeToken;
+  }
+
+  private async exchangeForm(url: string, form: string): Promise<{ status: number; body: unknown }> {
+    const { response, watch } = await this.send(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: form,
+      withoutToken: true,
+      what: "the refresh of the `hf auth login` token",
+      deadlineMs: this.settings.apiDeadlineMs,
+    });
+    try {
+      const text = await readLimitedText(response, ERROR_BODY_LIMIT_BYTES * 16, "the login refresh", watch.touch);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, body };
+    } finally {
+      watch.release();
+    }
   }
 
   /** Sends the request, following redirects; the caller owns the returned body and watch handle. */
@@ -129,15 +169,15 @@ export class HubHttp {
     headers.set("user-agent", this.userAgent);
     // Exact byte counts: never let a proxy or server compress file bodies.
     headers.set("accept-encoding", "identity");
-    const toHub = isHubUrl(url, this.settings.endpoint);
-    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${sendableToken(this.settings.token)}`);
+    const toHub = isHubUrl(url, this.settings.endpoint) && !request.withoutToken;
+    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${sendableToken(await this.token())}`);
     else headers.delete("authorization");
 
     const started = performance.now();
     const toEndpoint = new URL(url).origin === this.endpointOrigin;
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, redirect: "manual", signal: watch.signal, decompress: false });
+      response = await fetch(url, { method, headers, body: request.body, redirect: "manual", signal: watch.signal, decompress: false });
     } catch (error) {
       if (toEndpoint && !request.signal?.aborted) {
         this.reachability.noAnswer(error);

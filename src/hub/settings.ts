@@ -16,6 +16,8 @@ export type HubSettings = {
   readonly stallTimeoutMs: number;
   /** An API request (revision, tree page) that has not ended after this long is aborted and retried. */
   readonly apiDeadlineMs: number;
+  /** HF_DEVICE_CODE_OAUTH_CLIENT_ID: the client id for refreshing an `hf auth login` browser login. */
+  readonly oauthClientId?: string;
 };
 
 const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
@@ -32,6 +34,7 @@ export function readHubSettings(env: Env = process.env): HubSettings {
     stallTimeoutMs,
     // A server trickling a byte now and then never stalls; a real API answer takes well under this.
     apiDeadlineMs: stallTimeoutMs * API_DEADLINE_STALL_TIMEOUTS,
+    oauthClientId: env.HF_DEVICE_CODE_OAUTH_CLIENT_ID?.trim() || undefined,
   };
 }
 

@@ -1,0 +1,137 @@
+import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { AccessDeniedError } from "../errors.ts";
+import type { Logger } from "../output/logger.ts";
+import { cleanServerText } from "./server-text.ts";
+import type { HubToken } from "./token.ts";
+
+/**
+ * `hf auth login` (huggingface_hub ≥ mid-2026) signs in through the browser
+ * and stores an access token that expires, with a refresh token, in
+ * `stored_tokens` beside the token file (an INI file: one section per login,
+ * `hf_token`, `refresh_token`, `expires_at` in unix seconds). Like
+ * huggingface_hub's `get_token()` (utils/_auth.py), a token with less than a
+ * day left is exchanged at `{endpoint}/oauth/token` before it is used, and
+ * both files are updated so the next run (or the Python tools) use the new one.
+ */
+
+/** huggingface_hub refreshes when less than a day of validity remains. */
+const REFRESH_MARGIN_SECONDS = 24 * 3600;
+
+/** huggingface_hub's client id for the device-code login (HF_DEVICE_CODE_OAUTH_CLIENT_ID overrides it). */
+const DEFAULT_CLIENT_ID = "26be6b09-91c5-47da-9861-d2d2bb7a7e36";
+
+type Sections = Map<string, Map<string, string>>;
+
+export type StoredLogin = { readonly name: string; readonly refreshToken?: string; readonly expiresAt?: number; readonly storePath: string };
+
+/** The stored login the token file's token belongs to, if `hf auth login` recorded one. */
+export function storedLogin(token: HubToken): StoredLogin | undefined {
+  if (!token.file) return undefined;
+  const storePath = join(dirname(token.file), "stored_tokens");
+  for (const [name, fields] of readStore(storePath)) {
+    if (fields.get("hf_token") !== token.value) continue;
+    const expiresAt = Number(fields.get("expires_at"));
+    return { name, refreshToken: fields.get("refresh_token") || undefined, expiresAt: Number.isSafeInteger(expiresAt) ? expiresAt : undefined, storePath };
+  }
+  return undefined;
+}
+
+export function needsRefresh(login: StoredLogin, nowSeconds = Date.now() / 1000): boolean {
+  return login.refreshToken !== undefined && login.expiresAt !== undefined && login.expiresAt - REFRESH_MARGIN_SECONDS <= nowSeconds;
+}
+
+export type TokenExchange = (url: string, form: string) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * A fresh access token for `token`, or `token` itself when it needs none or
+ * the Hub cannot be asked right now (it may still be valid). A refresh the
+ * Hub refuses (the login expired or was revoked) is an AccessDeniedError.
+ */
+export async function refreshedToken(token: HubToken, endpoint: string, clientId: string | undefined, exchange: TokenExchange, logger: Logger): Promise<HubToken> {
+  const login = storedLogin(token);
+  if (!login || !needsRefresh(login) || !login.refreshToken || !token.file) return token;
+  const form = new URLSearchParams({
+    grant_type: "refresh_token",
+    refresh_token: login.refreshToken,
+    client_id: clientId || DEFAULT_CLIENT_ID,
+  }).toString();
+  let answer: { status: number; body: unknown };
+  try {
+    answer = await exchange(`${endpoint}/oauth/token`, form);
+  } catch (error) {
+    if (error instanceof AccessDeniedError) throw error;
+    logger.warn(`could not refresh the login in ${token.file} (${error instanceof Error ? cleanServerText(error.message) : "no answer"}); trying the stored token as it is`);
+    return token;
+  }
+  const body = (typeof answer.body === "object" && answer.body !== null ? answer.body : {}) as Record<string, unknown>;
+  if (typeof body.access_token !== "string" || body.access_token === "") {
+    const reason = cleanServerText([body.error, body.error_description].filter((part) => typeof part === "string").join(": ") || `HTTP ${answer.status}`);
+    if (body.error === "invalid_grant" || answer.status === 400 || answer.status === 401) {
+      throw new AccessDeniedError(
+        `The browser login saved in ${token.file} by \`hf auth login\` has expired and could not be refreshed (${reason}): run \`hf auth login\` again, or set HF_TOKEN to a token`,
+      );
+    }
+    logger.warn(`could not refresh the login in ${token.file} (${reason}); trying the stored token as it is`);
+    return token;
+  }
+  const expiresIn = Number(body.expires_in);
+  const fields = new Map([
+    ["hf_token", body.access_token],
+    ["refresh_token", typeof body.refresh_token === "string" && body.refresh_token ? body.refresh_token : login.refreshToken],
+  ]);
+  if (Number.isFinite(expiresIn)) fields.set("expires_at", String(Math.floor(Date.now() / 1000 + expiresIn)));
+  const store = readStore(login.storePath);
+  store.set(login.name, fields);
+  writeSecret(login.storePath, renderStore(store));
+  // The active token file follows, unless another login replaced it meanwhile.
+  if (readTrimmed(token.file) === token.value) writeSecret(token.file, body.access_token);
+  logger.info(`refreshed the expiring login "${login.name}" from \`hf auth login\` (${token.file})`);
+  return { ...token, value: body.access_token };
+}
+
+function readStore(path: string): Sections {
+  const sections: Sections = new Map();
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return sections;
+  }
+  let current: Map<string, string> | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[(.+)\]\s*$/.exec(line);
+    if (header?.[1]) {
+      current = new Map();
+      sections.set(header[1], current);
+      continue;
+    }
+    const field = /^\s*([^=:#;\s][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line);
+    if (field?.[1] && current) current.set(field[1].toLowerCase(), field[2] ?? "");
+  }
+  return sections;
+}
+
+/** Python configparser's layout, sections sorted as huggingface_hub writes them. */
+function renderStore(sections: Sections): string {
+  return [...sections.keys()]
+    .sort()
+    .map((name) => `[${name}]\n${[...(sections.get(name) ?? [])].map(([key, value]) => `${key} = ${value}\n`).join("")}\n`)
+    .join("");
+}
+
+function readTrimmed(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Owner-only, replaced in one step: a reader never sees half a token. */
+function writeSecret(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
