@@ -4,16 +4,24 @@
  * ahead without any lock file, and only work that must write is refused.
  */
 
-import { accessSync, constants } from "node:fs";
-import { resolve } from "node:path";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ModelManagerError } from "../errors.ts";
 
-export type CacheAccess = "writable" | "read-only" | "no-permission";
+export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder";
 
-/** "writable" also when cache_dir does not exist yet (creating it is tried, and reported, where it happens). */
+/** cache_dir that does not exist yet is judged by the folder it would be created in. */
 export function cacheAccess(cacheDir: string): CacheAccess {
+  let existing = resolve(cacheDir);
+  let stats = statExisting(existing);
+  while (!stats && dirname(existing) !== existing) {
+    existing = dirname(existing);
+    stats = statExisting(existing);
+  }
+  if (!stats) return "writable";
+  if (!stats.isDirectory()) return "not-a-folder";
   try {
-    accessSync(resolve(cacheDir), constants.W_OK);
+    accessSync(existing, constants.W_OK);
     return "writable";
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -23,22 +31,43 @@ export function cacheAccess(cacheDir: string): CacheAccess {
   }
 }
 
+const PROBLEMS: Record<Exclude<CacheAccess, "writable">, { readonly problem: string; readonly fix: string }> = {
+  "read-only": { problem: "is read-only", fix: "mount it writable, or choose another cache with --cache-dir" },
+  "no-permission": { problem: "is not writable by this user (permission denied)", fix: "give this user write access, or choose another cache with --cache-dir" },
+  "not-a-folder": { problem: "is not a folder (a file stands where it, or a folder above it, should be)", fix: "move that file away, or choose another cache with --cache-dir" },
+};
+
 /** Why the cache cannot be written, for messages: "cache_dir /x is read-only". */
 export function describeUnwritable(cacheDir: string, access: Exclude<CacheAccess, "writable">): string {
-  return `cache_dir ${resolve(cacheDir)} ${access === "read-only" ? "is read-only" : "is not writable by this user (permission denied)"}`;
+  return `cache_dir ${resolve(cacheDir)} ${PROBLEMS[access].problem}`;
 }
 
 /** Work that must write to a cache that cannot be written. */
 export class UnwritableCacheError extends ModelManagerError {
   override readonly code = "CACHE_NOT_WRITABLE";
+  /** The same for every model of the run: printed once. */
+  readonly sharedCause: string;
+  readonly detail: string;
 
-  constructor(cacheDir: string, access: Exclude<CacheAccess, "writable">, what: string) {
-    super(`${describeUnwritable(cacheDir, access)}: ${what}; mount it writable, or choose another cache with --cache-dir`);
+  /** `what`: what the model needs, e.g. "has to be downloaded". */
+  constructor(cacheDir: string, access: Exclude<CacheAccess, "writable">, modelId: string, what: string) {
+    const cause = `${describeUnwritable(cacheDir, access)}; ${PROBLEMS[access].fix}`;
+    super(`${describeUnwritable(cacheDir, access)}: model ${modelId} ${what}; ${PROBLEMS[access].fix}`);
+    this.sharedCause = cause;
+    this.detail = what;
   }
 }
 
 /** Throws UnwritableCacheError unless the cache can be written. */
-export function requireWritableCache(cacheDir: string, what: string): void {
+export function requireWritableCache(cacheDir: string, modelId: string, what: string): void {
   const access = cacheAccess(cacheDir);
-  if (access !== "writable") throw new UnwritableCacheError(cacheDir, access, what);
+  if (access !== "writable") throw new UnwritableCacheError(cacheDir, access, modelId, what);
+}
+
+function statExisting(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -32,10 +32,17 @@ export async function runDownload(
   );
   // An unreachable endpoint is said once, with its cause; the other models it stops are only named.
   const alsoUnreachable: string[] = [];
+  // Likewise a cause every model meets (a full disk, a read-only cache): said once, then each model's own part.
+  const toldCauses = new Set<string>();
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
+      const shared = sharedCauseOf(outcome.error);
       if (outcome.error instanceof EndpointUnreachableError && outcome.error.repeat) alsoUnreachable.push(outcome.id);
-      else logger.error(describeFailure(outcome.id, outcome.error));
+      else if (shared) {
+        if (!toldCauses.has(shared.cause)) logger.error(shared.cause);
+        toldCauses.add(shared.cause);
+        logger.error(`${outcome.id}: ${shared.detail}`);
+      } else logger.error(describeFailure(outcome.id, outcome.error));
     } else {
       logger.info(describeResult(outcome.result));
       const excluded = describeDefaultExcluded(outcome.id, outcome.result.defaultExcluded);
@@ -84,3 +91,8 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
   return { ...envelope("download", exitCode, models), cacheDir, models };
 }
 
+function sharedCauseOf(error: unknown): { cause: string; detail: string } | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { sharedCause, detail } = error as { sharedCause?: unknown; detail?: unknown };
+  return typeof sharedCause === "string" && typeof detail === "string" ? { cause: sharedCause, detail } : undefined;
+}

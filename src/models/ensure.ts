@@ -1,4 +1,6 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { explainFsError, type FsErrorContext } from "../cache/fs-errors.ts";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
 import { lstatExisting } from "../cache/layout.ts";
@@ -8,6 +10,7 @@ import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLev
 import { NotCachedError } from "../errors.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
+import { formatBytes } from "../output/format.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
 import { findInMirrors } from "../mirror/find-in-mirrors.ts";
@@ -17,7 +20,7 @@ import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folde
 import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { ensureFreeSpace } from "./disk-space.ts";
-import { modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
+import { listModelPartials, modelPartialDir, modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
 import { type PinnedSnapshot, planSnapshot, type RemoteSnapshot } from "./plan.ts";
 import { agreesWithPin, pinnedDownloadError } from "./pinned.ts";
 import { movedCommit } from "./refresh.ts";
@@ -92,6 +95,24 @@ export type EnsureResult = {
 /** Makes the model present and verified in the cache; returns its absolute directory. */
 export async function ensureModel(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
   const layout = cacheLayout(config);
+  try {
+    return await ensureIn(layout, spec, config, context, pin);
+  } catch (error) {
+    throw explainFsError(error, fsErrorContext(spec, layout)) ?? error;
+  }
+}
+
+function fsErrorContext(spec: ModelSpec, layout: CacheLayout, onFullDisk?: () => string): FsErrorContext {
+  let contentRoot = layout.root;
+  try {
+    contentRoot = layout.modelPath(spec);
+  } catch {
+    // An unsafe local_dir: the error being explained already says so.
+  }
+  return { modelId: spec.id, repoId: spec.repoId, contentRoot, cacheDir: layout.root, ...(onFullDisk && { onFullDisk }) };
+}
+
+async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
   const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(layout, context)).models[spec.id], context) : undefined;
   const quick = moved ? undefined : await planIfCached(spec, config, layout, context, pin);
@@ -114,11 +135,11 @@ export async function ensureModel(spec: ModelSpec, config: CacheSettings, contex
 async function serveUnwritable(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext, access: Exclude<CacheAccess, "writable">, moved?: string): Promise<EnsureResult> {
   const entry = (await readIndexOf(layout, context)).models[spec.id];
   if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec)) || (moved && moved !== entry.commit)) {
-    throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} ${entry ? "has to be updated" : "has to be downloaded"}`);
+    throw new UnwritableCacheError(config.cacheDir, access, spec.id, entry ? "has to be updated" : "has to be downloaded");
   }
   const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), layout.placement(spec, entry.commit), entry, context);
   if (plan.download.length > 0) {
-    throw new UnwritableCacheError(config.cacheDir, access, `model ${spec.id} has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`);
+    throw new UnwritableCacheError(config.cacheDir, access, spec.id, `has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`);
   }
   if (plan.kind !== "cached") context.warnOnce(`${describeUnwritable(config.cacheDir, access)}, so its index could not be updated (changed files are checked again on every run)`);
   return resultOf(plan, 0, strongerLevel(entry.verify, plan.level));
@@ -298,7 +319,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
     const { placed: results, from } = await (plan.mirror ? downloadViaMirror(plan.mirror, spec.id, jobs, download, context) : download(jobs).then((list) => ({ placed: list, from: "hub" as const }))).catch(
       (error: unknown) => {
-        throw plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error;
+        throw explainFsError(error, fsErrorContext(spec, layout, () => fullDiskReport(plan, layout, bytes))) ?? (plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error);
       },
     );
     fetchedFrom = from === "mirror" && plan.mirror ? plan.mirror.display : "hub";
@@ -407,6 +428,14 @@ async function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, context: Ru
   if (layout.kind !== "plain" || !plan.previous || plan.previous.localDir !== plan.spec.localDir || plan.remove.length === 0) return new Set();
   const others = filesOfOtherModels(layout.root, await readIndexOf(layout, context), plan.spec.id);
   return new Set(plan.remove.filter((path) => !others.has(recordedPath(layout.root, plan.spec.localDir, path))));
+}
+
+/** After the disk filled up: what is still to fetch, and where what was fetched waits. */
+function fullDiskReport(plan: WorkPlan, layout: CacheLayout, bytes: number): string {
+  const kept = modelPartialDir(layout.stateRoot, plan.spec);
+  const resumable = listModelPartials(layout.stateRoot, plan.spec).some((name) => existsSync(join(kept, name.replace(/\.part$/, ".state.json"))));
+  const missing = Math.max(0, bytes - partialBytes(layout.stateRoot, plan));
+  return `stopped with ${formatBytes(missing)} still to fetch; what was fetched is kept in ${kept}${resumable ? " and the next run resumes it" : " (its resume state could not be saved on the full disk)"}`;
 }
 
 /** Bytes already allocated to partial files of this plan (they are sparse until written): they need no new space. */

@@ -33,7 +33,7 @@ export async function holdFolderLocks(
   folders: readonly string[],
   context: RunContext,
 ): Promise<HeldModelLock> {
-  requireWritableCache(cacheDir, `model ${spec.id} cannot be changed there`);
+  requireWritableCache(cacheDir, spec.id, "cannot be changed there");
   const ordered = [...new Set(folders)].sort();
   assertStateFoldersSafe(cacheDir, [join(quarantineDir(cacheDir), safeFileName(spec.id)), ...ordered.map((localDir) => modelPartialDir(cacheDir, { localDir }))]);
   const held: Lock[] = [];

@@ -1,24 +1,32 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 
-/** A 32 MiB filesystem for the cache: too small for the download plus the 256 MiB headroom. */
+/** A 32 MiB filesystem for the cache. */
 function mountSmallFilesystem(at: string): string | undefined {
   mkdirSync(at, { recursive: true });
   const result = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", at], { stderr: "pipe" });
   return result.success ? undefined : `cannot mount a tmpfs (${result.stderr.toString().trim() || "not root?"})`;
 }
 
-const cwd = project("cache_dir: small/cache\nmodels:\n  - id: m\n    repo_id: acme/roomy\n");
+const model = (id: string, repo: string) => `  - id: ${id}\n    repo_id: ${repo}\n`;
+const cwd = project(`cache_dir: small/cache\nmodels:\n${model("m", "acme/roomy")}`);
 const skip = process.platform === "linux" ? mountSmallFilesystem(join(cwd, "small")) : "tmpfs needs Linux";
 if (skip) console.warn(`SKIP disk space tests: ${skip}`);
 
 let hub: LocalHub;
 beforeAll(async () => {
-  hub = await startHub({ repos: [{ id: "acme/roomy", files: { "config.json": json({}), "model.safetensors": generated(2_000_000) } }] });
+  hub = await startHub({
+    repos: [
+      { id: "acme/roomy", files: { "config.json": json({}), "model.safetensors": generated(2_000_000) } },
+      { id: "acme/larger-than-the-disk", files: { "config.json": json({}), "model.safetensors": generated(40_000_000) } },
+      { id: "acme/huge", files: { "config.json": json({}), "model.safetensors": generated(20_000_000) } },
+      { id: "acme/huge-too", files: { "config.json": json({}), "model.safetensors": generated(20_000_000, "other") } },
+    ],
+  });
 });
 afterAll(async () => {
   if (!skip) Bun.spawnSync(["umount", join(cwd, "small")]);
@@ -26,19 +34,33 @@ afterAll(async () => {
 });
 
 describe.skipIf(skip !== undefined)(mustRunOnCI("disk space"), () => {
+  test("the headroom scales with the volume: a 1.9 MiB model fits a 32 MiB filesystem", async () => {
+    hub.resetLog();
+    const run = await runAgainst(hub, ["-q"], { cwd });
+    expect(run.code).toBe(0);
+    expect(readdirSync(join(cwd, "small", "cache", "m")).sort()).toEqual(["config.json", "model.safetensors"]);
+  });
+
   test("a download the disk cannot hold fails before any byte is fetched, saying how much is missing", async () => {
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: small/cache\nmodels:\n${model("big", "acme/larger-than-the-disk")}`);
     hub.resetLog();
     const run = await runAgainst(hub, [], { cwd });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('Not enough disk space for model "m": it needs 1.9 MiB (plus 256 MiB headroom)');
+    expect(run.stderr).toContain('Not enough disk space for model "big": it needs 38.1 MiB (plus 1.6 MiB headroom)');
     expect(run.stderr).toContain("MODEL_MANAGER_SKIP_SPACE_CHECK=1");
     expect(hub.requests.filter((request) => request.listener === "cdn")).toHaveLength(0);
-    expect(existsSync(join(cwd, "small", "cache", "m"))).toBe(false);
+    expect(existsSync(join(cwd, "small", "cache", "big"))).toBe(false);
   });
 
-  test("MODEL_MANAGER_SKIP_SPACE_CHECK=1 lets it try", async () => {
-    const run = await runAgainst(hub, ["-q"], { cwd, env: { MODEL_MANAGER_SKIP_SPACE_CHECK: "1" } });
-    expect(run.code).toBe(0);
-    expect(readdirSync(join(cwd, "small", "cache", "m")).sort()).toEqual(["config.json", "model.safetensors"]);
+  test("a disk that fills up while two models download: the cause once, what is still needed and where the partials are, exit 1", async () => {
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: small/cache\nmodels:\n${model("big", "acme/huge")}${model("big2", "acme/huge-too")}`);
+    const run = await runAgainst(hub, [], { cwd, env: { MODEL_MANAGER_SKIP_SPACE_CHECK: "1" } });
+    expect(run.code).toBe(1);
+    const cause = `error: the disk holding ${join(cwd, "small", "cache")} is full (no space left on device); free some space, or choose another cache with --cache-dir`;
+    expect(run.stderr.split("\n").filter((line) => line === cause)).toHaveLength(1);
+    expect(run.stderr).toMatch(/\nerror: big2?: stopped with [\d.]+ [KM]iB still to fetch; what was fetched is kept in /);
+    expect(run.stderr).not.toContain("unexpected failure");
+    const partials = join(cwd, "small", "cache", ".model-manager", "partial");
+    expect(readdirSync(partials).length).toBeGreaterThan(0);
   });
 });

@@ -127,9 +127,15 @@ describe("a read-only cache", () => {
     writeFileSync(join(baked.cwd, "models.yaml"), `cache_dir: ${baked.ro.cacheDir}\n${MODELS}  - id: new\n    repo_id: ${REPO}\n    files: [tokenizer.json]\n`);
     const run = await runAgainst(hub, ["-q"], { cwd: baked.cwd });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`new: ${baked.ro.says}: model new has to be downloaded; mount it writable, or choose another cache with --cache-dir`);
+    expect(run.stderr).toContain(`error: ${baked.ro.says}; `);
+    expect(run.stderr).toContain("error: new: has to be downloaded\n");
     expect(run.stdout).toContain(`m\t${join(baked.ro.cacheDir, "m")}\n`);
     expect(hub.requests).toHaveLength(0);
+
+    // A cache_dir still to be created inside the read-only folder is judged by that folder.
+    const inside = await runAgainst(hub, ["-q", "--cache-dir", join(baked.ro.cacheDir, "sub")], { cwd: baked.cwd });
+    expect(inside.code).toBe(1);
+    expect(inside.stderr).toContain(`error: ${baked.ro.says.replace(baked.ro.cacheDir, join(baked.ro.cacheDir, "sub"))}; `);
 
     const clean = await runAgainst(hub, ["--clean-model", "m"], { cwd: baked.cwd });
     expect(clean.code).toBe(1);

@@ -1,0 +1,81 @@
+/**
+ * Filesystem errors as messages that name the path and the fix. A cause every
+ * model of the run shares (a full disk) carries `sharedCause`, so the command
+ * prints it once and each model only its own part.
+ */
+
+import { relative, sep } from "node:path";
+import { ModelManagerError } from "../errors.ts";
+
+export class FilesystemError extends ModelManagerError {
+  override readonly code = "FILESYSTEM";
+
+  constructor(
+    message: string,
+    readonly sharedCause?: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+export type FsErrorContext = {
+  readonly modelId: string;
+  readonly repoId: string;
+  /** Where the model's files go: a path under it names a file from the Hub. */
+  readonly contentRoot: string;
+  readonly cacheDir: string;
+  /** With a full disk: how much of the model is still to fetch, and what is kept where. */
+  readonly onFullDisk?: () => string;
+};
+
+/** The errno error inside `error` (the download engine keeps it as `cause`), if any. */
+export function fsErrorOf(error: unknown): NodeJS.ErrnoException | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if ("syscall" in current && "code" in current) return current as NodeJS.ErrnoException;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A FilesystemError for a filesystem failure this tool can explain, else undefined. */
+export function explainFsError(error: unknown, context: FsErrorContext): FilesystemError | undefined {
+  if (error instanceof FilesystemError) return undefined;
+  const failure = fsErrorOf(error);
+  if (!failure) return undefined;
+  const path = (failure as { dest?: string }).dest ?? failure.path;
+  const where = path === undefined ? context.cacheDir : String(path);
+  switch (failure.code) {
+    case "ENOSPC":
+    case "EDQUOT": {
+      const cause = `the disk holding ${context.cacheDir} is full (${failure.code === "EDQUOT" ? "disk quota exceeded" : "no space left on device"}); free some space, or choose another cache with --cache-dir`;
+      const detail = context.onFullDisk?.() ?? "stopped";
+      return new FilesystemError(`${cause}: ${context.modelId} ${detail}`, cause, detail);
+    }
+    case "ENAMETOOLONG": {
+      const fromHub = hubPath(where, context.contentRoot);
+      return new FilesystemError(
+        fromHub
+          ? `The file name ${JSON.stringify(fromHub)} from ${context.repoId} is too long for the filesystem holding ${context.contentRoot}; leave it out with exclude: in the configuration, or use a filesystem that allows longer names`
+          : `The path ${where} is too long for its filesystem; choose a shorter cache_dir or local_dir`,
+      );
+    }
+    case "EACCES":
+    case "EPERM":
+    case "EROFS": {
+      const cause = `${where} is not writable (${failure.code === "EROFS" ? "read-only filesystem" : "permission denied"}); give this user write access or mount it writable, or choose another cache with --cache-dir`;
+      return new FilesystemError(cause, cause, "could not be written");
+    }
+    case "ENOTDIR":
+    case "EEXIST":
+      return new FilesystemError(`${where}: a file stands where a folder is needed (${failure.code}); move that file away, or choose another cache with --cache-dir`);
+    default:
+      return undefined;
+  }
+}
+
+function hubPath(path: string, contentRoot: string): string | undefined {
+  const inside = relative(contentRoot, path);
+  return inside && !inside.startsWith("..") ? inside.split(sep).join("/") : undefined;
+}

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { json, type LocalHub } from "../local-hub/index.ts";
+
+// Filesystem failures name the path and the fix, with exit 1, and a cause shared by every model is said once.
+const LONG_NAME = `${"n".repeat(300)}.json`;
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [
+      { id: "acme/one", files: { "config.json": json({ a: 1 }) } },
+      { id: "acme/two", files: { "config.json": json({ b: 2 }) } },
+      { id: "acme/long-names", files: { "config.json": json({ c: 3 }), [LONG_NAME]: json({ long: true }) } },
+    ],
+  });
+});
+afterAll(() => hub.stop());
+
+const models = "models:\n  - id: one\n    repo_id: acme/one\n  - id: two\n    repo_id: acme/two\n";
+const errors = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("error:"));
+
+describe("filesystem errors", () => {
+  test("cache_dir that is a file: said once for the run, naming it and the fix; no request", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    writeFileSync(join(cwd, "cache"), "not a folder\n");
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(errors(run.stderr)).toEqual([
+      `error: cache_dir ${join(cwd, "cache")} is not a folder (a file stands where it, or a folder above it, should be); move that file away, or choose another cache with --cache-dir`,
+      "error: one: has to be downloaded",
+      "error: two: has to be downloaded",
+    ]);
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  test("a folder above cache_dir that is a file is found the same way", async () => {
+    const cwd = project(`cache_dir: blocked/cache\n${models}`);
+    writeFileSync(join(cwd, "blocked"), "");
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: cache_dir ${join(cwd, "blocked", "cache")} is not a folder`);
+    expect(run.stderr).not.toContain("unexpected failure");
+  });
+
+  test("a file name from the Hub too long for the filesystem is named, with the way to leave it out", async () => {
+    const cwd = project("cache_dir: cache\nmodels:\n  - id: long\n    repo_id: acme/long-names\n");
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`The file name "${LONG_NAME}" from acme/long-names is too long for the filesystem holding ${join(cwd, "cache", "long")}; leave it out with exclude: in the configuration`);
+    expect(run.stderr).not.toContain("unexpected failure");
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nmodels:\n  - id: long\n    repo_id: acme/long-names\n    exclude: ["nnnn*"]\n`);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+  });
+});
