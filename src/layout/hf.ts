@@ -97,21 +97,26 @@ export class HfLayout implements CacheLayout {
   /**
    * What to delete to take `paths` of `entry` out of the cache: their snapshot links (the
    * snapshot folder and our ref when nothing else is in it) and the blobs no other snapshot links.
-   * Nothing when a ref we did not write names the snapshot (huggingface_hub uses it), nor a file another model records.
+   * Nothing when a ref no model of the index asks for names the snapshot (huggingface_hub uses it), nor a file another model records.
    */
   private planRemoval(entry: IndexEntry, paths: readonly string[], others: readonly IndexEntry[]): Removal {
     const repoDir = this.repoDir(entry);
     const snapshotDir = join(repoDir, "snapshots", entry.commit);
-    // A ref we did not write names this snapshot: someone else uses it, leave it whole.
+    const repoEntries = others.filter((other) => sameRepo(other, entry));
+    // A ref no model of the index asks for names this snapshot: another tool (huggingface_hub) uses it, leave it whole.
+    const ours = new Set([entry.revision, ...repoEntries.map((other) => other.revision)]);
     const refs = refsOf(repoDir);
-    if ([...refs].some(([name, commit]) => commit === entry.commit && name !== entry.revision)) return { paths: [] };
-    const neededByOthers = new Set(others.filter((other) => sameRepo(other, entry) && other.commit === entry.commit).flatMap((other) => other.files.map((file) => file.path)));
+    if ([...refs].some(([name, commit]) => commit === entry.commit && !ours.has(name))) return { paths: [] };
+    const neededByOthers = new Set(repoEntries.filter((other) => other.commit === entry.commit).flatMap((other) => other.files.map((file) => file.path)));
     const byPath = new Map(entry.files.map((file) => [file.path, file]));
     const links = paths.filter((path) => !neededByOthers.has(path)).map((path) => entryPath(snapshotDir, path, `the cache index of ${entry.repoId}`));
     const leaving = new Set(links);
     const snapshotEmptied = filesUnder(snapshotDir).every((path) => leaving.has(path));
     const removed: string[] = snapshotEmptied ? [snapshotDir] : links.filter((link) => lstatSync(link, { throwIfNoEntry: false }));
-    if (snapshotEmptied && refs.get(entry.revision) === entry.commit) removed.push(join(repoDir, "refs", ...entry.revision.split("/")));
+    // The model's ref goes with the whole model, unless another model asks for the same revision.
+    const wholeModel = entry.files.every((file) => paths.includes(file.path));
+    const refShared = repoEntries.some((other) => other.revision === entry.revision);
+    if (wholeModel && !refShared && refs.get(entry.revision) === entry.commit) removed.push(join(repoDir, "refs", ...entry.revision.split("/")));
     // A blob goes only when no remaining snapshot entry links to it.
     const stillLinked = new Set<string>();
     for (const snapshot of listDir(join(repoDir, "snapshots"))) {

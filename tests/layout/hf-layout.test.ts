@@ -163,6 +163,26 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(existsSync(repoDir(cwd, "acme/other"))).toBe(true);
   });
 
+  test("--clean-model of one of two models at the same commit removes only its ref; the second clean removes the repo", async () => {
+    const cwd = await fill(hfConfig(model("old", REPO, "v1") + model("pr", REPO, "refs/pr/1")));
+    const repo = repoDir(cwd);
+    expect((await offline(cwd, ["--clean-model", "pr"])).code).toBe(0);
+    expect(existsSync(join(repo, "refs", "refs", "pr", "1"))).toBe(false);
+    expect(readFileSync(join(repo, "refs", "v1"), "utf8")).toBe(commitOf("v1"));
+    expect((await offline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
+    expect((await offline(cwd, ["--clean-model", "old"])).code).toBe(0);
+    expect(existsSync(repo)).toBe(false);
+  });
+
+  test("a snapshot that a ref of another tool names is left whole by --clean-model", async () => {
+    const cwd = await fill(hfConfig(model("old", REPO, "v1")));
+    const repo = repoDir(cwd);
+    writeFileSync(join(repo, "refs", "python-branch"), commitOf("v1"));
+    const clean = await offline(cwd, ["--clean-model", "old"]);
+    expect(clean.code).toBe(0);
+    expect(readdirSync(join(repo, "snapshots", commitOf("v1"))).sort()).toEqual(["config.json", "model.safetensors", "sub"]);
+  });
+
   test("a revision update keeps shared blobs and drops what only the old snapshot used", async () => {
     const commit0 = commitOf("v1");
     const cwd = await fill(hfConfig(model("m", REPO, "v1")));
