@@ -11,7 +11,9 @@ async function main(argv: readonly string[]): Promise<number> {
     parsed = parseCommandLine(argv);
   } catch (error) {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof ModelManagerError ? error.exitCode : ExitCode.usage;
+    const exitCode = error instanceof ModelManagerError ? error.exitCode : ExitCode.usage;
+    if (argv.includes("--json")) await printFailedRunJson(argv, exitCode, error);
+    return exitCode;
   }
   if (parsed.kind === "help") {
     buildCli().outputHelp();
@@ -40,6 +42,14 @@ async function main(argv: readonly string[]): Promise<number> {
   // Loaded only now: --version and --help stay fast because the YAML parser and the engine are not evaluated.
   const { runCommand } = await import("./commands/run.ts");
   return runCommand(parsed.options, { env: process.env, cwd: process.cwd(), signal: controller.signal });
+}
+
+/** With --json, even a command line that cannot be parsed answers in the documented shape on stdout. */
+async function printFailedRunJson(argv: readonly string[], exitCode: number, error: unknown): Promise<void> {
+  // Loaded only here: the JSON contract pulls in valibot, which --version and --help do not need.
+  const [{ jsonCommandOfArgv }, { failedRunJson }] = await Promise.all([import("./commands/json-command.ts"), import("./output/json-report.ts")]);
+  const command = jsonCommandOfArgv(argv);
+  if (command) process.stdout.write(`${JSON.stringify(failedRunJson(command, exitCode, error), null, 2)}\n`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

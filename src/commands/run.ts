@@ -11,8 +11,7 @@ import { Mirror } from "../mirror/mirror.ts";
 import { runPush } from "./push.ts";
 import { findModelSpec, ModelManager } from "../manager.ts";
 import { RunContext } from "../models/context.ts";
-import { envelope, errorFields } from "../output/json-report.ts";
-import type { FailedRunOutput } from "../output/json-schema.ts";
+import { failedRunJson } from "../output/json-report.ts";
 import { ConsoleLogger } from "../output/logger.ts";
 import { chooseProgressMode, createProgressDisplay } from "../output/progress.ts";
 import { cacheKey, cacheKeyJson } from "./cache-key.ts";
@@ -147,7 +146,7 @@ function failed(error: unknown, options: CliOptions, logger: ConsoleLogger, out:
   // sbom refuses --json: its output is a CycloneDX document.
   if (options.json && options.action !== "sbom" && options.action !== "push") {
     const command = options.action === "download" && options.dryRun ? "dry-run" : options.action;
-    out.json({ ...envelope(command, exitCode, []), ok: false, error: errorFields(error), models: [] } satisfies FailedRunOutput);
+    out.json(failedRunJson(command, exitCode, error));
   }
   return exitCode;
 }

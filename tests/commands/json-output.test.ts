@@ -102,6 +102,12 @@ describe("--json", () => {
     const output = parseJsonOutput(run.stdout, "list");
     expect(output).toMatchObject({ schemaVersion: 1, ok: false, exitCode: 2, models: [], error: { code: "CONFIGURATION_ERROR" } });
     expect(output.error?.message).toContain('unknown key "revison"');
+    const usage = await runAgainst(hub, ["--verify-only", "--verify", "md5", "--json"], { cwd });
+    expect(usage.code).toBe(2);
+    expect(parseJsonOutput(usage.stdout, "verify-only")).toMatchObject({ ok: false, exitCode: 2, models: [], error: { code: "USAGE_ERROR" } });
+    expect(usage.stderr).toContain("--verify must be one of none, size, sha256");
+    const conflict = await runAgainst(hub, ["--list", "--clean", "--json"], { cwd });
+    expect(parseJsonOutput(conflict.stdout, "list").error?.message).toContain("--list and --clean cannot be used together");
     const unknown = await runAgainst(hub, ["--model", "nope", "--json", "--dry-run"], { cwd: project(CONFIG) });
     expect(parseJsonOutput(unknown.stdout, "dry-run")).toMatchObject({ ok: false, exitCode: 4, error: { code: "MISSING_MODEL" } });
   });

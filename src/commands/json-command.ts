@@ -1,0 +1,23 @@
+import type { FailedRunOutput } from "../output/json-schema.ts";
+
+type JsonCommand = FailedRunOutput["command"];
+
+const ACTION_FLAGS: ReadonlyArray<readonly [string, JsonCommand]> = [
+  ["--list", "list"],
+  ["--verify-only", "verify-only"],
+  ["--clean-model", "clean-model"],
+  ["--clean", "clean"],
+  ["--cache-key", "cache-key"],
+];
+
+/**
+ * The command a command line asks for, read from argv alone: the --json result of a line that
+ * could not be parsed still names it. Undefined for the commands without a JSON result (add, sbom).
+ */
+export function jsonCommandOfArgv(argv: readonly string[]): JsonCommand | undefined {
+  if (argv[0] === "add" || argv[0] === "sbom") return undefined;
+  if (argv[0] === "lock") return "lock";
+  const action = ACTION_FLAGS.find(([flag]) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`)));
+  if (action) return action[1];
+  return argv.includes("--dry-run") ? "dry-run" : "download";
+}
