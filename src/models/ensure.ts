@@ -234,13 +234,15 @@ async function planFromRecord(spec: ModelSpec, level: VerifyLevel, placement: Mo
 async function planFromHub(
   spec: ModelSpec,
   layout: CacheLayout,
-  level: VerifyLevel,
+  configuredLevel: VerifyLevel,
   entry: IndexEntry | undefined,
   context: RunContext,
   pin: PinnedSnapshot | undefined,
   resolved?: string,
 ): Promise<WorkPlan> {
   const found = await findInMirrors(context.mirrors, spec, pin, resolved, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
+  // A mirror is never trusted more than the Hub: what comes from it is hashed, whatever the configured level.
+  const level: VerifyLevel = found ? "sha256" : configuredLevel;
   // A pinned model is planned from the lock: no revision or tree request.
   const snapshot = found?.snapshot ?? pin ?? (await planSnapshot(spec, context.hub.api, context.signal, resolved));
   const placement = layout.placement(spec, snapshot.commit);

@@ -95,21 +95,45 @@ export async function copyBucketTo(client: Bun.S3Client, prefix: string, folder:
   return keys;
 }
 
+export type StaticServerControl = {
+  /** Per-response cap while set (a slow link), so a test can interrupt a transfer midway. */
+  bytesPerSecond?: number;
+  /** Every request: path and Range header. */
+  readonly requests: { path: string; range: string | null }[];
+};
+
 /** A plain static file server over `folder` (GET with Range, 404 for anything absent), on a free port. */
-export function staticServer(folder: string) {
+export function staticServer(folder: string, control: StaticServerControl = { requests: [] }) {
   return Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
       const path = decodeURIComponent(new URL(request.url).pathname);
+      control.requests.push({ path, range: request.headers.get("range") });
       if (path.includes("..")) return new Response("bad path", { status: 400 });
       const file = Bun.file(join(folder, path));
       if (!(await file.exists())) return new Response("not found", { status: 404 });
       const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.get("range") ?? "");
-      if (!range) return new Response(file);
-      const start = Number(range[1]);
-      const end = Math.min(Number(range[2]), file.size - 1);
-      return new Response(file.slice(start, end + 1), { status: 206, headers: { "content-range": `bytes ${start}-${end}/${file.size}` } });
+      const start = range ? Number(range[1]) : 0;
+      const end = range ? Math.min(Number(range[2]), file.size - 1) : file.size - 1;
+      const body = control.bytesPerSecond ? throttled(file.slice(start, end + 1), control.bytesPerSecond) : file.slice(start, end + 1);
+      const headers = { "content-length": String(end + 1 - start), ...(range ? { "content-range": `bytes ${start}-${end}/${file.size}` } : {}) };
+      return new Response(body, { status: range ? 206 : 200, headers });
+    },
+  });
+}
+
+/** The blob's bytes at about `bytesPerSecond`, in 64 KiB pieces. */
+function throttled(blob: Blob, bytesPerSecond: number): ReadableStream<Uint8Array> {
+  const piece = 64 * 1024;
+  let offset = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (offset >= blob.size) return controller.close();
+      const bytes = new Uint8Array(await blob.slice(offset, offset + piece).arrayBuffer());
+      offset += bytes.byteLength;
+      await Bun.sleep((bytes.byteLength / bytesPerSecond) * 1000);
+      controller.enqueue(bytes);
     },
   });
 }

@@ -3,8 +3,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { bucketClient, copyBucketTo, motoMissing, type S3Server, startMoto, startS3rver, staticServer } from "../helpers/s3-servers.ts";
+import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { finished } from "../helpers/run-cli.ts";
+import { bucketClient, copyBucketTo, motoMissing, type S3Server, type StaticServerControl, startMoto, startS3rver, staticServer } from "../helpers/s3-servers.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 const ENCODER = "acme/encoder";
@@ -83,8 +84,12 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
     const cwd = project(CONFIG);
     hub.resetLog();
-    const pull = await runAgainst(hub, ["--json"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    const pull = await runAgainst(hub, ["--json", "-v"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
     expect(pull.stderr).not.toContain("warning");
+    // Every request is logged, each presigned URL shortened like a CDN URL.
+    expect(pull.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/fleet\/team-\d+\/blobs\/sha256\/[0-9a-f]{64}\?… -> 200/);
+    expect(pull.stderr).toContain("encoder: downloaded 3 files (8.6 MiB) at");
+    expect(pull.stderr).toMatch(/encoder: downloaded .* verified \(sha256\)/);
     expect(pull.code).toBe(0);
     expect(hubRequests()).toBe(0);
     expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
@@ -155,6 +160,47 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     const pull = await runAgainst(hub, ["--frozen"], { cwd: puller, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
     expect(pull.code).toBe(3);
     expect(pull.stderr).toContain(`the mirror manifest ${mirror}/manifests/model/${TAGGER}/${commit}.json disagrees with the lock`);
+  });
+
+  test("a pull through the mirror killed with -9 resumes where it stopped, still without the Hub", async () => {
+    const mirror = freshPrefix();
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+    const folder = tempDir("mm-static-mirror");
+    await copyBucketTo(bucketClient(moto, BUCKET), mirror.slice(`s3://${BUCKET}/`.length), folder);
+    const control: StaticServerControl = { requests: [], bytesPerSecond: 1_500_000 };
+    using server = staticServer(folder, control);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    const env = { MODEL_MANAGER_RANGED_THRESHOLD: "1MiB", MODEL_MANAGER_CHUNK_SIZE: "1MiB", MODEL_MANAGER_CONNECTIONS_PER_FILE: "4" };
+    const state = join(cwd, "cache", ".model-manager", "partial", "encoder", "model.safetensors.state.json");
+    const recorded = () => (existsSync(state) ? (JSON.parse(readFileSync(state, "utf8")).done as [number, number][]).reduce((sum, [start, end]) => sum + end - start, 0) : 0);
+    hub.resetLog();
+    const proc = await spawnAgainst(hub, [], { cwd, env });
+    await waitFor("resume state on disk", () => recorded() >= 3 * 1024 * 1024);
+    proc.kill("SIGKILL");
+    expect((await finished(proc)).code).not.toBe(0);
+    const onDisk = recorded();
+
+    control.bytesPerSecond = undefined;
+    control.requests.length = 0;
+    const rerun = await runAgainst(hub, ["-v"], { cwd, env });
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toContain(`resuming model.safetensors: ${onDisk} of 9000000 bytes already on disk`);
+    // Only the missing ranges were asked for, and the signed-URL-free log never mentions the Hub.
+    const blob = `/blobs/sha256/${hub.file(ENCODER, "model.safetensors")?.sha256}`;
+    const asked = control.requests.filter((request) => request.path === blob).map((request) => /^bytes=(\d+)-(\d+)$/.exec(request.range ?? ""));
+    expect(asked.every((match) => match !== null)).toBe(true);
+    expect(asked.reduce((sum, match) => sum + Number(match?.[2]) + 1 - Number(match?.[1]), 0)).toBe(9_000_000 - onDisk);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expect(hubRequests()).toBe(0);
+  });
+
+  test("a bucket that does not exist: the error names the mirror and the cause", async () => {
+    const cwd = project(CONFIG);
+    hub.resetLog();
+    const pull = await runAgainst(hub, [], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: "s3://no-such-bucket/x" } });
+    expect(pull.code).toBe(1);
+    expect(pull.stderr).toContain("The bucket of mirror s3://no-such-bucket/x does not exist (NoSuchBucket");
+    expect(hubRequests()).toBe(0);
   });
 
   test("an https mirror: a static file server holding the pushed layout serves a cold run without the Hub or credentials", async () => {
