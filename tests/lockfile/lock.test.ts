@@ -380,6 +380,25 @@ describe("a normal run with a lock", () => {
   });
 });
 
+describe("the lock with layout: hf", () => {
+  test("--frozen fills the Hugging Face cache at the locked commit (refs/main names it) with no revision or tree request, after upstream moved", async () => {
+    const repo = freshRepo();
+    const cwd = project(`cache_dir: hub\nlayout: hf\nmodels:\n  - id: moving\n    repo_id: ${repo}\n`);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const locked = hub.repo(repo)?.resolveRevision("main")?.sha as string;
+    hub.pushCommit({ repo, files: { "model.safetensors": generated(1_210_000, "hf-moved") } });
+    hub.resetLog();
+    const run = await runAgainst(hub, ["--frozen"], { cwd });
+    expect(run.stderr).not.toContain("error");
+    expect(run.code).toBe(0);
+    expect(count("api-revision") + count("api-tree")).toBe(0);
+    const repoFolder = join(cwd, "hub", `models--${repo.replace("/", "--")}`);
+    expect(run.stdout).toBe(`moving\t${join(repoFolder, "snapshots", locked)}\n`);
+    expect(readFileSync(join(repoFolder, "refs", "main"), "utf8")).toBe(locked);
+    expectSameBytes(hub, repo, ["config.json", "model.safetensors"], join(repoFolder, "snapshots", locked), locked);
+  });
+});
+
 describe("--cache-key with a lock", () => {
   test("follows the pinned content: the same lock in another order gives the same key, another hash another key", async () => {
     const cwd = project(BOTH_CONFIG);
