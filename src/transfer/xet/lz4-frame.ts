@@ -1,0 +1,154 @@
+/**
+ * LZ4 frame decoding (the format Xet chunks use: magic 0x184D2204, not raw blocks).
+ *
+ * Our own decoder rather than a dependency: the runtime dependency list is fixed, a frame decoder
+ * is small, and Xet only ever needs "decode one frame of known decoded size into one buffer".
+ * Checksums (block and content, xxHash32) are skipped, not verified: the end-to-end sha256 of
+ * the file is the integrity guarantee, as for every other byte we download.
+ */
+
+export class Lz4FormatError extends Error {
+  constructor(message: string) {
+    super(`LZ4: ${message}`);
+    this.name = "Lz4FormatError";
+  }
+}
+
+const FRAME_MAGIC = 0x184d2204;
+const FLAG_VERSION_MASK = 0xc0;
+const FLAG_VERSION_01 = 0x40;
+const FLAG_BLOCK_CHECKSUM = 0x10;
+const FLAG_CONTENT_SIZE = 0x08;
+const FLAG_CONTENT_CHECKSUM = 0x04;
+const FLAG_DICTIONARY_ID = 0x01;
+const BLOCK_UNCOMPRESSED = 0x80000000;
+const MIN_MATCH = 4;
+
+/** Decodes one LZ4 frame that must decode to exactly `decodedLength` bytes. */
+export function decodeLz4Frame(src: Uint8Array, decodedLength: number): Uint8Array {
+  const dst = new Uint8Array(decodedLength);
+  const reader = new FrameReader(src);
+  if (reader.u32() !== FRAME_MAGIC) throw new Lz4FormatError("not an LZ4 frame (bad magic number)");
+  const flags = reader.u8();
+  if ((flags & FLAG_VERSION_MASK) !== FLAG_VERSION_01) throw new Lz4FormatError("unsupported frame version");
+  if ((flags & FLAG_DICTIONARY_ID) !== 0) throw new Lz4FormatError("frames with a dictionary are not supported");
+  reader.u8(); // block descriptor: the maximum block size does not matter when the output size is known
+  if ((flags & FLAG_CONTENT_SIZE) !== 0) reader.skip(8);
+  reader.skip(1); // header checksum
+  const blockChecksum = (flags & FLAG_BLOCK_CHECKSUM) !== 0;
+  let written = 0;
+  for (;;) {
+    const word = reader.u32();
+    if (word === 0) break; // end mark
+    const size = (word & ~BLOCK_UNCOMPRESSED) >>> 0;
+    const start = reader.take(size);
+    if ((word & BLOCK_UNCOMPRESSED) !== 0) {
+      if (written + size > decodedLength) throw new Lz4FormatError("frame decodes to more bytes than announced");
+      dst.set(src.subarray(start, start + size), written);
+      written += size;
+    } else {
+      written = decodeLz4Block(src, start, start + size, dst, written);
+    }
+    if (blockChecksum) reader.skip(4);
+  }
+  if ((flags & FLAG_CONTENT_CHECKSUM) !== 0) reader.skip(4);
+  if (written !== decodedLength) throw new Lz4FormatError(`frame decodes to ${written} bytes, ${decodedLength} announced`);
+  return dst;
+}
+
+/**
+ * Decodes one LZ4 block from `src[from, to)` into `dst` at `at`; returns the new end of output.
+ * Matches may reach back into earlier blocks of the same frame (linked blocks), never before 0.
+ */
+export function decodeLz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
+  // Hot loop: lengths are read inline and short copies are byte loops (subarray views cost more than they save).
+  let s = from;
+  let d = at;
+  while (s < to) {
+    const token = src[s++]!;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let byte = 255;
+      while (byte === 255) {
+        if (s >= to) throw new Lz4FormatError("literal length cut short");
+        byte = src[s++]!;
+        literals += byte;
+      }
+    }
+    if (s + literals > to) throw new Lz4FormatError("literals run past the end of the block");
+    if (d + literals > dst.length) throw new Lz4FormatError("frame decodes to more bytes than announced");
+    if (literals <= 32) {
+      for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
+    } else {
+      dst.set(src.subarray(s, s + literals), d);
+    }
+    s += literals;
+    d += literals;
+    if (s === to) break; // the last sequence has literals only
+    if (s + 2 > to) throw new Lz4FormatError("match offset cut short");
+    const offset = src[s]! | (src[s + 1]! << 8);
+    s += 2;
+    if (offset === 0 || offset > d) throw new Lz4FormatError("match offset points before the start of the output");
+    let length = token & 15;
+    if (length === 15) {
+      let byte = 255;
+      while (byte === 255) {
+        if (s >= to) throw new Lz4FormatError("match length cut short");
+        byte = src[s++]!;
+        length += byte;
+      }
+    }
+    length += MIN_MATCH;
+    if (d + length > dst.length) throw new Lz4FormatError("frame decodes to more bytes than announced");
+    copyMatch(dst, d, offset, length);
+    d += length;
+  }
+  return d;
+}
+
+/**
+ * A match may overlap its own output (offset < length repeats a pattern). Short matches are copied
+ * byte by byte; long ones by doubling strides of the period, so an offset of 1 costs log(length) copies.
+ */
+function copyMatch(dst: Uint8Array, at: number, offset: number, length: number): void {
+  const from = at - offset;
+  if (length <= 64) {
+    for (let i = 0; i < length; i++) dst[at + i] = dst[from + i]!;
+    return;
+  }
+  let d = at;
+  let remaining = length;
+  while (remaining > 0) {
+    const stride = Math.min(d - from, remaining);
+    dst.copyWithin(d, from, from + stride);
+    d += stride;
+    remaining -= stride;
+  }
+}
+
+class FrameReader {
+  private at = 0;
+  constructor(private readonly src: Uint8Array) {}
+
+  u8(): number {
+    return this.src[this.take(1)]!;
+  }
+
+  u32(): number {
+    const at = this.take(4);
+    const s = this.src;
+    return (s[at]! | (s[at + 1]! << 8) | (s[at + 2]! << 16) | (s[at + 3]! << 24)) >>> 0;
+  }
+
+  skip(count: number): void {
+    this.take(count);
+  }
+
+  /** Advances past `count` bytes and returns where they start. */
+  take(count: number): number {
+    const at = this.at;
+    if (at + count > this.src.length) throw new Lz4FormatError("frame cut short");
+    this.at = at + count;
+    return at;
+  }
+}
