@@ -1,6 +1,7 @@
 /** The JSON API: repo info (§1), tree listing (§2), paths-info (§2), refs. */
 import type { Commit, HostedRepo, RepoEntry } from "./repo-store.ts";
 import { type HubReply, hubErrors, jsonReply } from "./responses.ts";
+import { XetStore } from "./xet-store.ts";
 
 export interface TreePaging {
   readonly treePageSize: number;
@@ -55,6 +56,7 @@ function entryJson(repo: HostedRepo, entry: RepoEntry, expand: boolean): Record<
       : { type: "file", oid: entry.blob.oid, size: entry.blob.size, path: entry.path };
   if (entry.type === "file" && entry.blob.sha256) {
     json.lfs = { oid: entry.blob.sha256, size: entry.blob.size, pointerSize: entry.blob.pointer!.byteLength };
+    if (repo.xet) json.xetHash = XetStore.xetHashOf(entry.blob.sha256);
   }
   if (expand) {
     const last = repo.commits.get(entry.lastCommit)!;

@@ -4,7 +4,7 @@ import { type Caller, denyAccess, identifyCaller } from "./access.ts";
 import { pathsInfoReply, refsReply, repoInfoReply, type TreePaging, treeReply } from "./api-handlers.ts";
 import type { CdnSigner } from "./cdn-signing.ts";
 import { type FaultBook, type FaultTarget, type ListenerName, type ReplacementFault } from "./faults.ts";
-import { cdnObjectReply, encodePath, type FileRequest, rawReply, resolveCacheReply, resolveReply } from "./file-handlers.ts";
+import { cdnObjectReply, encodePath, type FileRequest, rawReply, resolveCacheReply, resolveReply, type XetLinks } from "./file-handlers.ts";
 import type { IncomingRequest, OutgoingResponse } from "./http/server.ts";
 import { type ContentReply, withoutContent } from "./range.ts";
 import { rateLimitHeaders, type RateLimitBucket, RateLimitCounter } from "./rate-limit.ts";
@@ -12,8 +12,18 @@ import type { Commit, HostedRepo, RepoStore } from "./repo-store.ts";
 import type { RequestLog, RequestRecord } from "./request-log.ts";
 import { errorReply, type HeaderList, type HubReply, hubErrors, jsonReply, redirectReply } from "./responses.ts";
 import { BadPathError, parseCdnPath, parseHubPath, type Route, splitRevisionAndPath } from "./routes.ts";
+import { reconstructionReply, type XetSettings, xetTokenReply, type XetTokens, xorbReply } from "./xet-handlers.ts";
+import { XetStore } from "./xet-store.ts";
 
-export interface HubSettings extends TreePaging {
+/** The Xet side of the hub: stored files and xorbs, issued tokens, and faults specific to Xet. */
+export interface XetCas {
+  readonly store: XetStore;
+  readonly tokens: XetTokens;
+  /** How many reconstruction answers still announce a wrong `unpacked_length`. */
+  wrongUnpackedLength: number;
+}
+
+export interface HubSettings extends TreePaging, XetSettings {
   regularFileRedirect: boolean;
   /** Send the informational `RateLimit` headers (counted, never enforced). */
   rateLimitHeaders: boolean;
@@ -31,6 +41,7 @@ export interface DispatchDependencies {
   readonly hubUrl: () => string;
   readonly cdnUrl: () => string;
   readonly admin?: AdminHandler;
+  readonly xet: XetCas;
 }
 
 const EXPOSED_HEADERS = [
@@ -45,6 +56,7 @@ const EXPOSED_HEADERS = [
   "Content-Range",
   "X-Linked-Size",
   "X-Linked-ETag",
+  "X-Xet-Hash",
 ].join(",");
 
 const ALLOWED_METHODS: Partial<Record<Route["kind"], readonly string[]>> = {
@@ -56,6 +68,9 @@ const ALLOWED_METHODS: Partial<Record<Route["kind"], readonly string[]>> = {
   raw: ["GET", "HEAD"],
   "resolve-cache": ["GET", "HEAD"],
   cdn: ["GET", "HEAD"],
+  "xet-token": ["GET"],
+  "xet-reconstruction": ["GET"],
+  xorb: ["GET"],
 };
 
 /** The repository, commit and path a request is about, or the error that stops it first. */
@@ -100,6 +115,7 @@ export class Dispatcher {
   readonly handleCdn = (request: IncomingRequest): OutgoingResponse => {
     const { pathname, query } = splitTarget(request.target);
     const route = parseCdnPath(pathname);
+    if (route.kind === "xet-reconstruction" || route.kind === "xorb") return this.handleCas(request, route, pathname, query);
     const record = this.deps.log.open("cdn", request.method, request.target, request.headers, this.caller(request));
     record.route = route.kind;
     const repo = route.kind === "cdn" ? this.deps.store.findByStorageId(route.storageId) : undefined;
@@ -119,8 +135,56 @@ export class Dispatcher {
     });
   };
 
+  /** The Xet CAS on the CDN listener: reconstructions need a Xet access token, xorb URLs a valid signature. */
+  private handleCas(
+    request: IncomingRequest,
+    route: Extract<Route, { kind: "xet-reconstruction" | "xorb" }>,
+    pathname: string,
+    query: URLSearchParams,
+  ): OutgoingResponse {
+    const { xet, signer } = this.deps;
+    const authorization = request.headers.get("authorization");
+    // A Xet access token is not a Hub token: log it as none, so tokenSeenAtCdn still means "a Hub token reached the CDN".
+    const bearer = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    const loggedAuthorization = bearer !== undefined && xet.tokens.isToken(bearer) ? undefined : authorization;
+    const record = this.deps.log.open("cdn", request.method, request.target, withHeader(request.headers, "authorization", loggedAuthorization), identifyCaller(loggedAuthorization, this.deps.validTokens));
+    record.route = route.kind;
+    const target: FaultTarget = { listener: "cdn", route: route.kind, method: request.method, repoIds: [], paths: [] };
+    return this.respond(record, request, target, () => {
+      const methodError = checkMethod(route.kind, request.method);
+      if (methodError) return withoutContent(methodError);
+      if (route.kind === "xorb") {
+        if (signer.check(pathname, query) !== "valid") return withoutContent(cdnAccessDenied());
+        const xorb = xet.store.xorb(route.hash);
+        if (!xorb) return withoutContent(cdnError(404, "NoSuchKey", "The specified key does not exist."));
+        return xorbReply(xorb.bytes, request.headers.get("range"));
+      }
+      const token = xet.tokens.check(authorization, signer);
+      if (token !== "valid") return withoutContent(errorReply(401, undefined, token === "expired" ? "Xet access token expired" : "Missing or invalid Xet access token"));
+      if (route.version === "v2" && !this.deps.settings.xetReconstructionV2) return withoutContent(hubErrors.pageNotFound());
+      const file = xet.store.file(route.hash);
+      if (!file) return withoutContent(errorReply(404, undefined, `Xet file ${route.hash} not found`));
+      const wrongUnpackedLength = xet.wrongUnpackedLength > 0;
+      if (wrongUnpackedLength) xet.wrongUnpackedLength--;
+      return withoutContent(
+        reconstructionReply({ version: route.version, file, store: xet.store, range: request.headers.get("range"), signer, casUrl: this.deps.cdnUrl(), wrongUnpackedLength }),
+      );
+    });
+  }
+
   private caller(request: IncomingRequest): Caller {
     return identifyCaller(request.headers.get("authorization"), this.deps.validTokens);
+  }
+
+  private xetLinks(repo: HostedRepo, commit: Commit, path: string): XetLinks | undefined {
+    const sha256 = repo.xet ? commit.files.get(path)?.blob.sha256 : undefined;
+    if (!sha256) return undefined;
+    const hash = XetStore.xetHashOf(sha256);
+    return {
+      hash,
+      tokenUrl: `${this.deps.hubUrl()}/api/${repo.type}s/${repo.id}/xet-read-token/${commit.sha}`,
+      reconstructionUrl: `${this.deps.cdnUrl()}/v1/reconstructions/${hash}`,
+    };
   }
 
   /** Applies faults, decorates the reply with its listener's headers and wires accounting. */
@@ -163,14 +227,14 @@ export class Dispatcher {
         return { error: redirectReply(307, location) };
       }
     }
-    const contentRoutes: readonly string[] = ["resolve", "raw", "resolve-cache"];
+    const contentRoutes: readonly string[] = ["resolve", "raw", "resolve-cache", "xet-token"];
     const need = contentRoutes.includes(route.kind) ? "content" : "metadata";
     const pageUrl = repo ? `${this.deps.hubUrl()}/${repo.type === "model" ? "" : `${repo.type}s/`}${repo.id}` : "";
     const denied = denyAccess(repo, caller, need, pageUrl);
     if (denied || !repo) return { repo, error: denied ?? hubErrors.repoNotFound() };
     if (route.kind === "api-refs") return { repo };
     const { revision, path } =
-      route.kind === "api-revision" || route.kind === "paths-info"
+      route.kind === "api-revision" || route.kind === "paths-info" || route.kind === "xet-token"
         ? { revision: route.revision, path: undefined }
         : splitRevisionAndPath(route.rest, (candidate) => repo.resolveRevision(candidate) !== undefined);
     const commit = repo.resolveRevision(revision);
@@ -198,6 +262,8 @@ export class Dispatcher {
         return withoutContent(
           withHeaders(pathsInfoReply(repo, commit, request.body, request.headers.get("content-type") ?? ""), rateLimit("api")),
         );
+      case "xet-token":
+        return withoutContent(xetTokenReply(this.deps.xet.tokens.issue(this.deps.signer, this.deps.settings.xetTokenTtlSeconds), this.deps.cdnUrl()));
       case "resolve":
       case "raw":
       case "resolve-cache": {
@@ -205,7 +271,16 @@ export class Dispatcher {
         if (caller.kind === "anonymous") {
           resolveHeaders.push(["X-HF-Warning", "unauthenticated; You are sending unauthenticated requests to the HF Hub."]);
         }
-        const fileRequest: FileRequest = { repo, commit, revision, path: path ?? "", range: request.headers.get("range"), resolveHeaders };
+        const fileRequest: FileRequest = {
+          repo,
+          commit,
+          revision,
+          path: path ?? "",
+          range: request.headers.get("range"),
+          resolveHeaders,
+          xet: this.xetLinks(repo, commit, path ?? ""),
+          accept: request.headers.get("accept"),
+        };
         const serving = { signer: this.deps.signer, cdnUrl: this.deps.cdnUrl(), regularFileRedirect: this.deps.settings.regularFileRedirect };
         if (route.kind === "raw") return rawReply(fileRequest);
         return route.kind === "resolve" ? resolveReply(fileRequest, serving) : resolveCacheReply(fileRequest, serving);
@@ -237,6 +312,13 @@ function splitTarget(target: string): { pathname: string; query: URLSearchParams
   const questionMark = withoutOrigin.indexOf("?");
   if (questionMark < 0) return { pathname: withoutOrigin, query: new URLSearchParams() };
   return { pathname: withoutOrigin.slice(0, questionMark), query: new URLSearchParams(withoutOrigin.slice(questionMark + 1)) };
+}
+
+function withHeader(headers: ReadonlyMap<string, string>, name: string, value: string | undefined): ReadonlyMap<string, string> {
+  const changed = new Map(headers);
+  if (value === undefined) changed.delete(name);
+  else changed.set(name, value);
+  return changed;
 }
 
 function withHeaders(reply: HubReply, headers: HeaderList): HubReply {

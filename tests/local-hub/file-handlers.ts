@@ -13,7 +13,19 @@ export interface FileRequest {
   readonly range: string | undefined;
   /** Headers every resolve answer carries (RateLimit, X-HF-Warning). */
   readonly resolveHeaders: HeaderList;
+  /** For LFS files of Xet repos: the Xet file id and where to get a token and the reconstruction. */
+  readonly xet?: XetLinks;
+  /** `application/vnd.xet-fileinfo+json` here asks for the Xet file info instead of the redirect (huggingface.js). */
+  readonly accept?: string;
 }
+
+export interface XetLinks {
+  readonly hash: string;
+  readonly tokenUrl: string;
+  readonly reconstructionUrl: string;
+}
+
+const XET_FILEINFO = "application/vnd.xet-fileinfo+json";
 
 export interface FileServing {
   readonly signer: CdnSigner;
@@ -26,6 +38,7 @@ export interface FileServing {
 export function resolveReply(request: FileRequest, serving: FileServing): ContentReply {
   const file = request.commit.files.get(request.path);
   if (!file) return withoutContent(hubErrors.entryNotFound(request.commit.sha));
+  if (file.blob.sha256 && request.xet && request.accept?.includes(XET_FILEINFO)) return withoutContent(xetFileInfo(request, file, request.xet));
   if (file.blob.sha256) return withoutContent(cdnRedirect(request, file, serving));
   if (!serving.regularFileRedirect) return regularFileContent(request, file);
   const { repo, commit, revision, path } = request;
@@ -92,8 +105,34 @@ function cdnRedirect(request: FileRequest, file: RepoFile, serving: FileServing)
     ["Accept-Ranges", "bytes"],
     ["Content-Disposition", contentDisposition("inline", request.path)],
     ["Cache-Control", "no-cache"],
+    ...xetHeaders(request.xet),
     ...request.resolveHeaders,
   ]);
+}
+
+/** What the Hub adds for a Xet-backed file (fact sheet §8): the file id and the `Link` rels to the token and the reconstruction. */
+function xetHeaders(xet: XetLinks | undefined): HeaderList {
+  if (!xet) return [];
+  return [
+    ["X-Xet-Hash", xet.hash],
+    ["Link", `<${xet.tokenUrl}>; rel="xet-auth", <${xet.reconstructionUrl}>; rel="xet-reconstruction-info"`],
+  ];
+}
+
+function xetFileInfo(request: FileRequest, file: RepoFile, xet: XetLinks): HubReply {
+  const body = Buffer.from(JSON.stringify({ hash: xet.hash, refreshUrl: xet.tokenUrl, reconstructionUrl: xet.reconstructionUrl, etag: file.blob.sha256, size: file.blob.size }));
+  return {
+    status: 200,
+    headers: [
+      ["Content-Type", XET_FILEINFO],
+      ["X-Repo-Commit", request.commit.sha],
+      ["X-Linked-Size", String(file.blob.size)],
+      ["X-Linked-Etag", quoted(file.blob.sha256!)],
+      ...xetHeaders(xet),
+      ...request.resolveHeaders,
+    ],
+    body,
+  };
 }
 
 function cdnObjectPath(storageId: string, sha256: string): string {

@@ -61,6 +61,8 @@ export interface RepoDecl {
    * `/tree` page as file entries of a few bytes, never served. For path-safety tests of clients.
    */
   readonly hostileTreeEntries?: readonly string[];
+  /** LFS files are stored in Xet: `xetHash` in the tree, Xet headers on /resolve/, reconstructions and xorbs on the CAS. */
+  readonly xet?: boolean;
   /** Extra fields of the repo info JSON (`pipeline_tag`, `library_name`, `tags`, `cardData`, …). */
   readonly info?: Readonly<Record<string, unknown>>;
 }

@@ -4,13 +4,15 @@ import { join } from "node:path";
 import { createAdminHandler } from "./admin.ts";
 import { CdnSigner } from "./cdn-signing.ts";
 import { sha256Hex } from "./content.ts";
-import { type AdminHandler, Dispatcher, type HubSettings } from "./dispatch.ts";
+import { type AdminHandler, Dispatcher, type HubSettings, type XetCas } from "./dispatch.ts";
 import { type Fault, FaultBook, type InjectedFault, type Throttle } from "./faults.ts";
 import { type RepoDecl, type RepoType, TEST_TOKENS } from "./fixtures.ts";
 import { type HttpListener, listenHttp } from "./http/server.ts";
 import { type HostedRepo, type PushCommit, RepoStore } from "./repo-store.ts";
 import { RequestLog, type RequestRecord, type RequestTotals } from "./request-log.ts";
 import { ADMIN_PREFIX } from "./routes.ts";
+import { XetTokens } from "./xet-handlers.ts";
+import { XetStore } from "./xet-store.ts";
 
 export interface LocalHubOptions {
   readonly repos?: readonly RepoDecl[];
@@ -40,6 +42,10 @@ export interface LocalHubOptions {
    * the quota is never enforced here, but a client that paces itself by it would slow down.
    */
   readonly rateLimitHeaders?: boolean;
+  /** Lifetime of Xet access tokens (on the CDN clock); default 3600 s. */
+  readonly xetTokenTtlSeconds?: number;
+  /** false: the CAS answers /v2/reconstructions with 404, as an older CAS; default true. */
+  readonly xetReconstructionV2?: boolean;
   readonly throttle?: Throttle;
   /** Called when the admin API receives POST /__admin/shutdown (after the hub stopped). */
   readonly onShutdown?: () => void;
@@ -79,6 +85,7 @@ export class LocalHub implements AsyncDisposable {
     private readonly listeners: { hub: HttpListener; cdn: HttpListener },
     hostname: string,
     cdnHostname: string,
+    private readonly xetCas: XetCas,
   ) {
     this.tokens = tokens;
     this.url = `http://${hostname}:${listeners.hub.port}`;
@@ -102,7 +109,10 @@ export class LocalHub implements AsyncDisposable {
       treePageSizeExpand: options.treePageSizeExpand ?? 50,
       regularFileRedirect: options.regularFileRedirect ?? true,
       rateLimitHeaders: options.rateLimitHeaders ?? true,
+      xetTokenTtlSeconds: options.xetTokenTtlSeconds ?? 3600,
+      xetReconstructionV2: options.xetReconstructionV2 ?? true,
     };
+    const xet = { store: new XetStore((hash) => xetContent(store, hash)), tokens: new XetTokens(), wrongUnpackedLength: 0 };
     let hub: LocalHub | undefined;
     let admin: AdminHandler | undefined;
     const dispatcher = new Dispatcher({
@@ -115,6 +125,7 @@ export class LocalHub implements AsyncDisposable {
       hubUrl: () => hub!.url,
       cdnUrl: () => hub!.cdnUrl,
       admin: (action, request, query) => admin!(action, request, query),
+      xet,
     });
     const bindAddress = options.bindAddress ?? "127.0.0.1";
     const hubListener = listenHttp({
@@ -124,7 +135,7 @@ export class LocalHub implements AsyncDisposable {
       alsoOn: hostname === "localhost" && bindAddress === "127.0.0.1" ? ["::1"] : [],
     });
     const cdnListener = listenHttp({ hostname: bindAddress, port: options.cdnPort ?? 0, handler: dispatcher.handleCdn });
-    hub = new LocalHub(store, faultBook, log, signer, settings, tokens, { hub: hubListener, cdn: cdnListener }, hostname, cdnHostname);
+    hub = new LocalHub(store, faultBook, log, signer, settings, tokens, { hub: hubListener, cdn: cdnListener }, hostname, cdnHostname, xet);
     admin = createAdminHandler(hub, options.onShutdown);
     return hub;
   }
@@ -186,6 +197,18 @@ export class LocalHub implements AsyncDisposable {
     Object.assign(this.settings, settings);
   }
 
+  /** The next `times` reconstruction answers announce a wrong `unpacked_length` for their first term (a Xet fault). */
+  injectWrongUnpackedLength(times = 1): void {
+    this.xetCas.wrongUnpackedLength += times;
+  }
+
+  /** The Xet file id the hub lists for a file of a Xet repo, or undefined. */
+  xetHash(id: string, path: string, options: { type?: RepoType; revision?: string } = {}): string | undefined {
+    const repo = this.repo(id, options.type);
+    const sha256 = repo?.xet ? repo.resolveRevision(options.revision ?? "HEAD")?.files.get(path)?.blob.sha256 : undefined;
+    return sha256 ? XetStore.xetHashOf(sha256) : undefined;
+  }
+
   /** Moves the CDN's clock, so signed URLs expire without waiting. */
   advanceCdnClock(seconds: number): void {
     this.signer.clockOffsetSeconds += seconds;
@@ -227,6 +250,19 @@ export class LocalHub implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+/** The bytes of the LFS object of a Xet repo whose Xet file id is `xetHash`. */
+function xetContent(store: RepoStore, xetHash: string): Uint8Array | undefined {
+  for (const repo of store.all()) {
+    if (!repo.xet) continue;
+    for (const commit of repo.commits.values()) {
+      for (const file of commit.files.values()) {
+        if (file.blob.sha256 && XetStore.xetHashOf(file.blob.sha256) === xetHash) return file.blob.bytes;
+      }
+    }
+  }
+  return undefined;
 }
 
 function addRepo(store: RepoStore, tokens: Set<string>, decl: RepoDecl): void {

@@ -87,6 +87,7 @@ export class HostedRepo {
   readonly renamedFrom: readonly string[];
   readonly info: Readonly<Record<string, unknown>>;
   readonly hostileTreeEntries: readonly string[];
+  readonly xet: boolean;
   /** The `_id` of the info JSON: 24 hex digits like a Mongo ObjectId. */
   readonly objectId: string;
   /** The repository's segment of CDN URLs. */
@@ -109,6 +110,7 @@ export class HostedRepo {
     this.renamedFrom = decl.renamedFrom ?? [];
     this.info = decl.info ?? {};
     this.hostileTreeEntries = decl.hostileTreeEntries ?? [];
+    this.xet = decl.xet ?? false;
     const identity = sha256Hex(`${this.type}/${this.id}`);
     this.objectId = identity.slice(0, 24);
     this.storageId = identity;

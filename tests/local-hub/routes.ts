@@ -10,6 +10,9 @@ export type RouteKind =
   | "raw"
   | "resolve-cache"
   | "cdn"
+  | "xet-token"
+  | "xet-reconstruction"
+  | "xorb"
   | "admin"
   | "unknown";
 
@@ -25,9 +28,13 @@ export type Route =
   | (RepoRoute & { readonly kind: "api-revision"; readonly revision: string })
   | (RepoRoute & { readonly kind: "paths-info"; readonly revision: string })
   | (RepoRoute & { readonly kind: "api-refs" })
+  | (RepoRoute & { readonly kind: "xet-token"; readonly revision: string })
   /** `rest` = raw segments holding the revision, then the path; only the repo's refs can split them. */
   | (RepoRoute & { readonly kind: "api-tree" | "resolve" | "raw" | "resolve-cache"; readonly rest: readonly string[] })
   | { readonly kind: "cdn"; readonly storageId: string; readonly sha256: string }
+  /** The Xet CAS, served by the CDN listener. */
+  | { readonly kind: "xet-reconstruction"; readonly version: "v1" | "v2"; readonly hash: string }
+  | { readonly kind: "xorb"; readonly hash: string }
   | { readonly kind: "admin"; readonly action: string }
   | { readonly kind: "unknown" };
 
@@ -35,7 +42,7 @@ export class BadPathError extends Error {}
 
 const TYPE_BY_PLURAL: Readonly<Record<string, RepoType>> = { models: "model", datasets: "dataset", spaces: "space" };
 const TYPE_BY_PREFIX: Readonly<Record<string, RepoType>> = { datasets: "dataset", spaces: "space" };
-const API_ACTIONS = new Set(["revision", "tree", "paths-info", "refs"]);
+const API_ACTIONS = new Set(["revision", "tree", "paths-info", "refs", "xet-read-token"]);
 const COMMIT = /^[0-9a-f]{40}$/;
 export const ADMIN_PREFIX = "/__admin/";
 
@@ -58,6 +65,10 @@ export function parseHubPath(pathname: string): Route {
 }
 
 export function parseCdnPath(pathname: string): Route {
+  const reconstruction = /^\/(v1|v2)\/reconstructions\/([0-9a-f]{64})$/.exec(pathname);
+  if (reconstruction) return { kind: "xet-reconstruction", version: reconstruction[1] as "v1" | "v2", hash: reconstruction[2]! };
+  const xorb = /^\/xorbs\/default\/([0-9a-f]{64})$/.exec(pathname);
+  if (xorb) return { kind: "xorb", hash: xorb[1]! };
   const match = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/([0-9a-f]{64})\/([0-9a-f]{64})$/.exec(pathname);
   return match ? { kind: "cdn", storageId: match[1]!, sha256: match[2]! } : { kind: "unknown" };
 }
@@ -75,6 +86,7 @@ function parseApi(segments: string[]): Route {
   if (action === "tree" && rest.length > 0) return { ...repo, kind: "api-tree", rest };
   if (action === "paths-info" && rest.length > 0) return { ...repo, kind: "paths-info", revision: joinDecoded(rest) };
   if (action === "refs" && rest.length === 0) return { ...repo, kind: "api-refs" };
+  if (action === "xet-read-token" && rest.length > 0) return { ...repo, kind: "xet-token", revision: joinDecoded(rest) };
   return { kind: "unknown" };
 }
 
