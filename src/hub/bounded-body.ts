@@ -13,12 +13,17 @@ export const ERROR_BODY_LIMIT_BYTES = 4096;
  */
 export async function readLimitedText(response: Response, limit: number, what: string, touch: () => void = () => {}): Promise<string> {
   const tooLarge = () => new DownloadError(`The answer for ${what} is larger than ${formatBytes(limit)}, the limit for a Hub API answer; refusing it`);
+  return new TextDecoder().decode(await readLimitedBytes(response, limit, tooLarge, touch));
+}
+
+/** The whole body, refused with `tooLarge()` as soon as it is announced or grows past `limit` bytes. */
+export async function readLimitedBytes(response: Response, limit: number, tooLarge: () => Error, touch: () => void = () => {}): Promise<Uint8Array> {
   const announced = Number(response.headers.get("content-length") ?? Number.NaN);
   if (announced > limit) {
     await response.body?.cancel().catch(() => {});
     throw tooLarge();
   }
-  if (!response.body) return "";
+  if (!response.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of response.body) {
@@ -30,7 +35,7 @@ export async function readLimitedText(response: Response, limit: number, what: s
     }
     chunks.push(chunk);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks, total));
+  return Buffer.concat(chunks, total);
 }
 
 /** At most the first `limit` bytes of the body as text; the connection is then let go. Never throws. */

@@ -31,6 +31,8 @@ export type HubRequest = {
   readonly body?: string;
   /** Never send the token, even to the Hub (the login refresh, which carries its own credentials). */
   readonly withoutToken?: boolean;
+  /** A credential for this request's own origin only (a Xet access token for the CAS); never the Hub token. */
+  readonly bearer?: { readonly token: string; readonly origin: string };
 };
 
 /** Bun would refuse the header with "invalid header value"; this names the token's source instead. */
@@ -170,7 +172,10 @@ export class HubHttp {
     // Exact byte counts: never let a proxy or server compress file bodies.
     headers.set("accept-encoding", "identity");
     const toHub = isHubUrl(url, this.settings.endpoint) && !request.withoutToken;
-    if (toHub && this.settings.token) headers.set("authorization", `Bearer ${sendableToken(await this.token())}`);
+    if (request.bearer) {
+      if (new URL(url).origin === request.bearer.origin) headers.set("authorization", `Bearer ${request.bearer.token}`);
+      else headers.delete("authorization");
+    } else if (toHub && this.settings.token) headers.set("authorization", `Bearer ${sendableToken(await this.token())}`);
     else headers.delete("authorization");
 
     const started = performance.now();

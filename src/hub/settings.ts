@@ -18,6 +18,8 @@ export type HubSettings = {
   readonly apiDeadlineMs: number;
   /** HF_DEVICE_CODE_OAUTH_CLIENT_ID: the client id for refreshing an `hf auth login` browser login. */
   readonly oauthClientId?: string;
+  /** Native Xet transfers for Xet-backed files (default on); MODEL_MANAGER_XET=0 or HF_HUB_DISABLE_XET=1 use the Hub's bridge. */
+  readonly xet?: boolean;
 };
 
 const DEFAULT_STALL_TIMEOUT_SECONDS = 30;
@@ -35,12 +37,17 @@ export function readHubSettings(env: Env = process.env): HubSettings {
     // A server trickling a byte now and then never stalls; a real API answer takes well under this.
     apiDeadlineMs: stallTimeoutMs * API_DEADLINE_STALL_TIMEOUTS,
     oauthClientId: env.HF_DEVICE_CODE_OAUTH_CLIENT_ID?.trim() || undefined,
+    xet: !isTruthy(env.HF_HUB_DISABLE_XET) && !isFalsy(env.MODEL_MANAGER_XET),
   };
 }
 
 /** huggingface_hub's boolean parsing: 1, ON, YES, TRUE in any case. */
 export function isTruthy(value: string | undefined): boolean {
   return ["1", "on", "yes", "true"].includes((value ?? "").trim().toLowerCase());
+}
+
+function isFalsy(value: string | undefined): boolean {
+  return ["0", "off", "no", "false"].includes((value ?? "").trim().toLowerCase());
 }
 
 function parseEndpoint(value: string | undefined): string {

@@ -5,7 +5,7 @@ import { fsyncDirectory } from "../cache/atomic-write.ts";
 import type { VerifyLevel } from "../config/types.ts";
 import { BadChecksumError, DownloadError, ModelManagerError, type VerificationFailure } from "../errors.ts";
 import type { RemoteFile, RepoRef } from "../hub/api.ts";
-import { type ByteRange, RemoteFileSource } from "../hub/file-source.ts";
+import type { ByteRange } from "../hub/file-source.ts";
 import type { HubHttp } from "../hub/http.ts";
 import { cleanServerText } from "../hub/server-text.ts";
 import type { RetryPolicy } from "../hub/retry.ts";
@@ -20,6 +20,7 @@ import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
 import { balancedChunks, RangeSet } from "./range-set.ts";
 import type { ByteSource, ByteSourceFactory } from "./byte-source.ts";
+import { hubFileSource } from "./hub-file-source.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -198,13 +199,7 @@ class FileTransfer {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source =
-      job.source?.(context.http) ??
-      new RemoteFileSource(
-        context.http,
-        { endpoint: context.http.settings.endpoint, ...job.repo, revision: job.commit, tokenSent: context.http.tokenSent, tokenSource: context.http.tokenSource },
-        { path: job.file.path, size: job.file.size, identity: this.identity },
-      );
+    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger);
     try {
       if (ranged) {
         await this.locate(source);

@@ -12,22 +12,12 @@ import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
 import { sha256Hex } from "./content.ts";
 import { generated, json, TEST_TOKENS } from "./fixtures.ts";
 import { LocalHub } from "./local-hub.ts";
+import { weightsLike } from "../helpers/weights-like.ts";
 
 const REPO = "acme/xet-model";
 const skip = pythonSkipReason();
 if (skip) console.warn(`skipping the huggingface_hub Xet fidelity tests: ${skip}`);
 const PLAIN = "acme/plain-model";
-
-/** Weights-like bytes (compressible floats), so LZ4 and ByteGrouping4 really compress. */
-function weightsLike(length: number, seed: number): Uint8Array {
-  const floats = new Float32Array(Math.ceil(length / 4));
-  let x = seed;
-  for (let i = 0; i < floats.length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    floats[i] = Math.round(((x >>> 8) / 2 ** 24 - 0.5) * 256) / 256;
-  }
-  return new Uint8Array(floats.buffer).slice(0, length);
-}
 
 const WEIGHTS = weightsLike(3 * 1024 * 1024 + 4321, 7);
 const SMALL = weightsLike(20_000, 3);

@@ -1,0 +1,25 @@
+import type { RemoteFile, RepoRef } from "../hub/api.ts";
+import type { HubHttp } from "../hub/http.ts";
+import { RemoteFileSource } from "../hub/file-source.ts";
+import type { Logger } from "../output/logger.ts";
+import type { ByteSource } from "./byte-source.ts";
+import { XetWithBridgeFallback } from "./xet/bridge-fallback.ts";
+import { XetFileSource } from "./xet/xet-file-source.ts";
+
+/**
+ * Where a file's bytes come from on the Hub: natively from Xet storage when the tree lists a
+ * `xetHash` (unless MODEL_MANAGER_XET=0 or HF_HUB_DISABLE_XET=1), with the bridge (`/resolve/`)
+ * as the fallback; the bridge alone otherwise.
+ */
+export function hubFileSource(http: HubHttp, repo: RepoRef, commit: string, file: RemoteFile, identity: string, logger: Logger): ByteSource {
+  const context = { endpoint: http.settings.endpoint, ...repo, revision: commit, tokenSent: http.tokenSent, tokenSource: http.tokenSource };
+  const bridge = new RemoteFileSource(http, context, { path: file.path, size: file.size, identity });
+  if (!file.xetHash) return bridge;
+  const what = `"${file.path}" in ${repo.repoId}`;
+  if (http.settings.xet === false) {
+    logger.debug(`${what}: through the Hub's bridge (Xet switched off)`);
+    return bridge;
+  }
+  logger.debug(`${what}: through Xet`);
+  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size), bridge, logger, what);
+}

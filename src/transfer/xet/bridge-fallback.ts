@@ -1,0 +1,73 @@
+import type { ByteRange } from "../../hub/file-source.ts";
+import type { HubResponse } from "../../hub/http.ts";
+import type { Logger } from "../../output/logger.ts";
+import type { ByteSource } from "../byte-source.ts";
+import { describeError } from "../../hub/retrying.ts";
+import { SwitchedToBridge, XetUnavailable } from "./xet-errors.ts";
+
+/**
+ * Xet first; after a Xet failure that retrying Xet cannot fix, the Hub's bridge for the rest of the
+ * file (said once). Bytes already written stay: both give the same file, and the end-to-end sha256 checks it.
+ */
+export class XetWithBridgeFallback implements ByteSource {
+  private useBridge = false;
+
+  constructor(
+    private readonly xet: ByteSource,
+    private readonly bridge: ByteSource,
+    private readonly logger: Logger,
+    private readonly what: string,
+  ) {}
+
+  async locate(signal?: AbortSignal): Promise<void> {
+    if (!this.useBridge) {
+      try {
+        return await this.xet.locate(signal);
+      } catch (error) {
+        if (!(error instanceof XetUnavailable)) throw error;
+        this.switchToBridge(error);
+      }
+    }
+    return this.bridge.locate(signal);
+  }
+
+  async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
+    if (!this.useBridge) {
+      try {
+        const opened = await this.xet.open(range, signal);
+        return { ...opened, response: this.watchBody(opened.response) };
+      } catch (error) {
+        if (!(error instanceof XetUnavailable)) throw error;
+        this.switchToBridge(error);
+      }
+    }
+    return this.bridge.open(range, signal);
+  }
+
+  private switchToBridge(error: XetUnavailable): void {
+    if (this.useBridge) return;
+    this.useBridge = true;
+    this.logger.warn(`${this.what}: Xet transfer failed (${describeError(error)}); downloading the rest through the Hub's bridge`);
+  }
+
+  /** A failure while streaming Xet bytes switches too; the engine then asks again for what is missing. */
+  private watchBody(response: Response): Response {
+    if (!response.body) return response;
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const next = await reader.read();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch (error) {
+          if (!(error instanceof XetUnavailable)) return controller.error(error);
+          this.switchToBridge(error);
+          controller.error(new SwitchedToBridge(error.message));
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
+}

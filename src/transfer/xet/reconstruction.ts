@@ -1,0 +1,127 @@
+import * as v from "valibot";
+import { API_BODY_LIMIT_BYTES, readLimitedText } from "../../hub/bounded-body.ts";
+import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
+import type { HubHttp, HubResponse } from "../../hub/http.ts";
+import { safeJson, type XetTokenSource } from "./xet-token.ts";
+import { XetUnavailable } from "./xet-errors.ts";
+
+/** Chunk indices of a xorb, end exclusive. */
+export type ChunkRange = { readonly start: number; readonly end: number };
+/** A byte range of a xorb holding whole chunks; `end` is inclusive, as in a Range header. */
+export type XorbByteRange = { readonly chunks: ChunkRange; readonly bytes: { readonly start: number; readonly end: number } };
+/** One signed URL of a xorb and the ranges to ask it for, together (one multi-range request). */
+export type XorbFetch = { readonly url: string; readonly ranges: readonly XorbByteRange[] };
+export type Term = { readonly xorb: string; readonly chunks: ChunkRange; readonly unpackedLength: number };
+
+/** Which terms rebuild a byte range of a file, and where their chunks are (v1 answers normalised to this v2 shape). */
+export type Reconstruction = {
+  /** Bytes of the first term's decoded data before the range asked for. */
+  readonly offsetIntoFirstRange: number;
+  readonly terms: readonly Term[];
+  readonly fetches: ReadonlyMap<string, readonly XorbFetch[]>;
+};
+
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Hash = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+const Chunks = v.object({ start: Count, end: Count });
+const Bytes = v.object({ start: Count, end: Count });
+const TermJson = v.object({ hash: Hash, unpacked_length: Count, range: Chunks });
+const V2 = v.object({
+  offset_into_first_range: Count,
+  terms: v.array(TermJson),
+  xorbs: v.record(Hash, v.array(v.object({ url: v.string(), ranges: v.array(v.object({ chunks: Chunks, bytes: Bytes })) }))),
+});
+const V1 = v.object({
+  offset_into_first_range: Count,
+  terms: v.array(TermJson),
+  fetch_info: v.record(Hash, v.array(v.object({ range: Chunks, url: v.string(), url_range: Bytes }))),
+});
+
+/** Statuses on which a CAS without the v2 API is asked the deprecated v1 instead. */
+const V2_MISSING = new Set([404, 405, 501]);
+
+/**
+ * Asks the CAS how to rebuild bytes [start, end) of a Xet file: v2 first, v1 when the CAS has no v2;
+ * the token is fetched again once when the CAS refuses it. Returns the answer and the watch of its
+ * connection, which the caller keeps for the bytes that follow.
+ */
+export class ReconstructionClient {
+  private version: "v2" | "v1" = "v2";
+
+  constructor(
+    private readonly http: HubHttp,
+    private readonly tokens: XetTokenSource,
+    private readonly context: HubRequestContext,
+    private readonly xetHash: string,
+  ) {}
+
+  async fetch(start: number, end: number, signal?: AbortSignal): Promise<{ reconstruction: Reconstruction; watch: HubResponse["watch"] }> {
+    for (let refusals = 0; ; ) {
+      const access = await this.tokens.get(signal);
+      const url = `${access.casUrl}/${this.version}/reconstructions/${this.xetHash}`;
+      const what = `the Xet reconstruction of "${this.context.path}"`;
+      const result = await this.http.send(url, {
+        headers: { range: `bytes=${start}-${end - 1}` },
+        signal,
+        what,
+        bearer: { token: access.accessToken, origin: new URL(access.casUrl).origin },
+      });
+      const { response, watch } = result;
+      let keepWatch = false;
+      try {
+        if (response.status === 401 && refusals === 0) {
+          refusals++;
+          this.tokens.invalidate(access);
+          continue;
+        }
+        if (this.version === "v2" && V2_MISSING.has(response.status)) {
+          this.version = "v1";
+          continue;
+        }
+        if (!response.ok) {
+          const error = await errorFromResponse(response, this.context, url);
+          throw response.status === 429 || response.status >= 500 ? error : new XetUnavailable(`${what}: HTTP ${response.status}`);
+        }
+        const json = safeJson(await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch));
+        const reconstruction = this.version === "v2" ? fromV2(json) : fromV1(json);
+        if (!reconstruction) throw new XetUnavailable(`${what}: the CAS's answer is not a ${this.version} reconstruction`);
+        keepWatch = true;
+        return { reconstruction, watch };
+      } finally {
+        if (!keepWatch) {
+          await response.body?.cancel().catch(() => {});
+          watch.release();
+        }
+      }
+    }
+  }
+}
+
+function fromV2(json: unknown): Reconstruction | undefined {
+  const parsed = v.safeParse(V2, json);
+  if (!parsed.success) return undefined;
+  const { output } = parsed;
+  return {
+    offsetIntoFirstRange: output.offset_into_first_range,
+    terms: output.terms.map(toTerm),
+    fetches: new Map(Object.entries(output.xorbs).map(([xorb, fetches]) => [xorb, fetches.map((fetch) => ({ url: fetch.url, ranges: fetch.ranges }))])),
+  };
+}
+
+/** v1 gives one signed URL per range: each becomes a fetch of one range. */
+function fromV1(json: unknown): Reconstruction | undefined {
+  const parsed = v.safeParse(V1, json);
+  if (!parsed.success) return undefined;
+  const { output } = parsed;
+  return {
+    offsetIntoFirstRange: output.offset_into_first_range,
+    terms: output.terms.map(toTerm),
+    fetches: new Map(
+      Object.entries(output.fetch_info).map(([xorb, infos]) => [xorb, infos.map((info) => ({ url: info.url, ranges: [{ chunks: info.range, bytes: info.url_range }] }))]),
+    ),
+  };
+}
+
+function toTerm(term: v.InferOutput<typeof TermJson>): Term {
+  return { xorb: term.hash, chunks: term.range, unpackedLength: term.unpacked_length };
+}

@@ -1,0 +1,67 @@
+import * as v from "valibot";
+import { API_BODY_LIMIT_BYTES, readLimitedText } from "../../hub/bounded-body.ts";
+import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
+import type { HubHttp } from "../../hub/http.ts";
+import { repoApiBase } from "../../hub/urls.ts";
+import { XetUnavailable } from "./xet-errors.ts";
+
+export type XetAccess = { readonly accessToken: string; readonly casUrl: string; readonly expiresAtMs: number };
+
+const TokenAnswer = v.object({ accessToken: v.pipe(v.string(), v.minLength(1)), exp: v.number(), casUrl: v.pipe(v.string(), v.url()) });
+
+/** Refresh this long before the announced expiry, so a request never leaves with a token about to lapse. */
+const REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * The Xet read token of one repository at one commit (`/api/{type}s/{repo}/xet-read-token/{commit}`,
+ * sent with the Hub token), shared by every range of a file: fetched once, again before it expires,
+ * and again when the CAS refuses it (`invalidate`).
+ */
+export class XetTokenSource {
+  private current: XetAccess | undefined;
+  private pending: Promise<XetAccess> | undefined;
+
+  constructor(
+    private readonly http: HubHttp,
+    private readonly context: HubRequestContext & { readonly revision: string },
+  ) {}
+
+  get(signal?: AbortSignal): Promise<XetAccess> {
+    if (this.current && this.current.expiresAtMs - REFRESH_MARGIN_MS > Date.now()) return Promise.resolve(this.current);
+    this.pending ??= this.fetch(signal).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  invalidate(token: XetAccess): void {
+    if (this.current === token) this.current = undefined;
+  }
+
+  private async fetch(signal?: AbortSignal): Promise<XetAccess> {
+    const { context } = this;
+    const url = `${repoApiBase(context.endpoint, context.repoType, context.repoId)}/xet-read-token/${context.revision}`;
+    const what = `the Xet read token of ${context.repoId}`;
+    const { response, watch } = await this.http.send(url, { signal, what, deadlineMs: this.http.settings.apiDeadlineMs });
+    try {
+      if (!response.ok) {
+        const error = await errorFromResponse(response, context, url);
+        throw response.status === 429 || response.status >= 500 ? error : new XetUnavailable(`${what}: ${error.message}`);
+      }
+      const parsed = v.safeParse(TokenAnswer, safeJson(await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch)));
+      if (!parsed.success) throw new XetUnavailable(`${what}: the Hub's answer is not {accessToken, exp, casUrl}`);
+      this.current = { accessToken: parsed.output.accessToken, casUrl: parsed.output.casUrl.replace(/\/+$/, ""), expiresAtMs: parsed.output.exp * 1000 };
+      return this.current;
+    } finally {
+      watch.release();
+    }
+  }
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Native Xet downloads through the compiled binary against the local hub's Xet storage: the bytes
+ * come from xorbs, not from the bridge; the switches force the bridge; every Xet fault is survived
+ * by retrying Xet or, when retrying cannot help, by finishing the file through the bridge.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { generated, json, type LocalHub } from "../local-hub/index.ts";
+import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { weightsLike } from "../helpers/weights-like.ts";
+
+const REPO = "acme/xet-weights";
+const WEIGHTS = "model.safetensors";
+const RANDOM = "extra.bin";
+const FILES = ["config.json", WEIGHTS, RANDOM];
+const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`;
+/** Small ranges so a 3 MiB file takes the parallel path (one reconstruction per range). */
+const RANGED = { MODEL_MANAGER_RANGED_THRESHOLD: "1MiB", MODEL_MANAGER_CHUNK_SIZE: "1MiB", MODEL_MANAGER_CONNECTIONS_PER_FILE: "4" };
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub({
+    repos: [{ id: REPO, xet: true, files: { "config.json": json({ model_type: "bert" }), [WEIGHTS]: weightsLike(3 * 1024 * 1024 + 777, 11), [RANDOM]: generated(1_200_000) } }],
+  });
+});
+afterAll(() => hub.stop());
+beforeEach(() => {
+  hub.clearFaults();
+  hub.resetLog();
+});
+
+const count = (route: string) => hub.requests.filter((record) => record.route === route).length;
+const bridgeGets = () => hub.requests.filter((record) => record.route === "cdn" && record.method === "GET");
+
+async function downloadsIntact(env: Record<string, string> = {}, args: string[] = ["-v"]) {
+  const cwd = project(CONFIG);
+  const run = await runAgainst(hub, args, { cwd, env });
+  expect(run.stderr).not.toContain("error:");
+  expect(run.code).toBe(0);
+  expectSameBytes(hub, REPO, FILES, join(cwd, "cache", "m"));
+  expect(hub.tokenSeenAtCdn).toBe(false);
+  return run;
+}
+
+describe("native Xet downloads", () => {
+  test("Xet-backed files come from xorbs, with no bridge byte; -v says the transport", async () => {
+    const run = await downloadsIntact();
+    expect(bridgeGets()).toEqual([]);
+    expect(count("xet-token")).toBeGreaterThanOrEqual(1);
+    expect(count("xet-reconstruction")).toBe(2);
+    expect(count("xorb")).toBeGreaterThanOrEqual(2);
+    expect(run.stderr).toContain(`"${WEIGHTS}" in ${REPO}: through Xet`);
+    expect(run.stderr).toContain(`"${RANDOM}" in ${REPO}: through Xet`);
+  });
+
+  test("parallel ranges: one reconstruction per range, each with its Range", async () => {
+    await downloadsIntact(RANGED);
+    expect(bridgeGets()).toEqual([]);
+    const ranges = hub.requests.filter((record) => record.route === "xet-reconstruction").map((record) => record.range);
+    expect(ranges.length).toBeGreaterThanOrEqual(4);
+    expect(ranges.every((range) => /^bytes=\d+-\d+$/.test(range ?? ""))).toBe(true);
+  });
+
+  for (const [name, env] of [
+    ["MODEL_MANAGER_XET=0", { MODEL_MANAGER_XET: "0" }],
+    ["HF_HUB_DISABLE_XET=1", { HF_HUB_DISABLE_XET: "1" }],
+  ] as const) {
+    test(`${name} forces the bridge`, async () => {
+      const run = await downloadsIntact(env);
+      expect(count("xorb")).toBe(0);
+      expect(count("xet-reconstruction")).toBe(0);
+      expect(bridgeGets().length).toBeGreaterThanOrEqual(2);
+      expect(run.stderr).toContain(`"${WEIGHTS}" in ${REPO}: through the Hub's bridge (Xet switched off)`);
+    });
+  }
+});
+
+describe("Xet faults", () => {
+  test("an expired token (401) is fetched again once, without the bridge", async () => {
+    hub.inject({ kind: "status", status: 401, host: "cdn", route: "xet-reconstruction" });
+    await downloadsIntact();
+    expect(bridgeGets()).toEqual([]);
+    expect(count("xet-token")).toBeGreaterThanOrEqual(2);
+  });
+
+  test("an expired xorb URL (403) makes it ask for the reconstruction again, without the bridge", async () => {
+    hub.inject({ kind: "expired-url", host: "cdn", route: "xorb" });
+    await downloadsIntact();
+    expect(bridgeGets()).toEqual([]);
+    expect(hub.requests.some((record) => record.route === "xorb" && record.status === 403)).toBe(true);
+    expect(count("xet-reconstruction")).toBe(3);
+  });
+
+  test("429 and 503 from the CAS are retried on Xet", async () => {
+    hub.inject({ kind: "rate-limit", retryAfterSeconds: 0, host: "cdn", route: "xet-reconstruction" });
+    hub.inject({ kind: "status", status: 503, host: "cdn", route: "xorb" });
+    await downloadsIntact();
+    expect(bridgeGets()).toEqual([]);
+  });
+
+  test("a truncated xorb body is fetched again", async () => {
+    hub.inject({ kind: "truncate", afterBytes: 1000, host: "cdn", route: "xorb" });
+    await downloadsIntact();
+  });
+
+  test("a corrupted xorb body ends with the right bytes (bridge or a fresh fetch)", async () => {
+    hub.inject({ kind: "corrupt", offsets: [100, 5000, 20_000], host: "cdn", route: "xorb" });
+    await downloadsIntact();
+  });
+
+  test("a wrong unpacked_length falls back to the bridge for that file, said once", async () => {
+    hub.injectWrongUnpackedLength(1);
+    const run = await downloadsIntact();
+    expect(bridgeGets().length).toBe(1);
+    expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    expect(run.stderr).toContain("announced");
+  });
+
+  test("a CAS without /v2 is asked /v1", async () => {
+    hub.configure({ xetReconstructionV2: false });
+    try {
+      await downloadsIntact();
+    } finally {
+      hub.configure({ xetReconstructionV2: true });
+    }
+    expect(bridgeGets()).toEqual([]);
+    expect(hub.requests.some((record) => record.route === "xet-reconstruction" && record.target.startsWith("/v1/") && record.status === 200)).toBe(true);
+  });
+});
