@@ -4,9 +4,11 @@
  * by retrying Xet or, when retrying cannot help, by finishing the file through the bridge.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { finished } from "../helpers/run-cli.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
 
 const REPO = "acme/xet-weights";
@@ -125,5 +127,46 @@ describe("Xet faults", () => {
     }
     expect(bridgeGets()).toEqual([]);
     expect(hub.requests.some((record) => record.route === "xet-reconstruction" && record.target.startsWith("/v1/") && record.status === 200)).toBe(true);
+  });
+});
+
+describe("resuming a Xet download", () => {
+  const BIG = "big.safetensors";
+  const BIG_REPO = "acme/xet-big";
+  const MiB = 1024 * 1024;
+  const BIG_SIZE = 12 * MiB + 99;
+  const BIG_CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: big\n    repo_id: ${BIG_REPO}\n`;
+  const statePath = (cwd: string) => join(cwd, "cache", ".model-manager", "partial", "big", `${BIG}.state.json`);
+  const recordedBytes = (cwd: string) => {
+    if (!existsSync(statePath(cwd))) return 0;
+    const state = JSON.parse(readFileSync(statePath(cwd), "utf8")) as { done: Array<[number, number]> };
+    return state.done.reduce((sum, [start, end]) => sum + (end - start), 0);
+  };
+  /** File bytes asked of the CAS, from the reconstructions' Range headers. */
+  const askedBytes = () =>
+    hub.requests
+      .filter((record) => record.route === "xet-reconstruction" && record.status === 200)
+      .reduce((sum, record) => {
+        const [, start, end] = /^bytes=(\d+)-(\d+)$/.exec(record.range ?? "") ?? [];
+        return sum + Number(end) - Number(start) + 1;
+      }, 0);
+
+  test("after kill -9, the next run asks Xet only for what is missing", async () => {
+    hub.addRepo({ id: BIG_REPO, xet: true, files: { [BIG]: weightsLike(BIG_SIZE, 5) } });
+    const cwd = project(BIG_CONFIG);
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 1_500_000, host: "cdn", route: "xorb", times: "always" });
+    const proc = await spawnAgainst(hub, [], { cwd, env: RANGED });
+    await waitFor("resume state on disk", () => recordedBytes(cwd) >= 4 * MiB);
+    proc.kill("SIGKILL");
+    expect((await finished(proc)).code).not.toBe(0);
+    hub.clearFaults();
+    const kept = recordedBytes(cwd);
+    hub.resetLog();
+    const run = await runAgainst(hub, ["-v"], { cwd, env: RANGED });
+    expect(run.code).toBe(0);
+    expectSameBytes(hub, BIG_REPO, [BIG], join(cwd, "cache", "big"));
+    expect(bridgeGets()).toEqual([]);
+    expect(askedBytes()).toBeLessThanOrEqual(BIG_SIZE - kept);
+    expect(run.stderr).toContain(`resuming ${BIG}`);
   });
 });
