@@ -23,6 +23,8 @@ export interface IndexedFile {
   readonly sha256?: string;
   /** mtime of the file as written, to notice later edits cheaply. */
   readonly mtimeMs: number;
+  /** Xet files: runs of chunks [xorb, first chunk index, file offset, chunk lengths], so a later revision can copy them. */
+  readonly xetChunks?: readonly (readonly [string, number, number, string])[];
 }
 
 export interface IndexEntry {
@@ -72,6 +74,7 @@ const IndexedFileSchema = v.pipe(
     oid: hex(40),
     sha256: v.optional(hex(64)),
     mtimeMs: v.pipe(v.number(), v.finite(), v.minValue(0)),
+    xetChunks: v.optional(v.array(v.tuple([hex(64), byteCount, byteCount, v.pipe(v.string(), v.regex(/^\d+(,\d+)*$/))]))),
   }),
   v.check((file) => !file.lfs || file.sha256 !== undefined, "an LFS file needs its sha256"),
 );

@@ -12,6 +12,8 @@ import type { RemoteFile } from "../hub/api.ts";
 import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
 import { formatBytes } from "../output/format.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
+import type { ChunkCatalog } from "../transfer/xet/chunk-map.ts";
+import { reusableXetChunks } from "./xet-reuse.ts";
 import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
 import { findInMirrors } from "../mirror/find-in-mirrors.ts";
 import type { Mirror } from "../mirror/mirror.ts";
@@ -316,7 +318,8 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     }
     // Files with the same content (hf: one blob) are fetched once.
     const inTheWay = await oldFilesInTheWay(plan, layout, context);
-    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay)])).values()];
+    const xetReuse = reusableXetChunks(plan);
+    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay, xetReuse)])).values()];
     const download = (list: readonly FileJob[]) =>
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
     const { placed: results, from } = await (plan.mirror ? downloadViaMirror(plan.mirror, spec.id, jobs, download, context) : download(jobs).then((list) => ({ placed: list, from: "hub" as const }))).catch(
@@ -385,7 +388,7 @@ function contentPath(plan: WorkPlan, file: RemoteFile): string {
   return locate(plan.placement.content, toIndexedFile(file, { mtimeMs: 0 }), plan.spec.repoId);
 }
 
-function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: ReadonlySet<string>): FileJob {
+function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: ReadonlySet<string>, xetReuse: ChunkCatalog | undefined): FileJob {
   const { partialPath, statePath } = modelPartialPaths(stateRoot, plan.spec, file.path);
   const { content } = plan.placement;
   return {
@@ -399,6 +402,7 @@ function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: 
     partialPath,
     statePath,
     // Only once the new file is verified, so a failed download leaves the old revision whole.
+    ...(xetReuse && file.xetHash && { xetReuse }),
     ...(inTheWay.size > 0 && { beforePlace: () => clearOldEntriesOnPath(content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), inTheWay) }),
   };
 }

@@ -75,7 +75,7 @@ export function toIndexedFile(remote: RemoteFile, onDisk: { sha256?: string; mti
 }
 
 export function indexedFromPlaced(remote: RemoteFile, placed: PlacedFile): IndexedFile {
-  return toIndexedFile(remote, placed);
+  return { ...toIndexedFile(remote, placed), ...(placed.xetChunks ? { xetChunks: placed.xetChunks } : {}) };
 }
 
 /** Same content identity: what the Hub says the file is. */

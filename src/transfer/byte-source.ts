@@ -1,5 +1,6 @@
 import type { ByteRange } from "../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../hub/http.ts";
+import type { ChunkRun } from "./xet/chunk-map.ts";
 
 /** Where one file's bytes come from: the Hub (RemoteFileSource), or a mirror. */
 export interface ByteSource {
@@ -7,7 +8,11 @@ export interface ByteSource {
   locate(signal?: AbortSignal): Promise<void>;
   /** A response carrying the bytes of `range` (206), or of the whole file (200) when no range is given. */
   open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
+  /** After the file is complete: what a chunked source learned (Xet: chunk runs for later reuse, bytes reused and fetched). */
+  outcome?(): SourceOutcome | undefined;
 }
+
+export type SourceOutcome = { readonly chunkRuns: readonly ChunkRun[]; readonly reusedBytes: number; readonly fetchedBytes: number };
 
 /** Builds a job's source over the run's HTTP client (which only ever fetches http(s) URLs). */
 export type ByteSourceFactory = (http: HubHttp) => ByteSource;

@@ -21,6 +21,8 @@ import { type PartialState, readPartialState, removePartial, writePartialState }
 import { balancedChunks, RangeSet } from "./range-set.ts";
 import type { ByteSource, ByteSourceFactory } from "./byte-source.ts";
 import { hubFileSource } from "./hub-file-source.ts";
+import { type ChunkCatalog, type StoredChunkRun, toStored } from "./xet/chunk-map.ts";
+import { formatBytes } from "../output/format.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -49,6 +51,8 @@ export type FileJob = {
   readonly beforePlace?: () => void;
   /** Where the bytes come from; default: the Hub's resolve URL at `commit`. */
   readonly source?: ByteSourceFactory;
+  /** Chunks of Xet files already in the cache, which a Xet download copies instead of fetching. */
+  readonly xetReuse?: ChunkCatalog;
 };
 
 export type TransferContext = {
@@ -71,6 +75,8 @@ export type PlacedFile = {
   readonly size: number;
   readonly sha256?: string;
   readonly mtimeMs: number;
+  /** Xet files: where the file's chunks are in it, for later reuse. */
+  readonly xetChunks?: readonly StoredChunkRun[];
 };
 
 class ChecksumMismatch extends Error {
@@ -104,7 +110,8 @@ export async function downloadFile(job: FileJob, context: TransferContext): Prom
     context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message}; fetching it again from scratch`);
   }
   try {
-    return await new FileTransfer(job, context).run();
+    // From scratch means from the network: chunks copied from the cache may be what was wrong.
+    return await new FileTransfer({ ...job, xetReuse: undefined }, context).run();
   } catch (error) {
     if (error instanceof ChecksumMismatch) throw new BadChecksumError(job.modelId, [error.failure]);
     throw error;
@@ -118,6 +125,7 @@ class FileTransfer {
   private hashing: DownloadHasher | undefined;
   private progress: FileProgress | undefined;
   private saver: StateSaver | undefined;
+  private source: ByteSource | undefined;
 
   constructor(
     private readonly job: FileJob,
@@ -199,7 +207,8 @@ class FileTransfer {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger);
+    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, job.xetReuse);
+    this.source = source;
     try {
       if (ranged) {
         await this.locate(source);
@@ -407,7 +416,14 @@ class FileTransfer {
     renameSync(job.partialPath, job.finalPath);
     fsyncDirectory(dirname(job.finalPath));
     rmSync(job.statePath, { force: true });
-    return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs };
+    const outcome = this.source?.outcome?.();
+    if (outcome && outcome.reusedBytes > 0) {
+      context.logger.info(
+        `${job.modelId}: ${job.file.path}: reused ${formatBytes(outcome.reusedBytes)} of ${formatBytes(size)} from the cache, fetched ${formatBytes(outcome.fetchedBytes)}`,
+      );
+    }
+    const xetChunks = outcome && outcome.chunkRuns.length > 0 ? { xetChunks: toStored(outcome.chunkRuns) } : {};
+    return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs, ...xetChunks };
   }
 
   /** On failure or interruption: record what is on disk so the next run resumes, then close. */

@@ -170,3 +170,32 @@ describe("resuming a Xet download", () => {
     expect(run.stderr).toContain(`resuming ${BIG}`);
   });
 });
+
+describe("upgrading a Xet file fetches only the chunks that changed", () => {
+  const UP_REPO = "acme/xet-upgrade";
+  const MiB = 1024 * 1024;
+  const SIZE = 8 * MiB + 321;
+  const configAt = (revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${UP_REPO}\n    revision: ${revision}\n`;
+  const xorbBytes = () => hub.requests.filter((record) => record.route === "xorb").reduce((sum, record) => sum + record.bodyBytes, 0);
+
+  test("a new revision changing 5 % of the file copies the rest from the cached revision", async () => {
+    const first = weightsLike(SIZE, 21);
+    const second = first.slice();
+    second.set(weightsLike(Math.floor(SIZE * 0.05), 99), Math.floor(SIZE * 0.45));
+    hub.addRepo({ id: UP_REPO, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
+    const cwd = project(configAt("v1"));
+    const run1 = await runAgainst(hub, [], { cwd });
+    expect(run1.code).toBe(0);
+    expectSameBytes(hub, UP_REPO, [WEIGHTS], join(cwd, "cache", "up"), "v1");
+    const fullFetch = xorbBytes();
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), configAt("main"));
+    const run2 = await runAgainst(hub, [], { cwd });
+    expect(run2.stderr).not.toContain("error:");
+    expect(run2.code).toBe(0);
+    expectSameBytes(hub, UP_REPO, [WEIGHTS], join(cwd, "cache", "up"), "main");
+    expect(bridgeGets()).toEqual([]);
+    expect(xorbBytes()).toBeLessThan(fullFetch * 0.15);
+    expect(run2.stderr).toMatch(new RegExp(`up: ${WEIGHTS}: reused [\\d.]+ MiB of 8\\.0 MiB from the cache, fetched [\\d.]+ (KiB|MiB)`));
+  });
+});

@@ -1,7 +1,7 @@
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubResponse } from "../../hub/http.ts";
 import type { Logger } from "../../output/logger.ts";
-import type { ByteSource } from "../byte-source.ts";
+import type { ByteSource, SourceOutcome } from "../byte-source.ts";
 import { describeError } from "../../hub/retrying.ts";
 import { SwitchedToBridge, XetUnavailable } from "./xet-errors.ts";
 
@@ -42,6 +42,10 @@ export class XetWithBridgeFallback implements ByteSource {
       }
     }
     return this.bridge.open(range, signal);
+  }
+
+  outcome(): SourceOutcome | undefined {
+    return this.xet.outcome?.();
   }
 
   private switchToBridge(error: XetUnavailable): void {

@@ -1,9 +1,11 @@
+import { open } from "node:fs/promises";
 import { readLimitedBytes } from "../../hub/bounded-body.ts";
 import type { HubRequestContext } from "../../hub/errors.ts";
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
-import type { ByteSource } from "../byte-source.ts";
+import type { ByteSource, SourceOutcome } from "../byte-source.ts";
+import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
 import { parseByteRanges } from "./multipart.ts";
 import { type Reconstruction, ReconstructionClient, type Term, type XorbByteRange, type XorbFetch } from "./reconstruction.ts";
@@ -30,6 +32,8 @@ export class XetFileSource implements ByteSource {
     context: HubRequestContext & { readonly revision: string; readonly path: string },
     xetHash: string,
     private readonly size: number,
+    /** Chunks already in the cache, copied from disk instead of fetched. */
+    private readonly catalog?: ChunkCatalog,
   ) {
     this.tokens = new XetTokenSource(http, context);
     this.reconstructions = new ReconstructionClient(http, this.tokens, context, xetHash);
@@ -37,6 +41,13 @@ export class XetFileSource implements ByteSource {
   }
 
   private readonly what: string;
+  private readonly recorder = new ChunkMapRecorder();
+  private reusedBytes = 0;
+  private fetchedBytes = 0;
+
+  outcome(): SourceOutcome {
+    return { chunkRuns: this.recorder.merged(), reusedBytes: this.reusedBytes, fetchedBytes: this.fetchedBytes };
+  }
 
   async locate(signal?: AbortSignal): Promise<void> {
     await this.tokens.get(signal);
@@ -46,7 +57,7 @@ export class XetFileSource implements ByteSource {
     const start = range?.start ?? 0;
     const end = range?.end ?? this.size;
     const { reconstruction, watch } = await this.reconstructions.fetch(start, end, signal);
-    const pieces = this.pieces(reconstruction, end - start, signal);
+    const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
@@ -66,27 +77,50 @@ export class XetFileSource implements ByteSource {
     return { response: new Response(body, { status: range ? 206 : 200, headers }), url: `xet:${this.what}`, watch };
   }
 
-  /** The decoded bytes of the range, term by term; a xorb's ranges are fetched when a term first needs one of them. */
-  private async *pieces(reconstruction: Reconstruction, length: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  /**
+   * The decoded bytes of the range, term by term: copied from a cached file when the catalog has the
+   * term's chunks, else fetched (a xorb's ranges when a term first needs one of them) and decoded.
+   */
+  private async *pieces(reconstruction: Reconstruction, rangeStart: number, length: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    const local = new Map<Term, LocalCopy>();
+    for (const term of reconstruction.terms) {
+      const copy = this.catalog?.find(term.xorb, term.chunks.start, term.chunks.end);
+      if (copy && copy.length === term.unpackedLength) local.set(term, copy);
+    }
+    const remote = reconstruction.terms.filter((term) => !local.has(term));
     const decoded = new Map<XorbByteRange, Uint8Array[]>();
-    const usesLeft = countUses(reconstruction);
+    const usesLeft = countUses(reconstruction, remote);
     let skip = reconstruction.offsetIntoFirstRange;
+    let termStart = rangeStart - reconstruction.offsetIntoFirstRange;
     let remaining = length;
     for (const term of reconstruction.terms) {
       if (remaining <= 0) break;
-      const { fetch, range } = locateTerm(reconstruction, term, this.what);
-      if (!decoded.has(range)) {
-        for (const [fetched, chunks] of await this.fetchXorbRanges(term.xorb, fetch, signal)) decoded.set(fetched, chunks);
+      const copy = local.get(term);
+      let bytes: Uint8Array;
+      let lengths: readonly number[];
+      if (copy) {
+        bytes = await readLocal(copy);
+        lengths = copy.lengths;
+      } else {
+        const { fetch, range } = locateTerm(reconstruction, term, this.what);
+        if (!decoded.has(range)) {
+          const needed = { ...fetch, ranges: fetch.ranges.filter((candidate) => (usesLeft.get(candidate) ?? 0) > 0 && !decoded.has(candidate)) };
+          for (const [fetched, chunks] of await this.fetchXorbRanges(term.xorb, needed, signal)) decoded.set(fetched, chunks);
+        }
+        const chunks = decoded.get(range)!.slice(term.chunks.start - range.chunks.start, term.chunks.end - range.chunks.start);
+        bytes = Buffer.concat(chunks);
+        lengths = chunks.map((chunk) => chunk.length);
+        if ((usesLeft.set(range, usesLeft.get(range)! - 1).get(range) ?? 0) <= 0) decoded.delete(range);
       }
-      const chunks = decoded.get(range)!.slice(term.chunks.start - range.chunks.start, term.chunks.end - range.chunks.start);
-      const bytes = Buffer.concat(chunks);
       if (bytes.length !== term.unpackedLength) {
         throw new XetUnavailable(`a term of ${this.what} decodes to ${bytes.length} bytes, the CAS announced ${term.unpackedLength}`);
       }
-      if ((usesLeft.set(range, usesLeft.get(range)! - 1).get(range) ?? 0) <= 0) decoded.delete(range);
+      this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
+      termStart += bytes.length;
       const piece = bytes.subarray(Math.min(skip, bytes.length), Math.min(bytes.length, skip + remaining));
       skip = Math.max(0, skip - bytes.length);
       remaining -= piece.length;
+      if (copy) this.reusedBytes += piece.length;
       if (piece.length > 0) yield piece;
     }
     if (remaining > 0) throw new XetUnavailable(`the reconstruction of ${this.what} ends ${remaining} bytes short`);
@@ -113,6 +147,7 @@ export class XetFileSource implements ByteSource {
       const largest = Math.max(...fetch.ranges.map((range) => range.bytes.end + 1));
       const limit = response.status === 200 ? largest : asked + PART_OVERHEAD_BYTES * fetch.ranges.length;
       const body = await readLimitedBytes(response, limit, () => new XetUnavailable(`${what}: the answer is larger than the ranges asked`), watch.touch);
+      this.fetchedBytes += body.length;
       return decodeRanges(fetch.ranges, rangeBodies(fetch.ranges, body, response, what));
     } finally {
       watch.release();
@@ -162,12 +197,29 @@ function locateTerm(reconstruction: Reconstruction, term: Term, what: string): {
   throw new XetUnavailable(`the reconstruction of ${what} names no URL for chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…`);
 }
 
-/** How many terms read each range, so its decoded chunks are dropped after the last one. */
-function countUses(reconstruction: Reconstruction): Map<XorbByteRange, number> {
+/** How many of the fetched terms read each range, so its decoded chunks are dropped after the last one. */
+function countUses(reconstruction: Reconstruction, fetched: readonly Term[]): Map<XorbByteRange, number> {
   const uses = new Map<XorbByteRange, number>();
-  for (const term of reconstruction.terms) {
+  for (const term of fetched) {
     const { range } = locateTerm(reconstruction, term, "");
     uses.set(range, (uses.get(range) ?? 0) + 1);
   }
   return uses;
+}
+
+/** A cached file's bytes for a term (verified when it was cached; the new file's sha256 checks them again). */
+async function readLocal(copy: LocalCopy): Promise<Uint8Array> {
+  const handle = await open(copy.path, "r");
+  try {
+    const bytes = new Uint8Array(copy.length);
+    let read = 0;
+    while (read < copy.length) {
+      const { bytesRead } = await handle.read(bytes, read, copy.length - read, copy.offset + read);
+      if (bytesRead === 0) throw new XetUnavailable(`the cached copy ${copy.path} is shorter than its index record`);
+      read += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }
