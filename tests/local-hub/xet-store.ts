@@ -17,29 +17,40 @@ export const TERM_MAX_CHUNKS = 8;
 /** Chunks cycle through the three schemes, so every file exercises all of them. */
 const SCHEMES: readonly ChunkScheme[] = ["lz4", "bg4-lz4", "none"];
 
-const GEAR = (() => {
-  const table = new Uint32Array(256);
+/** Gear tables for a 64-bit rolling hash kept as two 32-bit halves (as Xet's: a boundary depends on the last 64 bytes). */
+const [GEAR_HI, GEAR_LO] = (() => {
+  const hi = new Uint32Array(256);
+  const lo = new Uint32Array(256);
   let x = 0x9e3779b9;
-  for (let i = 0; i < 256; i++) {
+  const next = () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    table[i] = x >>> 0;
+    return x >>> 0;
+  };
+  for (let i = 0; i < 256; i++) {
+    hi[i] = next();
+    lo[i] = next();
   }
-  return table;
+  return [hi, lo];
 })();
 
 export function chunkBoundaries(bytes: Uint8Array): number[] {
   const ends: number[] = [];
   let start = 0;
-  let hash = 0;
+  let hi = 0;
+  let lo = 0;
   for (let i = 0; i < bytes.length; i++) {
-    hash = ((hash << 1) + GEAR[bytes[i]!]!) >>> 0;
+    const byte = bytes[i]!;
+    const sum = ((lo << 1) >>> 0) + GEAR_LO[byte]!;
+    hi = (((hi << 1) | (lo >>> 31)) + GEAR_HI[byte]! + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+    lo = sum >>> 0;
     const length = i + 1 - start;
-    if ((length >= MIN_CHUNK && (hash & BOUNDARY_MASK) === 0) || length >= MAX_CHUNK) {
+    if ((length >= MIN_CHUNK && (hi & BOUNDARY_MASK) === 0) || length >= MAX_CHUNK) {
       ends.push(i + 1);
       start = i + 1;
-      hash = 0;
+      hi = 0;
+      lo = 0;
     }
   }
   if (start < bytes.length) ends.push(bytes.length);

@@ -25,8 +25,9 @@ export function fromStored(stored: readonly StoredChunkRun[]): ChunkRun[] {
 export class ChunkMapRecorder {
   private readonly runs = new Map<string, ChunkRun>();
 
+  /** Keyed by file offset: a file that repeats content holds the same chunks at several offsets. */
   note(xorb: string, firstChunk: number, fileOffset: number, lengths: readonly number[]): void {
-    this.runs.set(`${xorb}:${firstChunk}`, { xorb, firstChunk, fileOffset, lengths });
+    this.runs.set(`${fileOffset}`, { xorb, firstChunk, fileOffset, lengths });
   }
 
   merged(): ChunkRun[] {
