@@ -123,6 +123,33 @@ export const MUTATIONS: readonly Mutation[] = [
     edits: [{ file: "src/hub/http.ts", find: "    if (this.settings.offline) {", replace: "    if (false) {" }],
     tests: ["tests/hub/offline.test.ts"],
   },
+  {
+    name: "xet-bytegrouping-not-undone",
+    breaks: "Xet chunks stored as ByteGrouping4 + LZ4 are written still grouped: corrupt weights",
+    edits: [{ file: "src/transfer/xet/xorb-chunks.ts", find: "return regroupBytes4(decodeLz4Frame(payload, header.uncompressedLength));", replace: "return decodeLz4Frame(payload, header.uncompressedLength);" }],
+    tests: ["tests/transfer/xet/xorb-chunks.test.ts"],
+  },
+  {
+    name: "xet-unpacked-length-unchecked",
+    breaks: "a Xet term whose decoded length differs from the CAS's unpacked_length goes unnoticed",
+    edits: [{ file: "src/transfer/xet/xet-file-source.ts", find: "if (bytes.length !== term.unpackedLength) {", replace: "if (false) {" }],
+    tests: ["tests/transfer/xet-transport.test.ts"],
+    filter: "unpacked_length",
+  },
+  {
+    name: "xet-token-not-refetched-after-401",
+    breaks: "an expired Xet token ends Xet for the file (bridge) instead of being fetched again once",
+    edits: [{ file: "src/transfer/xet/reconstruction.ts", find: "if (response.status === 401 && refusals === 0) {", replace: "if (false) {" }],
+    tests: ["tests/transfer/xet-transport.test.ts"],
+    filter: "expired token",
+  },
+  {
+    name: "xet-reuse-wrong-offset",
+    breaks: "chunks reused from the cache are read from the wrong place: every upgrade refetches the whole file after a checksum failure",
+    edits: [{ file: "src/transfer/xet/chunk-map.ts", find: "for (let index = run.firstChunk; index < start; index++) offset += run.lengths[index - run.firstChunk]!;", replace: "" }],
+    tests: ["tests/transfer/xet-transport.test.ts"],
+    filter: "5 %",
+  },
 ];
 
 /** `text` with every edit of one file applied; throws naming the edit when its text is not found exactly once. */
