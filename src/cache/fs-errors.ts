@@ -64,8 +64,10 @@ export function explainFsError(error: unknown, context: FsErrorContext): Filesys
     case "EACCES":
     case "EPERM":
     case "EROFS": {
-      const cause = `${where} is not writable (${failure.code === "EROFS" ? "read-only filesystem" : "permission denied"}); give this user write access or mount it writable, or choose another cache with --cache-dir`;
-      return new FilesystemError(cause, cause, "could not be written");
+      // Not shared: a folder of one model may be read-only while the rest of the cache is not.
+      return new FilesystemError(
+        `${where} is not writable (${failure.code === "EROFS" ? "read-only filesystem" : "permission denied"}); give this user write access or mount it writable, or choose another cache with --cache-dir`,
+      );
     }
     case "ENOTDIR":
     case "EEXIST":

@@ -54,4 +54,22 @@ describe("filesystem errors", () => {
     writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nmodels:\n  - id: long\n    repo_id: acme/long-names\n    exclude: ["nnnn*"]\n`);
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
   });
+
+  test.skipIf(process.getuid?.() !== 0)("a model folder on a read-only mount inside a writable cache: the path that cannot be written is named (needs root to mount)", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    const folder = join(cwd, "cache", "one");
+    writeFileSync(join(folder, "config.json"), "damaged!\n");
+    const mounted = Bun.spawnSync(["mount", "--bind", folder, folder]).success && Bun.spawnSync(["mount", "-o", "remount,ro,bind", folder]).success;
+    try {
+      if (!mounted) return void console.warn("skipped: cannot bind-mount here");
+      const run = await runAgainst(hub, [], { cwd });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`error: one: ${join(folder, "config.json")} is not writable (read-only filesystem); give this user write access or mount it writable`);
+      expect(run.stderr).toContain("two: cached");
+      expect(run.stderr).not.toContain("unexpected failure");
+    } finally {
+      Bun.spawnSync(["umount", folder]);
+    }
+  });
 });
