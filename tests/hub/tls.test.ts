@@ -1,36 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { json, type LocalHub } from "../local-hub/index.ts";
-import { tempDir } from "../helpers/binary.ts";
+import { hasOpenssl, makeCertificates, type TestCertificates } from "../helpers/test-certificates.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 
-/** A throwaway CA and a server certificate for localhost signed by it. */
-function makeCertificates(): { caPath: string; cert: string; key: string } {
-  const dir = tempDir("mm-tls");
-  const run = (...args: string[]) => {
-    const result = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
-    if (!result.success) throw new Error(`openssl ${args[0]} failed: ${result.stderr.toString()}`);
-  };
-  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=model-manager test CA", "-keyout", "ca.key", "-out", "ca.crt");
-  run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt");
-  return { caPath: join(dir, "ca.crt"), cert: readFileSync(join(dir, "server.crt"), "utf8"), key: readFileSync(join(dir, "server.key"), "utf8") };
-}
-
-const hasOpenssl = Bun.which("openssl") !== null;
 if (!hasOpenssl) console.warn("SKIP TLS tests: openssl is not installed");
 
 let hub: LocalHub;
 let tlsFront: ReturnType<typeof Bun.serve> | undefined;
-let certificates: ReturnType<typeof makeCertificates>;
+let certificates: TestCertificates;
 
 beforeAll(async () => {
   hub = await startHub({ repos: [{ id: "acme/secure", files: { "config.json": json({ tls: true }) } }] });
   if (!hasOpenssl) return;
-  certificates = makeCertificates();
+  certificates = makeCertificates(["localhost", "127.0.0.1"]);
   // An HTTPS front for the hub, as a mirror behind a private CA would be.
   tlsFront = Bun.serve({
     port: 0,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../helpers/binary.ts";
+import { hasOpenssl, makeCertificates, type TestCertificates } from "../helpers/test-certificates.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { generated, json, type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { startConnectProxy } from "./connect-proxy.ts";
@@ -11,32 +10,17 @@ const FILES = { "config.json": json({ mirrored: true }), "model.safetensors": ge
 const CONFIG = `cache_dir: cache\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`;
 const TOKEN = TEST_TOKENS.approved;
 
-/** A throwaway CA, and a certificate signed by it for the official Hub hosts and for a stranger. */
-function makeCertificates(): { caPath: string; cert: string; key: string } {
-  const dir = tempDir("mm-hubhosts");
-  const run = (...args: string[]) => {
-    const result = Bun.spawnSync(["openssl", ...args], { cwd: dir, stderr: "pipe" });
-    if (!result.success) throw new Error(`openssl ${args[0]} failed: ${result.stderr.toString()}`);
-  };
-  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=model-manager test CA", "-keyout", "ca.key", "-out", "ca.crt");
-  run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=huggingface.co", "-keyout", "server.key", "-out", "server.csr");
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:huggingface.co,DNS:hf.co,DNS:evil.example\n");
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt");
-  return { caPath: join(dir, "ca.crt"), cert: readFileSync(join(dir, "server.crt"), "utf8"), key: readFileSync(join(dir, "server.key"), "utf8") };
-}
-
-const hasOpenssl = Bun.which("openssl") !== null;
 
 type Seen = { host: string; path: string; authorization: string | null };
 let hub: LocalHub;
-let certificates: ReturnType<typeof makeCertificates>;
+let certificates: TestCertificates;
 let https: ReturnType<typeof Bun.serve> | undefined;
 const seen: Seen[] = [];
 
 beforeAll(async () => {
   hub = await startHub({ repos: [{ id: REPO, files: FILES }] });
   if (!hasOpenssl) return;
-  certificates = makeCertificates();
+  certificates = makeCertificates(["huggingface.co", "hf.co", "evil.example"]);
   // "https://huggingface.co" and "https://evil.example", both served here and backed by the local hub.
   https = Bun.serve({
     port: 0,
