@@ -185,8 +185,8 @@ export class HubHttp {
       response = await fetch(url, { method, headers, body: request.body, redirect: "manual", signal: watch.signal, decompress: false });
     } catch (error) {
       if (toEndpoint && !request.signal?.aborted) {
-        this.reachability.noAnswer(error);
-        if (watch.signal.aborted) this.reachability.noAnswer(watch.signal.reason);
+        this.reachability.noAnswer(error, started);
+        if (watch.signal.aborted) this.reachability.noAnswer(watch.signal.reason, started);
       }
       throw error;
     }

@@ -42,11 +42,12 @@ export class EndpointReachability {
     this.answered = true;
   }
 
-  /** `error` ended a request to the endpoint before any answer. */
-  noAnswer(error: unknown): void {
+  /** `error` ended a request to the endpoint, started at `startedAt`, before any answer. */
+  noAnswer(error: unknown, startedAt: number): void {
     if (typeof error !== "object" || error === null) return;
     this.unansweredFailures.add(error);
-    this.firstFailureAt ??= performance.now();
+    // Counted from the start of the first attempt: a silent host has already used a stall timeout.
+    this.firstFailureAt ??= startedAt;
   }
 
   /** Fails at once when the endpoint has been declared unreachable. */
@@ -65,7 +66,7 @@ export class EndpointReachability {
     if (this.declared) return new EndpointUnreachableError(this.declared.message, true, { cause: this.declared.cause });
     if (!this.neverAnswered(error)) return undefined;
     const seconds = Math.round((performance.now() - (this.firstFailureAt ?? performance.now())) / 1000);
-    const message = `HF_ENDPOINT=${this.endpoint} cannot be reached: ${describeError(error)}${seconds > 0 ? ` (no answer in ${seconds} s of retries)` : ""}. Models already in the cache are served; the others are not downloaded in this run`;
+    const message = `HF_ENDPOINT=${this.endpoint} cannot be reached: ${describeError(error)}${seconds > 0 ? ` (no answer in ${seconds} s)` : ""}. Models already in the cache are served; the others are not downloaded in this run`;
     this.declared = { message, cause: error };
     this.declaredController.abort(new EndpointUnreachableError(message, true, { cause: error }));
     return new EndpointUnreachableError(message, false, { cause: error });
