@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../cache/atomic-write.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
 import { relativePathProblem, resolveInside, tmpDir } from "../cache/layout.ts";
 import { UnsafePathError } from "../errors.ts";
+import { isTruthy } from "../hub/settings.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { filesUnder as relativeFilesUnder } from "../models/folder-ownership.ts";
 import { locate } from "./file-root.ts";
@@ -37,10 +38,13 @@ export class HfLayout implements CacheLayout {
   readonly kind = "hf";
   readonly root: string;
   readonly stateRoot: string;
+  /** False with HF_HUB_DISABLE_SYMLINKS=1 (huggingface_hub's switch): snapshots then hold copies. */
+  private readonly symlinks: boolean;
 
-  constructor(hubCacheDir: string) {
+  constructor(hubCacheDir: string, env: Readonly<Record<string, string | undefined>> = process.env) {
     this.root = resolve(hubCacheDir);
     this.stateRoot = join(this.root, ...HF_STATE_PATH);
+    this.symlinks = !isTruthy(env.HF_HUB_DISABLE_SYMLINKS);
   }
 
   repoDir(repo: Repo): string {
@@ -56,7 +60,7 @@ export class HfLayout implements CacheLayout {
       content,
       published: (file) => isLinked(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file))),
       publish: (files) => {
-        for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)));
+        for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)), this.symlinks);
         if (needsRef(spec.revision)) writeRef(resolveInside(repoDir, `refs/${spec.revision}`, `revision of ${spec.id}`), commit, this.stateRoot);
       },
       bytesOnDisk: (files) => {
@@ -177,23 +181,30 @@ function sameRepo(a: Repo, b: Repo): boolean {
 /**
  * Points `link` at `target` (relative) unless it already does. The new link is made beside
  * it and renamed over, so a reader sees the old entry or the new one. Where symlinks are
- * impossible (Windows without developer mode), the blob is copied, as huggingface_hub does.
+ * impossible (Windows without developer mode) or disabled, the blob is copied, as huggingface_hub does.
  */
-function linkIntoSnapshot(blob: string, link: string, target: string): void {
+function linkIntoSnapshot(blob: string, link: string, target: string, symlinks: boolean): void {
   const current = lstatSync(link, { throwIfNoEntry: false });
   if (current?.isSymbolicLink() && readlinkSync(link) === target) return;
+  if (!symlinks && current?.isFile() && current.size === statSync(blob).size) return;
   mkdirSync(dirname(link), { recursive: true });
   const temp = join(dirname(link), `.${basename(link)}.mm-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  try {
-    symlinkSync(target, temp);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") throw error;
-    copyFileSync(blob, temp);
-  }
+  if (!(symlinks && madeSymlink(target, temp))) copyFileSync(blob, temp);
   try {
     renameSync(temp, link);
   } catch (error) {
     rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** False where the system refuses symlinks (EPERM: Windows without developer mode). */
+function madeSymlink(target: string, path: string): boolean {
+  try {
+    symlinkSync(target, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EPERM") return false;
     throw error;
   }
 }

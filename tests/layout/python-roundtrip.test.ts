@@ -4,7 +4,7 @@
  * what huggingface_hub downloaded. Skipped, with the reason, where python3 or the wheels are missing.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { tempDir } from "../helpers/binary.ts";
@@ -188,6 +188,18 @@ describe.skipIf(skip !== undefined)(mustRunOnCI(`Python reads and writes the sam
     if (theirs.code !== 0) throw new Error(`huggingface_hub failed beside model-manager:\n${theirs.stderr}`);
     const verify = await runCli(["--config", "models.yaml", "--verify-only"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(verify.code).toBe(0);
+    await expectPythonLoads(cwd);
+  }, 120_000);
+
+  test("with HF_HUB_DISABLE_SYMLINKS=1 snapshots hold copies, as huggingface_hub makes them where symlinks are impossible, and Python still loads them", async () => {
+    const cwd = project(hfConfig(MAIN));
+    const run = await runAgainst(hub, ["-q"], { cwd, env: { HF_HUB_DISABLE_SYMLINKS: "1" } });
+    expect(run.code).toBe(0);
+    const snapshot = join(cwd, "hub", "models--acme--tiny-bert", "snapshots", hub.file(REPO, "config.json")!.commit);
+    for (const name of Object.keys(files)) expect(lstatSync(join(snapshot, name)).isFile()).toBe(true);
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd, env: { HF_HUB_DISABLE_SYMLINKS: "1" } })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
     await expectPythonLoads(cwd);
   }, 120_000);
 });
