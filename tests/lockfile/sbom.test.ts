@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
@@ -75,6 +75,17 @@ describe("model-manager sbom", () => {
     expect(written.code).toBe(0);
     expect(written.stdout).toBe(`${file}\n`);
     expect(readFileSync(file, "utf8")).toBe(run.stdout);
+  });
+
+  test("sbom --locked refuses a lock the configuration has moved away from (exit 2), so a release SBOM describes what is configured", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    expect((await runAgainst(hub, ["sbom", "--locked", "-q"], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, "models.yaml"), CONFIG.replace("repo_id: solo\n", "repo_id: solo\n    revision: v2\n"));
+    const run = await runAgainst(hub, ["sbom", "--locked"], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("solo: revision main → v2");
   });
 
   test("without a lock it fails with exit 2 and says how to make one", async () => {
