@@ -15,6 +15,9 @@ const CLEAR_TO_END = "\x1b[K";
 const CLEAR_BELOW = "\x1b[J";
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
+// Synchronized output (DEC mode 2026): terminals that know it show the frame whole, never half-drawn; others ignore it.
+const BEGIN_UPDATE = "\x1b[?2026h";
+const END_UPDATE = "\x1b[?2026l";
 
 export class LiveFrame {
   private height = 0;
@@ -23,7 +26,7 @@ export class LiveFrame {
   constructor(private readonly write: (text: string) => void) {}
 
   draw(lines: readonly string[]): void {
-    this.write(this.rewind() + this.hideCursor() + render(lines) + CLEAR_BELOW);
+    this.write(BEGIN_UPDATE + this.rewind() + this.hideCursor() + render(lines) + CLEAR_BELOW + END_UPDATE);
     this.height = lines.length;
   }
 
@@ -33,7 +36,7 @@ export class LiveFrame {
    */
   printAbove(line: string, lines: readonly string[]): void {
     const rows = line.split("\n").map((row) => `${CLEAR_LINE}${row}${CLEAR_TO_END}\n`);
-    this.write(`${this.rewind()}${lines.length > 0 ? this.hideCursor() : ""}${rows.join("")}${render(lines)}${CLEAR_BELOW}`);
+    this.write(`${BEGIN_UPDATE}${this.rewind()}${lines.length > 0 ? this.hideCursor() : ""}${rows.join("")}${render(lines)}${CLEAR_BELOW}${END_UPDATE}`);
     this.height = lines.length;
   }
 
