@@ -318,7 +318,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     }
     // Files with the same content (hf: one blob) are fetched once.
     const inTheWay = await oldFilesInTheWay(plan, layout, context);
-    const xetReuse = reusableXetChunks(plan);
+    const xetReuse = reusableXetChunks(plan, layout, await readIndexOf(layout, context));
     const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay, xetReuse)])).values()];
     const download = (list: readonly FileJob[]) =>
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);

@@ -1,24 +1,42 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { ChunkCatalog, fromStored } from "../transfer/xet/chunk-map.ts";
+import type { CacheIndex, IndexEntry, IndexedFile } from "../cache/index-schema.ts";
+import type { CacheLayout } from "../layout/types.ts";
+import { type CachedXetFile, ChunkCatalog, fromStored } from "../transfer/xet/chunk-map.ts";
 import type { WorkPlan } from "./ensure.ts";
 
 /**
- * The chunks of the Xet files this model's previous download placed (recorded in the index), for a
- * new revision to copy instead of fetching: a `--refresh`, a changed `revision:`, or the lock. Only
- * files still as they were recorded (size and mtime) are offered; the new file's sha256 checks the rest.
+ * The chunks of Xet files already in the cache (recorded in the index), for a download to copy
+ * instead of fetching: this model's previous revision first (a `--refresh`, a changed `revision:`,
+ * the lock), then every other model's files. Only files still as they were recorded (size and
+ * mtime) are offered; the new file's sha256 checks the copied bytes like the fetched ones.
  */
-export function reusableXetChunks(plan: WorkPlan): ChunkCatalog | undefined {
-  const { content } = plan.placement;
-  const files = (plan.previous?.files ?? []).flatMap((file) => {
-    if (!file.xetChunks) return [];
-    const path = join(content.root, content.relativePath(file));
+export function reusableXetChunks(plan: WorkPlan, layout: CacheLayout, index: CacheIndex): ChunkCatalog | undefined {
+  const seen = new Set<string>();
+  const files: CachedXetFile[] = [];
+  const offer = (root: string, relativePath: (file: IndexedFile) => string, file: IndexedFile) => {
+    if (!file.xetChunks) return;
+    const path = join(root, relativePath(file));
+    if (seen.has(path)) return;
+    seen.add(path);
     const onDisk = statOf(path);
-    if (!onDisk || onDisk.size !== file.size || onDisk.mtimeMs !== file.mtimeMs) return [];
-    return [{ path, size: file.size, mtimeMs: file.mtimeMs, runs: fromStored(file.xetChunks) }];
-  });
+    if (!onDisk || onDisk.size !== file.size || onDisk.mtimeMs !== file.mtimeMs) return;
+    files.push({ path, size: file.size, mtimeMs: file.mtimeMs, runs: fromStored(file.xetChunks) });
+  };
+  const { content } = plan.placement;
+  for (const file of plan.previous?.files ?? []) offer(content.root, content.relativePath, file);
+  for (const [id, entry] of Object.entries(index.models)) {
+    if (id === plan.spec.id || !entry.files.some((file) => file.xetChunks)) continue;
+    const other = layout.placement(specOf(id, entry), entry.commit).content;
+    for (const file of entry.files) offer(other.root, other.relativePath, file);
+  }
   const catalog = new ChunkCatalog(files);
   return catalog.isEmpty ? undefined : catalog;
+}
+
+/** Enough of a model's configuration to find where the layout put its recorded files. */
+function specOf(id: string, entry: IndexEntry) {
+  return { id, repoId: entry.repoId, repoType: entry.repoType, revision: entry.revision, localDir: entry.localDir, exclude: [] };
 }
 
 function statOf(path: string): { size: number; mtimeMs: number } | undefined {

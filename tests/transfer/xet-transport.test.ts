@@ -198,4 +198,42 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     expect(xorbBytes()).toBeLessThan(fullFetch * 0.15);
     expect(run2.stderr).toMatch(new RegExp(`up: ${WEIGHTS}: reused [\\d.]+ MiB of 8\\.0 MiB from the cache, fetched [\\d.]+ (KiB|MiB)`));
   });
+
+  test("another model naming a revision of the same file copies the chunks the first model's file shares", async () => {
+    const REPO2 = "acme/xet-shared";
+    const first = weightsLike(SIZE, 31);
+    const second = first.slice();
+    second.set(weightsLike(Math.floor(SIZE * 0.05), 77), Math.floor(SIZE * 0.2));
+    hub.addRepo({ id: REPO2, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
+    const model = (id: string, revision: string) => `  - id: ${id}\n    repo_id: ${REPO2}\n    revision: ${revision}\n`;
+    const cwd = project(`cache_dir: cache\nverify: sha256\nmodels:\n${model("old", "v1")}`);
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    const fullFetch = xorbBytes();
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("old", "v1")}${model("new", "main")}`);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(0);
+    expectSameBytes(hub, REPO2, [WEIGHTS], join(cwd, "cache", "new"), "main");
+    expectSameBytes(hub, REPO2, [WEIGHTS], join(cwd, "cache", "old"), "v1");
+    expect(xorbBytes()).toBeLessThan(fullFetch * 0.15);
+    expect(run.stderr).toMatch(new RegExp(`new: ${WEIGHTS}: reused [\\d.]+ MiB of 8\\.0 MiB from the cache`));
+  });
+
+  test("layout: hf upgrades reuse the previous revision's blob", async () => {
+    const REPO3 = "acme/xet-hf";
+    const first = weightsLike(SIZE, 41);
+    const second = first.slice();
+    second.set(weightsLike(Math.floor(SIZE * 0.05), 55), Math.floor(SIZE * 0.7));
+    hub.addRepo({ id: REPO3, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
+    const config = (revision: string) => `cache_dir: hf-cache\nlayout: hf\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO3}\n    revision: ${revision}\n`;
+    const cwd = project(config("v1"));
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    const fullFetch = xorbBytes();
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), config("main"));
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(0);
+    expect(xorbBytes()).toBeLessThan(fullFetch * 0.15);
+    expect(run.stderr).toMatch(/m: model\.safetensors: reused [\d.]+ MiB of 8\.0 MiB from the cache/);
+  });
 });
