@@ -48,7 +48,8 @@ describe("native Xet downloads", () => {
   test("Xet-backed files come from xorbs, with no bridge byte; -v says the transport", async () => {
     const run = await downloadsIntact();
     expect(bridgeGets()).toEqual([]);
-    expect(count("xet-token")).toBeGreaterThanOrEqual(1);
+    // One read token for both files of the model.
+    expect(count("xet-token")).toBe(1);
     expect(count("xet-reconstruction")).toBe(2);
     expect(count("xorb")).toBeGreaterThanOrEqual(2);
     expect(run.stderr).toContain(`"${WEIGHTS}" in ${REPO}: through Xet`);
@@ -83,6 +84,18 @@ describe("Xet faults", () => {
     await downloadsIntact();
     expect(bridgeGets()).toEqual([]);
     expect(count("xet-token")).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a token about to expire is not used: it is fetched again first", async () => {
+    hub.configure({ xetTokenTtlSeconds: 30 });
+    try {
+      await downloadsIntact(RANGED);
+    } finally {
+      hub.configure({ xetTokenTtlSeconds: 3600 });
+    }
+    expect(bridgeGets()).toEqual([]);
+    expect(count("xet-token")).toBeGreaterThanOrEqual(2);
+    expect(hub.requests.filter((record) => record.route === "xet-reconstruction" && record.status === 401)).toEqual([]);
   });
 
   test("an expired xorb URL (403) makes it ask for the reconstruction again, without the bridge", async () => {

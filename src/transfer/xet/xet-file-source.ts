@@ -35,7 +35,7 @@ export class XetFileSource implements ByteSource {
     /** Chunks already in the cache, copied from disk instead of fetched. */
     private readonly catalog?: ChunkCatalog,
   ) {
-    this.tokens = new XetTokenSource(http, context);
+    this.tokens = XetTokenSource.for(http, context);
     this.reconstructions = new ReconstructionClient(http, this.tokens, context, xetHash);
     this.what = `"${context.path}" in ${context.repoId}`;
   }

@@ -9,6 +9,8 @@ export type XetAccess = { readonly accessToken: string; readonly casUrl: string;
 
 const TokenAnswer = v.object({ accessToken: v.pipe(v.string(), v.minLength(1)), exp: v.number(), casUrl: v.pipe(v.string(), v.url()) });
 
+const SOURCES = new WeakMap<HubHttp, Map<string, XetTokenSource>>();
+
 /** Refresh this long before the announced expiry, so a request never leaves with a token about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
 
@@ -21,7 +23,19 @@ export class XetTokenSource {
   private current: XetAccess | undefined;
   private pending: Promise<XetAccess> | undefined;
 
-  constructor(
+  /** One source per repository and commit for the run's HTTP client, so the files of a model share one token. */
+  static for(http: HubHttp, context: HubRequestContext & { readonly revision: string }): XetTokenSource {
+    const sources = SOURCES.get(http) ?? new Map<string, XetTokenSource>();
+    SOURCES.set(http, sources);
+    const key = `${context.repoType}/${context.repoId}@${context.revision}`;
+    const existing = sources.get(key);
+    if (existing) return existing;
+    const created = new XetTokenSource(http, context);
+    sources.set(key, created);
+    return created;
+  }
+
+  private constructor(
     private readonly http: HubHttp,
     private readonly context: HubRequestContext & { readonly revision: string },
   ) {}
