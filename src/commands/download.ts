@@ -1,12 +1,12 @@
 import type { ModelSpec } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError } from "../errors.ts";
-import { EndpointUnreachableError } from "../hub/reachability.ts";
 import type { ModelManager, ModelOutcome } from "../manager.ts";
 import { formatDuration } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DownloadOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeDefaultExcluded, describeFailure, describeResult } from "./describe-result.ts";
+import { describeDefaultExcluded, describeResult } from "./describe-result.ts";
+import { FailureReporter } from "./failure-reporter.ts";
 import { InConfigOrder } from "./in-config-order.ts";
 import type { ResultWriter } from "./output.ts";
 import { originOf } from "../mirror/origin.ts";
@@ -30,19 +30,10 @@ export async function runDownload(
       if (outcome.ok && !json) out.line(`${outcome.id}\t${outcome.result.path}`);
     },
   );
-  // An unreachable endpoint is said once, with its cause; the other models it stops are only named.
-  const alsoUnreachable: string[] = [];
-  // Likewise a cause every model meets (a full disk, a read-only cache): said once, then each model's own part.
-  const toldCauses = new Set<string>();
+  const reporter = new FailureReporter(logger, "downloaded");
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
-      const shared = sharedCauseOf(outcome.error);
-      if (outcome.error instanceof EndpointUnreachableError && outcome.error.repeat) alsoUnreachable.push(outcome.id);
-      else if (shared) {
-        if (!toldCauses.has(shared.cause)) logger.error(shared.cause);
-        toldCauses.add(shared.cause);
-        logger.error(`${outcome.id}: ${shared.detail}`);
-      } else logger.error(describeFailure(outcome.id, outcome.error));
+      reporter.failed(outcome.id, outcome.error);
     } else {
       logger.info(describeResult(outcome.result));
       const excluded = describeDefaultExcluded(outcome.id, outcome.result.defaultExcluded);
@@ -51,7 +42,7 @@ export async function runDownload(
     results.settle(outcome.id, outcome);
   });
   endProgress();
-  if (alsoUnreachable.length > 0) logger.error(`${alsoUnreachable.join(", ")}: not downloaded either, HF_ENDPOINT cannot be reached (see above)`);
+  reporter.finish();
   const failures = outcomes.filter((outcome) => !outcome.ok);
   const ready = outcomes.length - failures.length;
   if (specs.length > 1 || failures.length > 0) {
@@ -89,10 +80,4 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
     };
   });
   return { ...envelope("download", exitCode, models), cacheDir, models };
-}
-
-function sharedCauseOf(error: unknown): { cause: string; detail: string } | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const { sharedCause, detail } = error as { sharedCause?: unknown; detail?: unknown };
-  return typeof sharedCause === "string" && typeof detail === "string" ? { cause: sharedCause, detail } : undefined;
 }

@@ -6,7 +6,8 @@ import { formatBytes } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DryRunOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeDefaultExcluded, describeFailure } from "./describe-result.ts";
+import { describeDefaultExcluded } from "./describe-result.ts";
+import { FailureReporter } from "./failure-reporter.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** --dry-run: what a run would download and remove, per model. Nothing is written. */
@@ -14,6 +15,7 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
   const reports = [];
   const results: DryRunOutput["models"] = [];
   let exitCode: number = ExitCode.ok;
+  const reporter = new FailureReporter(logger, "planned");
   for (const spec of specs) {
     try {
       const plan = await manager.plan(spec);
@@ -22,11 +24,12 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
       results.push(report);
       if (!json) printPlan(plan, out);
     } catch (error) {
-      logger.error(describeFailure(spec.id, error));
+      reporter.failed(spec.id, error);
       results.push(modelFailure(spec.id, error));
       if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
     }
   }
+  reporter.finish();
   if (json) out.json({ ...envelope("dry-run", exitCode, results), cacheDir: manager.config.cacheDir, models: results } satisfies DryRunOutput);
   else {
     const bytes = reports.reduce((sum, report) => sum + report.downloadBytes, 0);

@@ -39,4 +39,11 @@ describe("an endpoint that cannot be reached is found out once per run", () => {
     // At most the first request of each of the 4 models in flight, with its attempts; not 12 models x 2 attempts.
     expect(mute.requests.length).toBeLessThanOrEqual(4 * 2);
   });
+
+  test("--dry-run says it once too", async () => {
+    const run = await runAgainst(hub, ["--dry-run"], { cwd: project(CONFIG), env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("cannot be reached:")).toHaveLength(2);
+    expect(run.stderr).toContain(": not planned either, HF_ENDPOINT cannot be reached (see above)");
+  });
 });
