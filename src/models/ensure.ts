@@ -242,7 +242,8 @@ async function planFromHub(
   pin: PinnedSnapshot | undefined,
   resolved?: string,
 ): Promise<WorkPlan> {
-  const found = await findInMirrors(context.mirrors, spec, pin, resolved, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
+  // HF_HUB_OFFLINE means no request at all, to a mirror either.
+  const found = await findInMirrors(context.settings.offline ? [] : context.mirrors, spec, pin, resolved, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
   // A mirror is never trusted more than the Hub: what comes from it is hashed, whatever the configured level.
   const level: VerifyLevel = found ? "sha256" : configuredLevel;
   // A pinned model is planned from the lock: no revision or tree request.

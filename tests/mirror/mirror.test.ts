@@ -162,6 +162,31 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect(pull.stderr).toContain(`the mirror manifest ${mirror}/manifests/model/${TAGGER}/${commit}.json disagrees with the lock`);
   });
 
+  test("layout hf: a model pushed from a Hugging Face cache is pulled into another one without the Hub", async () => {
+    const mirror = freshPrefix();
+    const hfConfig = CONFIG.replace("cache_dir: cache\n", "cache_dir: cache\nlayout: hf\n");
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(hfConfig), env: moto.env })).code).toBe(0);
+    const cwd = project(hfConfig);
+    hub.resetLog();
+    const pull = await runAgainst(hub, [], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
+    expect(pull.code).toBe(0);
+    expect(hubRequests()).toBe(0);
+    const commit = hub.repo(ENCODER)?.resolveRevision("main")?.sha as string;
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "models--acme--encoder", "snapshots", commit));
+  });
+
+  test("HF_HUB_OFFLINE: no request to the mirror either (a locked model is simply not cached)", async () => {
+    const mirror = freshPrefix();
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock"], { cwd })).code).toBe(0);
+    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+    const run = await runAgainst(hub, ["--frozen", "-v"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror, HF_HUB_OFFLINE: "1" } });
+    expect(run.code).toBe(4);
+    expect(run.stderr).not.toContain("GET ");
+    expect(run.stderr).not.toContain("mirror");
+    expect(run.stderr).toContain("HF_HUB_OFFLINE is set");
+  });
+
   test("a pull through the mirror killed with -9 resumes where it stopped, still without the Hub", async () => {
     const mirror = freshPrefix();
     expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
