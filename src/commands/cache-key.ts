@@ -1,5 +1,5 @@
 import { selectionFingerprint } from "../config/fingerprint.ts";
-import type { ModelSpec } from "../config/types.ts";
+import type { LayoutKind, ModelSpec } from "../config/types.ts";
 import { envelope } from "../output/json-report.ts";
 import type { CacheKeyOutput } from "../output/json-schema.ts";
 import type { LockedModel } from "../lockfile/schema.ts";
@@ -15,22 +15,25 @@ const KEY_FORMAT = 1;
  * hashes, so the key changes exactly when the pinned content does. Without one,
  * a branch revision such as "main" is keyed by its name: pin a commit (or
  * commit a lock) for a key that also follows upstream changes.
+ * The layout counts too (a plain cache restored for `layout: hf` would not be
+ * used); plain, the default, leaves the key as it was before layouts existed.
  */
-export function cacheKey(specs: readonly ModelSpec[], lock?: LockedModels): string {
+export function cacheKey(specs: readonly ModelSpec[], lock?: LockedModels, layout: LayoutKind = "plain"): string {
   const models = [...specs].sort((a, b) => byCodeUnit(a.id, b.id)).map((spec) => {
     const locked = lock?.lockedModelFor(spec);
     if (!locked) return [spec.id, spec.repoType, spec.repoId, spec.revision, spec.localDir, selectionFingerprint(spec)];
     const files = [...locked.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => [file.path, file.size, file.sha256 ?? file.gitOid]);
     return [spec.id, locked.repoType, locked.repoId, "locked", locked.commit, spec.localDir, files];
   });
-  const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify({ format: KEY_FORMAT, models })).digest("hex");
+  const keyed = layout === "plain" ? { format: KEY_FORMAT, models } : { format: KEY_FORMAT, layout, models };
+  const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify(keyed)).digest("hex");
   return `model-manager-v${KEY_FORMAT}-${digest.slice(0, 32)}`;
 }
 
 type LockedModels = { lockedModelFor(spec: ModelSpec): LockedModel | undefined };
 
 /** --cache-key --json: the key and the models it covers. */
-export function cacheKeyJson(cacheDir: string, specs: readonly ModelSpec[], lock?: LockedModels): CacheKeyOutput {
+export function cacheKeyJson(cacheDir: string, specs: readonly ModelSpec[], lock?: LockedModels, layout?: LayoutKind): CacheKeyOutput {
   const models = specs.map((spec) => ({ id: spec.id, ok: true as const, repoId: spec.repoId, repoType: spec.repoType, revision: spec.revision }));
-  return { ...envelope("cache-key", 0, models), cacheDir, cacheKey: cacheKey(specs, lock), models };
+  return { ...envelope("cache-key", 0, models), cacheDir, cacheKey: cacheKey(specs, lock, layout), models };
 }

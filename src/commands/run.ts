@@ -52,8 +52,8 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     if (options.action === "cache-key") {
       const specs = selectSpecs(config, options.models);
       const lock = openLockSession(config, specs, options, logger);
-      if (options.json) out.json(cacheKeyJson(config.cacheDir, specs, lock));
-      else out.line(cacheKey(specs, lock));
+      if (options.json) out.json(cacheKeyJson(config.cacheDir, specs, lock, config.layout));
+      else out.line(cacheKey(specs, lock, config.layout));
       return ExitCode.ok;
     }
     if (options.refresh && hub.value.offline) throw new UsageError("--refresh asks the Hub where branches and tags point now, but HF_HUB_OFFLINE is set");

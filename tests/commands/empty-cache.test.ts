@@ -126,4 +126,10 @@ describe("--cache-key", () => {
     expect(await keyOf(CONFIG.replace("repo_id: org/tiny-bert", "repo_id: org/tiny-bert\n    revision: v2"))).not.toBe(base);
     expect(await keyOf(CONFIG.replace("repo_id: org/tiny-bert", "repo_id: org/tiny-bert\n    files: [config.json]"))).not.toBe(base);
   });
+
+  test("changes with the layout (a plain cache is no use to layout: hf); layout: plain keeps the key it had", async () => {
+    const base = await keyOf(CONFIG);
+    expect(await keyOf(`layout: plain\n${CONFIG}`)).toBe(base);
+    expect(await keyOf(`layout: hf\n${CONFIG}`)).not.toBe(base);
+  });
 });
