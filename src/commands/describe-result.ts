@@ -13,7 +13,6 @@ function describeWork(result: EnsureResult): string {
     case "cached":
     case "verified":
       return "cached";
-    case "verified":
     case "repair":
       return `repaired ${plural(result.downloadedFiles, "file")} (${formatBytes(result.downloadedBytes)})`;
     case "fetch":
