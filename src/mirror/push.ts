@@ -3,6 +3,7 @@ import type { ModelSpec } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import type { EnsureResult } from "../models/ensure.ts";
 import { isCommitSha } from "../models/plan.ts";
+import { formatBytes } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { MirrorError } from "./errors.ts";
 import { blobKey, manifestKey, refKey } from "./keys.ts";
@@ -38,10 +39,15 @@ export async function pushModel(mirror: Mirror, spec: ModelSpec, result: EnsureR
         totals.skippedBytes += file.size;
         continue;
       }
-      logger.debug(`${spec.id}: uploading ${file.path} (${file.size} bytes) to ${mirror.display}/${blobKey(file)}`);
+      // Bun's upload reports no progress: a multipart file gets a line when it starts and one when it is done.
+      const large = file.size > PART_SIZE;
+      const line = `${spec.id}: ${file.path} (${formatBytes(file.size)}) to ${mirror.display}/${blobKey(file)}`;
+      if (large) logger.info(`uploading ${line}`);
+      else logger.debug(`uploading ${line}`);
       await client.write(key, Bun.file(join(result.path, ...file.path.split("/"))), { partSize: PART_SIZE, queueSize: PARTS_IN_FLIGHT, retry: 3 }).catch((error: unknown) => {
         throw s3ClientError(error, mirror.display, key) ?? error;
       });
+      if (large) logger.info(`uploaded ${line}`);
       totals.uploadedFiles++;
       totals.uploadedBytes += file.size;
     }
