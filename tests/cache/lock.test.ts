@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireLock, describeLockOwner, type LockOwner, LockTimeoutError } from "../../src/cache/lock.ts";
@@ -122,6 +122,37 @@ describe("acquireLock", () => {
     expect(breaks).toHaveLength(1);
     expect(breaks[0]).toMatch(/^the lock file names no owner \(it is empty\) and did not change for \d+(\.\d)? s$/);
     lock.release();
+  });
+
+  // Root reads any file, so the unreadable case runs the waiter as an unprivileged user: bundled into one
+  // script in a folder under /tmp that user can reach (the test's own temp folder may sit in a private one).
+  const canDropPrivileges = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
+  test.skipIf(!canDropPrivileges)("a lock file this user cannot read is taken over after a second too (waiter run as nobody; skipped unless root with setpriv)", async () => {
+    const shared = mkdtempSync("/tmp/mm-lock-nobody-");
+    try {
+      chmodSync(shared, 0o777);
+      const built = await Bun.build({ entrypoints: [join(fixtures, "lock-taker.ts")], target: "bun", outdir: shared });
+      expect(built.success).toBe(true);
+      const script = built.outputs[0]?.path as string;
+      chmodSync(script, 0o644);
+      const unreadable = join(shared, "model.lock");
+      writeFileSync(unreadable, "{}");
+      chmodSync(unreadable, 0o000);
+      const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script, unreadable], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: shared },
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: 60_000,
+      });
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+      const breaks: string[] = JSON.parse(stdout);
+      expect(breaks).toHaveLength(1);
+      expect(breaks[0]).toMatch(/^the lock file names no owner \(it cannot be read as an owner\) and did not change for \d+(\.\d)? s$/);
+      expect(existsSync(unreadable)).toBe(false);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 
   test("a lock from another host with an old mtime is broken by the mtime bound", async () => {
