@@ -58,18 +58,21 @@ export class TmuxTerminal implements AsyncDisposable {
   }
 
   /**
-   * Polls the screen until `accept` returns a value. Every settled screen seen is passed to `inspect`
-   * first: one that two captures in a row agree on. A terminal shows a frame as the bytes arrive, so a
-   * single capture can catch one half-drawn (seen on a loaded machine: a row holding only part of a bar).
+   * Polls the screen until `accept` returns a value. Only settled screens count, ones that two captures
+   * in a row agree on, and each is passed to `inspect` first. A terminal shows a frame as the bytes
+   * arrive, so a single capture can catch one half-drawn (seen on a loaded machine: a row holding only
+   * part of a bar); the live display redraws every 100 ms, so most captures settle.
    */
   async waitForScreen<T>(what: string, accept: (screen: string[]) => T | undefined, inspect: (screen: string[]) => void = () => {}, timeoutMs = 40_000): Promise<T> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const screen = await this.screen();
       const again = await this.screen();
-      if (again.join("\n") === screen.join("\n")) inspect(screen);
-      const result = accept(screen);
-      if (result !== undefined) return result;
+      if (again.join("\n") === screen.join("\n")) {
+        inspect(screen);
+        const result = accept(screen);
+        if (result !== undefined) return result;
+      }
       if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen shows:\n${screen.join("\n")}`);
       await Bun.sleep(30);
     }

@@ -62,16 +62,13 @@ describe.skipIf(!tmuxPath)(mustRunOnCI("live progress in a terminal (tmux)"), ()
       const cwd = project(CONFIG);
       await using terminal = await TmuxTerminal.start([await binaryPath(), "--config", "models.yaml"], { cwd, env: { HF_ENDPOINT: hub.url }, columns, rows });
       let framesSeen = 0;
+      const inspect = (screen: string[]) => {
+        if (frameOf(screen)) framesSeen++;
+        expectWellFormedFrame(screen, terminal);
+      };
       // More files are active than fit: the frame shows the busiest and counts the rest.
-      await terminal.waitForScreen(
-        "a frame with hidden files",
-        (screen) => (frameOf(screen)?.some((row) => row.startsWith("… and ")) ? true : undefined),
-        (screen) => {
-          if (frameOf(screen)) framesSeen++;
-          expectWellFormedFrame(screen, terminal);
-        },
-      );
-      await terminal.waitForScreen("the end of the run", (screen) => screen.find((row) => row.startsWith("EXIT=")), (screen) => expectWellFormedFrame(screen, terminal));
+      await terminal.waitForScreen("a frame with hidden files", (screen) => (frameOf(screen)?.some((row) => row.startsWith("… and ")) ? true : undefined), inspect);
+      await terminal.waitForScreen("the end of the run", (screen) => screen.find((row) => row.startsWith("EXIT=")), inspect);
       expect(framesSeen).toBeGreaterThan(0);
 
       const printed = (await terminal.everything()).filter((row) => row.trim() !== "");
