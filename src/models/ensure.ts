@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { explainFsError, type FsErrorContext } from "../cache/fs-errors.ts";
-import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import type { CacheIndex, IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { readIndex, updateIndex } from "../cache/index-file.ts";
 import { lstatExisting } from "../cache/layout.ts";
 import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
@@ -116,11 +116,13 @@ function fsErrorContext(spec: ModelSpec, layout: CacheLayout, onFullDisk?: () =>
 
 async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
-  const moved = context.refresh && !pin ? await movedCommit(spec, (await readIndexOf(layout, context)).models[spec.id], context) : undefined;
-  const quick = moved ? undefined : await planIfCached(spec, config, layout, context, pin);
+  // One read before the lock serves the refresh check, the fast path and a read-only cache; under the lock it is read again.
+  const recorded = (await readIndexOf(layout, context)).models[spec.id];
+  const moved = context.refresh && !pin ? await movedCommit(spec, recorded, context) : undefined;
+  const quick = moved ? undefined : planIfCached(spec, config, layout, recorded, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   const access = cacheAccess(config.cacheDir);
-  if (access !== "writable") return await serveUnwritable(spec, config, layout, context, access, moved);
+  if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
   await using lock = await holdWorkLocks(layout.stateRoot, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexOf(layout, context);
@@ -134,8 +136,15 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
  * all good is served without a lock, the index left as it is; anything that
  * would have to write is refused.
  */
-async function serveUnwritable(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext, access: Exclude<CacheAccess, "writable">, moved?: string): Promise<EnsureResult> {
-  const entry = (await readIndexOf(layout, context)).models[spec.id];
+async function serveUnwritable(
+  spec: ModelSpec,
+  config: CacheSettings,
+  layout: CacheLayout,
+  context: RunContext,
+  entry: IndexEntry | undefined,
+  access: Exclude<CacheAccess, "writable">,
+  moved?: string,
+): Promise<EnsureResult> {
   if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec)) || (moved && moved !== entry.commit)) {
     throw new UnwritableCacheError(config.cacheDir, access, spec.id, entry ? "has to be updated" : "has to be downloaded");
   }
@@ -159,8 +168,7 @@ function readIndexOf(layout: CacheLayout, context: RunContext) {
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
-async function planIfCached(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext, pin: PinnedSnapshot | undefined): Promise<WorkPlan | undefined> {
-  const entry = (await readIndexOf(layout, context)).models[spec.id];
+function planIfCached(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, entry: IndexEntry | undefined, pin: PinnedSnapshot | undefined): WorkPlan | undefined {
   const level = effectiveVerifyLevel(spec, config);
   if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) || !agreesWithPin(entry, pin)) return undefined;
   const placement = layout.placement(spec, entry.commit);
@@ -318,8 +326,9 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
     }
     // Files with the same content (hf: one blob) are fetched once.
-    const inTheWay = await oldFilesInTheWay(plan, layout, context);
-    const xetReuse = reusableXetChunks(plan, layout, await readIndexOf(layout, context));
+    const index = await readIndexOf(layout, context);
+    const inTheWay = oldFilesInTheWay(plan, layout, index);
+    const xetReuse = reusableXetChunks(plan, layout, index);
     const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay, xetReuse)])).values()];
     const download = (list: readonly FileJob[]) =>
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
@@ -431,9 +440,9 @@ function sizeOnDisk(path: string): number | undefined {
  * files go to (plain layout), minus any another model records: when upstream
  * turned a file into a folder of the same name or back, they stand in the way.
  */
-async function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, context: RunContext): Promise<ReadonlySet<string>> {
+function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, index: CacheIndex): ReadonlySet<string> {
   if (layout.kind !== "plain" || !plan.previous || plan.previous.localDir !== plan.spec.localDir || plan.remove.length === 0) return new Set();
-  const others = filesOfOtherModels(layout.root, await readIndexOf(layout, context), plan.spec.id);
+  const others = filesOfOtherModels(layout.root, index, plan.spec.id);
   return new Set(plan.remove.filter((path) => !others.has(recordedPath(layout.root, plan.spec.localDir, path))));
 }
 
