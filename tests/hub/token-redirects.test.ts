@@ -51,15 +51,17 @@ function mirrorRedirectsTo(origin: string): void {
   hub.inject({ kind: "status", status: 308, headers: { Location: `${origin}/${REPO}/resolve/${commit}/config.json` }, route: "resolve", path: "config.json" });
 }
 
+/** The token set, and every https request tunnelled through the CONNECT proxy to the local https server. */
+function throughProxy(proxyUrl: string): Record<string, string> {
+  return { HF_TOKEN: TOKEN, HTTPS_PROXY: proxyUrl, NO_PROXY: "localhost,127.0.0.1", NODE_EXTRA_CA_CERTS: certificates.caPath };
+}
+
 describe.skipIf(!hasOpenssl)("where the token may follow a redirect", () => {
   test("a mirror's redirect to https://huggingface.co keeps the token; the CDN still never sees it", async () => {
     using proxy = startConnectProxy(Number(https?.port));
     mirrorRedirectsTo("https://huggingface.co");
     const cwd = project(CONFIG);
-    const run = await runAgainst(hub, ["-q"], {
-      cwd,
-      env: { HF_TOKEN: TOKEN, HTTPS_PROXY: proxy.url, NO_PROXY: "localhost,127.0.0.1", NODE_EXTRA_CA_CERTS: certificates.caPath },
-    });
+    const run = await runAgainst(hub, ["-q"], { cwd, env: throughProxy(proxy.url) });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expectSameBytes(hub, REPO, Object.keys(FILES), join(cwd, "cache", "m"));
@@ -74,10 +76,7 @@ describe.skipIf(!hasOpenssl)("where the token may follow a redirect", () => {
     using proxy = startConnectProxy(Number(https?.port));
     mirrorRedirectsTo("https://evil.example");
     const cwd = project(CONFIG);
-    const run = await runAgainst(hub, ["-q"], {
-      cwd,
-      env: { HF_TOKEN: TOKEN, HTTPS_PROXY: proxy.url, NO_PROXY: "localhost,127.0.0.1", NODE_EXTRA_CA_CERTS: certificates.caPath },
-    });
+    const run = await runAgainst(hub, ["-q"], { cwd, env: throughProxy(proxy.url) });
     expect(run.code).toBe(0);
     expect(proxy.tunnels).toContain("evil.example:443");
     const stranger = seen.filter((request) => request.host === "evil.example");
