@@ -4,30 +4,14 @@ import { join } from "node:path";
 import { expectSameBytes, project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { DEAD_ENDPOINT } from "../helpers/run-cli.ts";
+import { ENCODER, ENCODER_FILES, encoderAndTagger, TAGGER } from "../helpers/encoder-and-tagger.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
-
-const ENCODER = "acme/encoder";
-const TAGGER = "acme/tagger";
-const ENCODER_FILES = ["config.json", "tokenizer.json", "model.safetensors"];
 
 let hub: LocalHub;
 let movingRepo = 0;
 
 beforeAll(async () => {
-  hub = await startHub({
-    repos: [
-      {
-        id: ENCODER,
-        files: {
-          "config.json": json({ model_type: "bert" }),
-          "tokenizer.json": json({ version: "1.0" }),
-          "model.safetensors": generated(2_000_000, "s1"),
-          "onnx/model.onnx": generated(10_000, "s2"),
-        },
-      },
-      { id: TAGGER, files: { "config.json": json({ model_type: "tagger" }), "weights.bin": generated(1_500_000, "s3") } },
-    ],
-  });
+  hub = await startHub({ repos: encoderAndTagger(2_000_000, "s") });
 });
 
 afterAll(() => hub.stop());

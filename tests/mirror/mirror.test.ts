@@ -5,12 +5,10 @@ import { tempDir } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { finished } from "../helpers/run-cli.ts";
+import { ENCODER, ENCODER_FILES, encoderAndTagger, TAGGER } from "../helpers/encoder-and-tagger.ts";
 import { bucketClient, copyBucketTo, motoMissing, type S3Server, type StaticServerControl, startMoto, startS3rver, staticServer } from "../helpers/s3-servers.ts";
-import { generated, json, type LocalHub } from "../local-hub/index.ts";
+import type { LocalHub } from "../local-hub/index.ts";
 
-const ENCODER = "acme/encoder";
-const TAGGER = "acme/tagger";
-const ENCODER_FILES = ["config.json", "tokenizer.json", "model.safetensors"];
 const BUCKET = "fleet";
 
 const skipMoto = motoMissing();
@@ -21,21 +19,8 @@ let moto: S3Server;
 let prefixes = 0;
 
 beforeAll(async () => {
-  hub = await startHub({
-    repos: [
-      {
-        id: ENCODER,
-        files: {
-          "config.json": json({ model_type: "bert" }),
-          "tokenizer.json": json({ version: "1.0" }),
-          // Larger than the multipart part size (8 MiB): pushed as a multipart upload.
-          "model.safetensors": generated(9_000_000, "m1"),
-          "onnx/model.onnx": generated(10_000, "m2"),
-        },
-      },
-      { id: TAGGER, files: { "config.json": json({ model_type: "tagger" }), "weights.bin": generated(1_500_000, "m3") } },
-    ],
-  });
+  // The encoder's weights are larger than the multipart part size (8 MiB): pushed as a multipart upload.
+  hub = await startHub({ repos: encoderAndTagger(9_000_000, "m") });
   if (!skipMoto) moto = await startMoto([BUCKET]);
 });
 
