@@ -138,11 +138,7 @@ const cacheKeyModel = v.object({
 });
 
 const lockSuccess = v.object({
-  id: v.string(),
-  ok: v.literal(true),
-  repoId: v.string(),
-  repoType: v.picklist(["model", "dataset", "space"]),
-  revision: v.string(),
+  ...cacheKeyModel.entries,
   commit,
   files: describe(count, "files pinned for the model"),
   resolved: describe(v.boolean(), "true: resolved from the Hub by this run; false: the lock already pinned it"),
