@@ -102,9 +102,19 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return { kind: "run", options: validated };
 }
 
-function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<string, unknown>): CliOptions {
-  const action = ACTION_FLAGS.find((flag) => raw[flag] !== undefined && raw[flag] !== false);
+/** The action flags (--list, --clean, …) given on the command line. */
+function chosenActionFlags(raw: Record<string, unknown>) {
+  return ACTION_FLAGS.filter((flag) => raw[flag] !== undefined && raw[flag] !== false);
+}
+
+/** A command word takes no action flag. */
+function rejectActionFlags(command: string, raw: Record<string, unknown>): void {
+  const [action] = chosenActionFlags(raw);
   if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the ${command} command`);
+}
+
+function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<string, unknown>): CliOptions {
+  rejectActionFlags(command, raw);
   if (options.dryRun) throw new UsageError(`--dry-run does not apply to the ${command} command`);
   if (command === "lock" && options.lockMode !== "update") throw new UsageError(`--${options.lockMode} does not apply to the lock command, which writes the lock`);
   if (command === "lock" && options.output !== undefined) throw new UsageError("--output applies to the sbom command only");
@@ -115,8 +125,7 @@ function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<st
 }
 
 function asPushCommand(pushTo: string, options: CliOptions, raw: Record<string, unknown>): CliOptions {
-  const action = ACTION_FLAGS.find((flag) => raw[flag] !== undefined && raw[flag] !== false);
-  if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the push command`);
+  rejectActionFlags("push", raw);
   if (options.dryRun || options.json || options.output !== undefined || options.verify !== undefined) {
     throw new UsageError(`${options.dryRun ? "--dry-run" : options.json ? "--json" : options.output !== undefined ? "--output" : "--verify"} does not apply to the push command (it verifies every file by sha256)`);
   }
@@ -135,7 +144,7 @@ function withTypedValues(parsed: Record<string, unknown>, argv: readonly string[
 }
 
 function validate(raw: Record<string, unknown>): CliOptions {
-  const chosen = ACTION_FLAGS.filter((flag) => raw[flag] !== undefined && raw[flag] !== false);
+  const chosen = chosenActionFlags(raw);
   if (chosen.length > 1) {
     throw new UsageError(`${chosen.map((flag) => FLAG_NAMES[flag]).join(" and ")} cannot be used together`);
   }
@@ -154,19 +163,21 @@ function validate(raw: Record<string, unknown>): CliOptions {
             : raw.cacheKey !== undefined
               ? "cache-key"
               : "download";
+  /** The action flag as typed, for the messages below. */
+  const chosenName = chosen[0] && FLAG_NAMES[chosen[0]];
   if (raw.quiet && raw.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
   if (raw.refresh && (raw.locked || raw.frozen)) {
     throw new UsageError(`--refresh moves models and rewrites the lock; it cannot be used with ${raw.locked ? "--locked" : "--frozen"}, which keep the lock as it is`);
   }
   if (raw.locked && raw.frozen) throw new UsageError("--locked and --frozen cannot be used together (--frozen does not compare the lock with the configuration)");
   if ((raw.locked || raw.frozen) && (action === "list" || action === "verify-only" || action === "clean" || action === "clean-model")) {
-    throw new UsageError(`${raw.locked ? "--locked" : "--frozen"} applies to downloads, --cache-key and sbom, not to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}`);
+    throw new UsageError(`${raw.locked ? "--locked" : "--frozen"} applies to downloads, --cache-key and sbom, not to ${chosenName}`);
   }
   if (raw.dryRun && (action === "list" || action === "verify-only" || action === "cache-key")) {
-    throw new UsageError(`--dry-run does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}, which changes nothing anyway`);
+    throw new UsageError(`--dry-run does not apply to ${chosenName}, which changes nothing anyway`);
   }
   if (raw.refresh && action !== "download" && action !== "list") {
-    throw new UsageError(`--refresh does not apply to ${FLAG_NAMES[chosen[0] as (typeof ACTION_FLAGS)[number]]}; it works with a download, --dry-run and --list`);
+    throw new UsageError(`--refresh does not apply to ${chosenName}; it works with a download, --dry-run and --list`);
   }
   return {
     action,
