@@ -23,6 +23,7 @@ import type { ByteSource, ByteSourceFactory } from "./byte-source.ts";
 import { hubFileSource } from "./hub-file-source.ts";
 import { type ChunkCatalog, type StoredChunkRun, toStored } from "./xet/chunk-map.ts";
 import { formatBytes } from "../output/format.ts";
+import { compareDigests } from "../verify/check-file.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -404,7 +405,8 @@ class FileTransfer {
     const digests = await hashed;
     closeSync(this.fd);
     this.fd = -1;
-    const failure = digests ? compareDigests(job.file, digests) : undefined;
+    const { path, oid, lfsSha256 } = job.file;
+    const failure = digests ? compareDigests({ path, size, oid, sha256: lfsSha256, lfs: lfsSha256 !== undefined }, digests) : undefined;
     if (failure) {
       await context.quarantine(job, job.partialPath);
       rmSync(job.statePath, { force: true });
@@ -447,13 +449,6 @@ class FileTransfer {
       if (this.done.totalBytes === 0) removePartial(this.job.partialPath, this.job.statePath);
     }
   }
-}
-
-function compareDigests(file: RemoteFile, digests: { sha256?: string; gitSha1?: string }): VerificationFailure | undefined {
-  if (file.lfsSha256 !== undefined) {
-    return digests.sha256 === file.lfsSha256 ? undefined : { path: file.path, reason: "sha256", expected: file.lfsSha256, actual: digests.sha256 };
-  }
-  return digests.gitSha1 === file.oid ? undefined : { path: file.path, reason: "git-sha1", expected: file.oid, actual: digests.gitSha1 };
 }
 
 function checkContentRange(response: Response, range: ByteRange | undefined, size: number, path: string): void {
