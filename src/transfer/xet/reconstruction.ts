@@ -99,27 +99,22 @@ export class ReconstructionClient {
 
 function fromV2(json: unknown): Reconstruction | undefined {
   const parsed = v.safeParse(V2, json);
-  if (!parsed.success) return undefined;
-  const { output } = parsed;
-  return {
-    offsetIntoFirstRange: output.offset_into_first_range,
-    terms: output.terms.map(toTerm),
-    fetches: new Map(Object.entries(output.xorbs).map(([xorb, fetches]) => [xorb, fetches.map((fetch) => ({ url: fetch.url, ranges: fetch.ranges }))])),
-  };
+  return parsed.success ? normalised(parsed.output, Object.entries(parsed.output.xorbs)) : undefined;
 }
 
 /** v1 gives one signed URL per range: each becomes a fetch of one range. */
 function fromV1(json: unknown): Reconstruction | undefined {
   const parsed = v.safeParse(V1, json);
   if (!parsed.success) return undefined;
-  const { output } = parsed;
-  return {
-    offsetIntoFirstRange: output.offset_into_first_range,
-    terms: output.terms.map(toTerm),
-    fetches: new Map(
-      Object.entries(output.fetch_info).map(([xorb, infos]) => [xorb, infos.map((info) => ({ url: info.url, ranges: [{ chunks: info.range, bytes: info.url_range }] }))]),
-    ),
-  };
+  const fetches = Object.entries(parsed.output.fetch_info).map(([xorb, infos]): [string, XorbFetch[]] => [
+    xorb,
+    infos.map((info) => ({ url: info.url, ranges: [{ chunks: info.range, bytes: info.url_range }] })),
+  ]);
+  return normalised(parsed.output, fetches);
+}
+
+function normalised(output: { offset_into_first_range: number; terms: v.InferOutput<typeof TermJson>[] }, fetches: [string, readonly XorbFetch[]][]): Reconstruction {
+  return { offsetIntoFirstRange: output.offset_into_first_range, terms: output.terms.map(toTerm), fetches: new Map(fetches) };
 }
 
 function toTerm(term: v.InferOutput<typeof TermJson>): Term {
