@@ -16,3 +16,25 @@ export type SourceOutcome = { readonly chunkRuns: readonly ChunkRun[]; readonly 
 
 /** Builds a job's source over the run's HTTP client (which only ever fetches http(s) URLs). */
 export type ByteSourceFactory = (http: HubHttp) => ByteSource;
+
+/** A byte stream that reads one piece from `next` per pull; what `next` throws errors the stream, as `mapError` turns it. */
+export function pulledStream(
+  next: () => Promise<IteratorResult<Uint8Array>>,
+  cancel: (reason: unknown) => Promise<unknown>,
+  mapError: (error: unknown) => unknown = (error) => error,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      try {
+        const step = await next();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      } catch (error) {
+        controller.error(mapError(error));
+      }
+    },
+    cancel: async (reason) => {
+      await cancel(reason);
+    },
+  });
+}

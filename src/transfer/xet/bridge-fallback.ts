@@ -1,7 +1,7 @@
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubResponse } from "../../hub/http.ts";
 import type { Logger } from "../../output/logger.ts";
-import type { ByteSource, SourceOutcome } from "../byte-source.ts";
+import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
 import { describeError } from "../../hub/retrying.ts";
 import { SwitchedToBridge, XetUnavailable } from "./xet-errors.ts";
 
@@ -58,20 +58,15 @@ export class XetWithBridgeFallback implements ByteSource {
   private watchBody(response: Response): Response {
     if (!response.body) return response;
     const reader = response.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          const next = await reader.read();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
-        } catch (error) {
-          if (!(error instanceof XetUnavailable)) return controller.error(error);
-          this.switchToBridge(error);
-          controller.error(new SwitchedToBridge(error.message));
-        }
+    const body = pulledStream(
+      () => reader.read(),
+      (reason) => reader.cancel(reason),
+      (error) => {
+        if (!(error instanceof XetUnavailable)) return error;
+        this.switchToBridge(error);
+        return new SwitchedToBridge(error.message);
       },
-      cancel: (reason) => reader.cancel(reason),
-    });
+    );
     return new Response(body, { status: response.status, headers: response.headers });
   }
 }

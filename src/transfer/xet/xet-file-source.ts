@@ -4,7 +4,7 @@ import type { HubRequestContext } from "../../hub/errors.ts";
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
-import type { ByteSource, SourceOutcome } from "../byte-source.ts";
+import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
 import { parseByteRanges } from "./multipart.ts";
@@ -58,20 +58,10 @@ export class XetFileSource implements ByteSource {
     const end = range?.end ?? this.size;
     const { reconstruction, watch } = await this.reconstructions.fetch(start, end, signal);
     const pieces = this.pieces(reconstruction, start, end - start, signal);
-    const body = new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          const next = await pieces.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
-        } catch (error) {
-          controller.error(error);
-        }
-      },
-      cancel: async () => {
-        await pieces.return(undefined);
-      },
-    });
+    const body = pulledStream(
+      () => pieces.next(),
+      () => pieces.return(undefined),
+    );
     const headers: Record<string, string> = { "content-length": String(end - start) };
     if (range) headers["content-range"] = `bytes ${start}-${end - 1}/${this.size}`;
     return { response: new Response(body, { status: range ? 206 : 200, headers }), url: `xet:${this.what}`, watch };
