@@ -44,7 +44,7 @@ export class HubApi {
   /** The 40-hex commit a branch, tag, `refs/pr/N` or commit resolves to. */
   async resolveCommit(repo: RepoRef, revision: string, signal?: AbortSignal): Promise<string> {
     const url = revisionUrl(this.http.settings.endpoint, repo.repoType, repo.repoId, revision);
-    const context = this.context(repo, revision);
+    const context = this.http.requestContext(repo, revision);
     const body = await this.getJson(url, context, `revision ${revision} of ${repo.repoId}`, signal);
     const parsed = v.safeParse(RevisionInfoSchema, body);
     if (!parsed.success) {
@@ -60,7 +60,7 @@ export class HubApi {
    */
   async listFiles(repo: RepoRef, commit: string, signal?: AbortSignal): Promise<RemoteFile[]> {
     const listing = new TreeListing(repo.repoId);
-    const context = this.context(repo, commit);
+    const context = this.http.requestContext(repo, commit);
     let url: string | undefined = treeUrl(this.http.settings.endpoint, repo.repoType, repo.repoId, commit);
     const seen = new Set<string>();
     for (let page = 1; url; page++) {
@@ -75,10 +75,6 @@ export class HubApi {
       url = next;
     }
     return listing.finish(this.logger);
-  }
-
-  private context(repo: RepoRef, revision: string): HubRequestContext {
-    return { endpoint: this.http.settings.endpoint, ...repo, revision, tokenSent: this.http.tokenSent, tokenSource: this.http.tokenSource };
   }
 
   private async getJson(url: string, context: HubRequestContext, what: string, signal?: AbortSignal): Promise<unknown> {

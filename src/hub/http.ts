@@ -1,5 +1,7 @@
 import { AccessDeniedError, DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
+import type { RepoRef } from "./api.ts";
+import type { HubRequestContext } from "./errors.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
@@ -80,6 +82,11 @@ export class HubHttp {
   /** What withRetries needs to stop retrying an endpoint that never answers. */
   retryHooks(): Pick<RetryOptions, "giveUp" | "stopWaiting"> {
     return { giveUp: (error) => this.reachability.giveUp(error), stopWaiting: this.reachability.declaredSignal };
+  }
+
+  /** What errors about `repo` at `revision` name: the endpoint, and whether (and from where) a token was sent. */
+  requestContext(repo: RepoRef, revision: string): HubRequestContext & { readonly revision: string } {
+    return { endpoint: this.settings.endpoint, ...repo, revision, tokenSent: this.tokenSent, tokenSource: this.tokenSource };
   }
 
   get tokenSent(): boolean {

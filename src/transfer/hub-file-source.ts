@@ -13,7 +13,7 @@ import { XetFileSource } from "./xet/xet-file-source.ts";
  * as the fallback; the bridge alone otherwise.
  */
 export function hubFileSource(http: HubHttp, repo: RepoRef, commit: string, file: RemoteFile, identity: string, logger: Logger, reuse?: ChunkCatalog): ByteSource {
-  const context = { endpoint: http.settings.endpoint, ...repo, revision: commit, tokenSent: http.tokenSent, tokenSource: http.tokenSource };
+  const context = http.requestContext(repo, commit);
   const bridge = new RemoteFileSource(http, context, { path: file.path, size: file.size, identity });
   if (!file.xetHash) return bridge;
   const what = `"${file.path}" in ${repo.repoId}`;
