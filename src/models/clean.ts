@@ -28,12 +28,14 @@ export type CleanReport = {
 export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context: RunContext, dryRun: boolean): Promise<CleanReport> {
   const layout = cacheLayout(cache);
   const read = () => readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
-  const before = report(spec.id, targetsOf(spec, layout, await read()), (await read()).models[spec.id] !== undefined);
+  const seen = await read();
+  const before = report(spec.id, targetsOf(spec, layout, seen), seen.models[spec.id] !== undefined);
   if (dryRun || before.wasEmpty) return before;
   await using _lock = await holdWorkLocks(layout.stateRoot, spec, context);
-  const present = targetsOf(spec, layout, await read());
+  const current = await read();
+  const present = targetsOf(spec, layout, current);
   let indexed = false;
-  if ((await read()).models[spec.id] !== undefined) {
+  if (current.models[spec.id] !== undefined) {
     await updateIndex(layout.stateRoot, (index) => {
       indexed = index.models[spec.id] !== undefined;
       delete index.models[spec.id];
