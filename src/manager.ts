@@ -1,4 +1,3 @@
-import { readIndex } from "./cache/index-file.ts";
 import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
@@ -6,7 +5,7 @@ import { MissingModelError } from "./errors.ts";
 import { cacheLayout } from "./layout/index.ts";
 import { configuredMirrors } from "./mirror/configured.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
-import { RunContext, type RunOptions } from "./models/context.ts";
+import { readIndexFor, RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
 import { upstreamCommit } from "./models/refresh.ts";
 import { inLanes } from "./models/in-lanes.ts";
@@ -79,7 +78,7 @@ export class ModelManager {
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */
   async upstreamCommit(spec: ModelSpec): Promise<string | undefined> {
-    const index = await readIndex(cacheLayout(this.config).stateRoot, { onWarning: (warning) => this.context.logger.warn(warning.message) });
+    const index = await readIndexFor(cacheLayout(this.config).stateRoot, this.context);
     return upstreamCommit(spec, index.models[spec.id], this.context);
   }
 

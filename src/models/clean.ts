@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import type { CacheIndex } from "../cache/index-schema.ts";
-import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { updateIndex } from "../cache/index-file.ts";
 import { quarantineDir, safeFileName } from "../cache/layout.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { type CacheLayout, type CacheLocation, cacheLayout, pathTargets, type RemovalTarget } from "../layout/index.ts";
-import type { RunContext } from "./context.ts";
+import { readIndexFor, type RunContext } from "./context.ts";
 import { holdWorkLocks } from "./model-lock.ts";
 import { modelPartialDir } from "./partials.ts";
 
@@ -27,12 +27,11 @@ export type CleanReport = {
  */
 export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context: RunContext, dryRun: boolean): Promise<CleanReport> {
   const layout = cacheLayout(cache);
-  const read = () => readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
-  const seen = await read();
+  const seen = await readIndexFor(layout.stateRoot, context);
   const before = report(spec.id, targetsOf(spec, layout, seen), seen.models[spec.id] !== undefined);
   if (dryRun || before.wasEmpty) return before;
   await using _lock = await holdWorkLocks(layout.stateRoot, spec, context);
-  const current = await read();
+  const current = await readIndexFor(layout.stateRoot, context);
   const present = targetsOf(spec, layout, current);
   let indexed = false;
   if (current.models[spec.id] !== undefined) {

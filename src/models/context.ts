@@ -1,3 +1,5 @@
+import { readIndex } from "../cache/index-file.ts";
+import type { CacheIndex } from "../cache/index-schema.ts";
 import { HubApi } from "../hub/api.ts";
 import type { Mirror } from "../mirror/mirror.ts";
 import { HubHttp } from "../hub/http.ts";
@@ -78,4 +80,9 @@ export class RunContext {
     }
     return this.client;
   }
+}
+
+/** The cache index under `stateRoot`; a bad one is reported on the run's logger (see readIndex). */
+export function readIndexFor(stateRoot: string, context: Pick<RunContext, "logger">): Promise<CacheIndex> {
+  return readIndex(stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
 }

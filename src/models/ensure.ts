@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { explainFsError, type FsErrorContext } from "../cache/fs-errors.ts";
 import type { CacheIndex, IndexedFile, IndexEntry } from "../cache/index-schema.ts";
-import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { updateIndex } from "../cache/index-file.ts";
 import { lstatExisting } from "../cache/layout.ts";
 import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
@@ -17,7 +17,7 @@ import { reusableXetChunks } from "./xet-reuse.ts";
 import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
 import { findInMirrors } from "../mirror/find-in-mirrors.ts";
 import type { Mirror } from "../mirror/mirror.ts";
-import type { RunContext } from "./context.ts";
+import { readIndexFor, type RunContext } from "./context.ts";
 import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folder-ownership.ts";
 import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
@@ -115,9 +115,9 @@ function fsErrorContext(spec: ModelSpec, layout: CacheLayout, onFullDisk?: () =>
 }
 
 async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
-  // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
   // One read before the lock serves the refresh check, the fast path and a read-only cache; under the lock it is read again.
-  const recorded = (await readIndexOf(layout, context)).models[spec.id];
+  const recorded = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
+  // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
   const moved = context.refresh && !pin ? await movedCommit(spec, recorded, context) : undefined;
   const quick = moved ? undefined : planIfCached(spec, config, layout, recorded, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
@@ -125,7 +125,7 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
   await using lock = await holdWorkLocks(layout.stateRoot, spec, context);
   const scoped = context.withSignal(lock.signal);
-  const index = await readIndexOf(layout, context);
+  const index = await readIndexFor(layout.stateRoot, context);
   const plan = await planWork(spec, config, layout, scoped, index.models[spec.id], pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, layout, scoped);
@@ -159,12 +159,8 @@ async function serveUnwritable(
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
 export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<WorkPlan> {
   const layout = cacheLayout(config);
-  const entry = (await readIndexOf(layout, context)).models[spec.id];
+  const entry = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
   return planWork(spec, config, layout, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, context));
-}
-
-function readIndexOf(layout: CacheLayout, context: RunContext) {
-  return readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
@@ -326,7 +322,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
     }
     // Files with the same content (hf: one blob) are fetched once.
-    const index = await readIndexOf(layout, context);
+    const index = await readIndexFor(layout.stateRoot, context);
     const inTheWay = oldFilesInTheWay(plan, layout, index);
     const xetReuse = reusableXetChunks(plan, layout, index);
     const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay, xetReuse)])).values()];
@@ -424,7 +420,7 @@ function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: 
  */
 async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: readonly IndexedFile[], context: RunContext): Promise<void> {
   if (plan.remove.length === 0 || !plan.previous) return;
-  const index = await readIndexOf(layout, context);
+  const index = await readIndexFor(layout.stateRoot, context);
   const { removed, kept } = layout.removeRecorded(plan.spec, plan.previous, plan.remove, index, [...plan.keep, ...placed]);
   if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${removed.length} file${removed.length === 1 ? "" : "s"} no longer selected`);
   if (kept.length > 0) context.logger.debug(`${plan.spec.id}: left ${kept.join(", ")} in place: another model records ${kept.length === 1 ? "it" : "them"}`);

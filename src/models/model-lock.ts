@@ -1,10 +1,9 @@
 import { join } from "node:path";
-import { readIndex } from "../cache/index-file.ts";
 import { acquireLock, describeLockOwner, type Lock } from "../cache/lock.ts";
 import { assertStateFoldersSafe, lockPath, quarantineDir, safeFileName } from "../cache/layout.ts";
 import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
-import type { RunContext } from "./context.ts";
+import { readIndexFor, type RunContext } from "./context.ts";
 import { modelPartialDir } from "./partials.ts";
 
 export type HeldModelLock = AsyncDisposable & {
@@ -68,8 +67,7 @@ export async function holdFolderLocks(
  * folder's lock). Retries if the entry moved on while the locks were taken.
  */
 export async function holdWorkLocks(cacheDir: string, spec: Pick<ModelSpec, "id" | "localDir">, context: RunContext): Promise<HeldModelLock> {
-  const recordedFolder = async () =>
-    (await readIndex(cacheDir, { onWarning: (warning) => context.logger.warn(warning.message) })).models[spec.id]?.localDir;
+  const recordedFolder = async () => (await readIndexFor(cacheDir, context)).models[spec.id]?.localDir;
   for (;;) {
     const before = await recordedFolder();
     const lock = await holdFolderLocks(cacheDir, spec, before === undefined ? [spec.localDir] : [spec.localDir, before], context);

@@ -1,14 +1,14 @@
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
-import { readIndex, updateIndex } from "../cache/index-file.ts";
+import { updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME } from "../cache/layout.ts";
 import { type CacheLocation, cacheLayout, type FileRoot, locate } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { NotCachedError, type VerificationFailure } from "../errors.ts";
 import { verifyFiles } from "../verify/verify-files.ts";
-import type { RunContext } from "./context.ts";
+import { readIndexFor, type RunContext } from "./context.ts";
 import { strongerLevel } from "./records.ts";
 import { modelState } from "./status.ts";
 
@@ -33,7 +33,7 @@ export type VerifyReport = {
  */
 export async function verifyCachedModel(spec: ModelSpec, cache: CacheLocation, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
   const layout = cacheLayout(cache);
-  const index = await readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
+  const index = await readIndexFor(layout.stateRoot, context);
   const state = modelState(spec, layout, index);
   const base = { id: spec.id, path: state.directory, level };
   if (!state.entry || state.status === "outdated" || state.status === "partial" || state.status === "missing") {
@@ -96,7 +96,7 @@ export async function verifyModel(path: string, level: VerifyLevel, context: Run
     // Either layout's index: <cache_dir>/model-manager.lock.json, or the hf cache's under .locks/model-manager/.
     for (const layout of [cacheLayout({ cacheDir }), cacheLayout({ cacheDir, layout: "hf" })]) {
       if (!statSync(resolve(layout.stateRoot, INDEX_FILE_NAME), { throwIfNoEntry: false })) continue;
-      const index = await readIndex(layout.stateRoot, { onWarning: (warning) => context.logger.warn(warning.message) });
+      const index = await readIndexFor(layout.stateRoot, context);
       for (const [id, entry] of Object.entries(index.models)) {
         const placement = layout.placement(recordedSpec(id, entry), entry.commit);
         if (placement.directory === directory) return verifyEntry(id, entry, placement, layout.stateRoot, level, context);
