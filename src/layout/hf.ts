@@ -79,7 +79,7 @@ export class HfLayout implements CacheLayout {
   }
 
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
-    return entry.repoId === spec.repoId && entry.repoType === spec.repoType;
+    return sameRepo(entry, spec);
   }
 
   /** The new snapshot is linked before this runs, so blobs it shares with the old one stay. */
