@@ -15,10 +15,9 @@ import type { ResultWriter } from "./output.ts";
 /** `model-manager sbom [--output FILE]`: a CycloneDX 1.6 document of what the committed lock pins. No network. */
 export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logger, out: ResultWriter): number {
   if (!config.path) throw new LockFileError("sbom needs a configuration file: the lock is read from beside it");
-  // --locked makes the SBOM fail when the lock no longer describes the configuration.
-  if (options.lockMode === "locked") openLockSession(config, config.models, { lockMode: "locked" }, logger);
   const lockPath = lockPathFor(config.path);
-  const lock = readLock(lockPath);
+  // --locked makes the SBOM fail when the lock no longer describes the configuration; the session has read the lock then.
+  const lock = options.lockMode === "locked" ? openLockSession(config, config.models, { lockMode: "locked" }, logger)?.lock : readLock(lockPath);
   if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);
   const document = buildSbom(lock, { name: "model-manager", version: VERSION });
   if (options.output === undefined) {
