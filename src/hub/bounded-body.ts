@@ -56,3 +56,12 @@ export async function readTextPrefix(response: Response, limit: number): Promise
   }
   return new TextDecoder().decode(Buffer.concat(chunks, total).subarray(0, limit));
 }
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

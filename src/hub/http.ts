@@ -6,7 +6,7 @@ import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
 import { EndpointReachability } from "./reachability.ts";
-import { ERROR_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
+import { ERROR_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "./bounded-body.ts";
 import { refreshedToken, storedLogin } from "./login-refresh.ts";
 import { RateLimitPacer } from "./rate-limit-pacer.ts";
 import { ANNOUNCED_WAIT_MS, type RetryOptions } from "./retrying.ts";
@@ -120,13 +120,7 @@ export class HubHttp {
     });
     try {
       const text = await readLimitedText(response, ERROR_BODY_LIMIT_BYTES * 16, "the login refresh", watch.touch);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      return { status: response.status, body };
+      return { status: response.status, body: safeJson(text) };
     } finally {
       watch.release();
     }

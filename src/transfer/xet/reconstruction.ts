@@ -1,8 +1,8 @@
 import * as v from "valibot";
-import { API_BODY_LIMIT_BYTES, readLimitedText } from "../../hub/bounded-body.ts";
+import { API_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "../../hub/bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
-import { safeJson, type XetTokenSource } from "./xet-token.ts";
+import type { XetTokenSource } from "./xet-token.ts";
 import { XetUnavailable } from "./xet-errors.ts";
 
 /** Chunk indices of a xorb, end exclusive. */

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { API_BODY_LIMIT_BYTES, readLimitedText } from "../../hub/bounded-body.ts";
+import { API_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "../../hub/bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
 import type { HubHttp } from "../../hub/http.ts";
 import { repoApiBase } from "../../hub/urls.ts";
@@ -69,13 +69,5 @@ export class XetTokenSource {
     } finally {
       watch.release();
     }
-  }
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
