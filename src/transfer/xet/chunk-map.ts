@@ -33,13 +33,16 @@ export class ChunkMapRecorder {
   merged(): ChunkRun[] {
     const sorted = [...this.runs.values()].sort((a, b) => a.fileOffset - b.fileOffset);
     const out: { xorb: string; firstChunk: number; fileOffset: number; lengths: number[] }[] = [];
+    let lastEnd = -1; // where the last run of `out` ends in the file, kept as it grows rather than summed again for every run
     for (const run of sorted) {
       const last = out.at(-1);
-      const lastEnd = last ? last.fileOffset + last.lengths.reduce((sum, length) => sum + length, 0) : -1;
+      const runEnd = run.fileOffset + run.lengths.reduce((sum, length) => sum + length, 0);
       if (last && last.xorb === run.xorb && last.firstChunk + last.lengths.length === run.firstChunk && lastEnd === run.fileOffset) {
         last.lengths.push(...run.lengths);
+        lastEnd = runEnd;
       } else if (!last || run.fileOffset >= lastEnd) {
         out.push({ ...run, lengths: [...run.lengths] });
+        lastEnd = runEnd;
       }
     }
     return out;
