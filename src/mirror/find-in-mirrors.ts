@@ -5,10 +5,9 @@ import { isCommitSha, type PinnedSnapshot, type RemoteSnapshot, selectSnapshot }
 import type { Logger } from "../output/logger.ts";
 import { MirrorError, MirrorUnreachableError } from "./errors.ts";
 import { manifestKey, refKey } from "./keys.ts";
-import { filesOf, type MirrorManifest, parseManifest } from "./manifest.ts";
+import { filesOf, MANIFEST_LIMIT, type MirrorManifest, parseManifest } from "./manifest.ts";
 import type { Mirror } from "./mirror.ts";
 
-const MANIFEST_LIMIT = 32 * 1024 * 1024;
 const REF_LIMIT = 1024;
 
 export type MirrorHit = { readonly mirror: Mirror; readonly snapshot: RemoteSnapshot };

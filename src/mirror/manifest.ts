@@ -14,6 +14,9 @@ import { MirrorError } from "./errors.ts";
 
 export const MANIFEST_VERSION = 1;
 
+/** The largest manifest a reader or pusher accepts from a mirror. */
+export const MANIFEST_LIMIT = 32 * 1024 * 1024;
+
 export interface MirrorManifest {
   readonly manifestVersion: number;
   readonly repoId: string;

@@ -7,7 +7,7 @@ import { formatBytes } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { MirrorError } from "./errors.ts";
 import { blobKey, manifestKey, refKey } from "./keys.ts";
-import { formatManifest, manifestOf, parseManifest } from "./manifest.ts";
+import { formatManifest, MANIFEST_LIMIT, manifestOf, parseManifest } from "./manifest.ts";
 import type { Mirror } from "./mirror.ts";
 import { mirrorFailure, s3ClientError } from "./mirror-response.ts";
 import type { HubHttp } from "../hub/http.ts";
@@ -16,7 +16,6 @@ import type { HubHttp } from "../hub/http.ts";
 const FILES_AT_ONCE = 4;
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
-const MANIFEST_LIMIT = 32 * 1024 * 1024;
 
 export type PushTotals = { uploadedFiles: number; uploadedBytes: number; skippedFiles: number; skippedBytes: number };
 
