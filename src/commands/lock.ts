@@ -9,7 +9,7 @@ import { planSnapshot, type RemoteSnapshot } from "../models/plan.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { LockOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeFailure } from "./describe-result.ts";
+import { FailureReporter } from "./failure-reporter.ts";
 import type { CliOptions } from "./options.ts";
 import type { ResultWriter } from "./output.ts";
 
@@ -28,6 +28,7 @@ export async function runLock(
   // With --refresh nothing is pinned: every model is resolved again and moves with its branch or tag.
   const session = openLockSession(config, config.models, { lockMode: "update", refresh: options.refresh }, logger);
   if (!session) throw new LockFileError("the lock command needs a configuration file: the lock is written beside it");
+  const reporter = new FailureReporter(logger, "locked");
   const lockOne = async (spec: ModelSpec): Promise<LockOutput["models"][number]> => {
     const pinned = session.pinFor(spec).pin;
     const summary = (snapshot: RemoteSnapshot, resolved: boolean) =>
@@ -43,13 +44,14 @@ export async function runLock(
       return summary(snapshot, true);
     } catch (error) {
       if (context.signal?.aborted) throw error;
-      logger.error(describeFailure(spec.id, error));
+      reporter.failed(spec.id, error);
       return modelFailure(spec.id, error);
     }
   };
   // A few models at a time, like a download: each costs a revision and a tree request.
   const models = await inLanes(config.models, MODEL_CONCURRENCY, lockOne, context.signal);
   if (context.signal?.aborted) throw context.signal.reason;
+  reporter.finish();
   const failure = models.find((model) => !model.ok);
   const exitCode = failure && !failure.ok ? failure.exitCode : ExitCode.ok;
   if (exitCode !== ExitCode.ok) logger.error(`the lock ${session.path} was not written: every model must resolve`);

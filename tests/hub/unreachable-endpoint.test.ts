@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { DEAD_ENDPOINT } from "../helpers/run-cli.ts";
@@ -45,5 +46,16 @@ describe("an endpoint that cannot be reached is found out once per run", () => {
     expect(run.code).toBe(1);
     expect(run.stderr.split("cannot be reached:")).toHaveLength(2);
     expect(run.stderr).toContain(": not planned either, HF_ENDPOINT cannot be reached (see above)");
+  });
+
+  test("lock says it once too, names the other models and writes no lock", async () => {
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, ["lock"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(1);
+    expect(run.stderr.split("cannot be reached:")).toHaveLength(2);
+    const others = /error: (.*): not locked either, HF_ENDPOINT cannot be reached \(see above\)/.exec(run.stderr)?.[1]?.split(", ") ?? [];
+    const first = /error: (\w+): HF_ENDPOINT=/.exec(run.stderr)?.[1];
+    expect([first, ...others].sort()).toEqual([...IDS].sort());
+    expect(existsSync(join(cwd, "models.lock.json"))).toBe(false);
   });
 });
