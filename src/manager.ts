@@ -14,8 +14,11 @@ import { verifyCachedModel, type VerifyReport } from "./models/verify.ts";
 
 export type ManagerOptions = RunOptions & LoadOptions;
 
-/** Run options plus, optionally, where pinned commits and files come from (the committed lock). */
-export type ManagerRunOptions = RunOptions & { readonly pins?: PinSource };
+/**
+ * Run options, or the context of a run already under way (the CLI's commands share one Hub client);
+ * plus, optionally, where pinned commits and files come from (the committed lock).
+ */
+export type ManagerRunOptions = (RunOptions | { readonly context: RunContext }) & { readonly pins?: PinSource };
 
 /** Outcome of one model in a run over several. */
 export type ModelOutcome = { readonly id: string } & ({ readonly ok: true; readonly result: EnsureResult } | { readonly ok: false; readonly error: unknown });
@@ -33,7 +36,7 @@ export class ModelManager {
     options: ManagerRunOptions = {},
   ) {
     // The environment's MODEL_MANAGER_MIRROR is read here for library users; the CLI passes its own.
-    this.context = new RunContext({ ...options, mirrors: options.mirrors ?? configuredMirrors(config, process.env) });
+    this.context = "context" in options ? options.context : new RunContext({ ...options, mirrors: options.mirrors ?? configuredMirrors(config, process.env) });
     this.pins = options.pins;
   }
 

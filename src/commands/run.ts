@@ -58,19 +58,19 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     }
     if (options.refresh && hub.value.offline) throw new UsageError("--refresh asks the Hub where branches and tags point now, but HF_HUB_OFFLINE is set");
     if (options.action === "sbom") return runSbom(config, options, logger, out);
-    const context = new RunContext({ logger, hub: hub.value, signal: environment.signal, refresh: options.refresh });
-    if (options.action === "lock") return await runLock(config, context, options, logger, out);
     // The committed lock pins downloads (and --dry-run plans); other actions work on the cache alone.
     const pins = options.action === "download" || options.action === "push" ? openLockSession(config, selectSpecs(config, options.models), options, logger) : undefined;
-    const manager = new ModelManager(withVerifyOverride(config, options), {
+    const context = new RunContext({
       logger,
       observer: progress,
       hub: hub.value,
       signal: environment.signal,
       refresh: options.refresh,
-      pins,
-      mirrors: configuredMirrors(config, environment.env),
+      // lock resolves on the Hub alone: a mirror setting is none of its business.
+      mirrors: options.action === "lock" ? [] : configuredMirrors(config, environment.env),
     });
+    if (options.action === "lock") return await runLock(config, context, options, logger, out);
+    const manager = new ModelManager(withVerifyOverride(config, options), { context, pins });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");
     }
