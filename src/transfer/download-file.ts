@@ -52,6 +52,11 @@ export type FileJob = {
   readonly beforePlace?: () => void;
   /** Where the bytes come from; default: the Hub's resolve URL at `commit`. */
   readonly source?: ByteSourceFactory;
+  /**
+   * When `source` cannot deliver the file verified (it failed beyond retries, or its bytes were wrong and are
+   * quarantined): the job to run instead, from the bytes still on disk; undefined lets the failure stand.
+   */
+  readonly otherwise?: (failure: unknown) => FileJob | undefined;
   /** Chunks of Xet files already in the cache, which a Xet download copies instead of fetching. */
   readonly xetReuse?: ChunkCatalog;
 };
@@ -101,9 +106,21 @@ class RangesUnsupported extends Error {
 /**
  * Fetches one file, verifies it at the job's level, and moves it to its final
  * path. A checksum mismatch quarantines the bad copy and fetches the file once
- * more from scratch before giving up with BadChecksumError.
+ * more from scratch before giving up with BadChecksumError; then the job's
+ * `otherwise`, if it has one, says where to fetch the file instead.
  */
 export async function downloadFile(job: FileJob, context: TransferContext): Promise<PlacedFile> {
+  if (!job.otherwise) return downloadChecked(job, context);
+  try {
+    return await downloadChecked(job, context);
+  } catch (error) {
+    const instead = context.signal?.aborted ? undefined : job.otherwise(error);
+    if (!instead) throw error;
+    return downloadFile(instead, context);
+  }
+}
+
+async function downloadChecked(job: FileJob, context: TransferContext): Promise<PlacedFile> {
   try {
     return await new FileTransfer(job, context).run();
   } catch (error) {

@@ -100,6 +100,8 @@ export type StaticServerControl = {
   bytesPerSecond?: number;
   /** Every request: path and Range header. */
   readonly requests: { path: string; range: string | null }[];
+  /** While set, requests for paths it matches get this HTTP status (a store that fails). */
+  failing?: { readonly paths: RegExp; readonly status: number };
 };
 
 /** A plain static file server over `folder` (GET with Range, 404 for anything absent), on a free port. */
@@ -111,6 +113,7 @@ export function staticServer(folder: string, control: StaticServerControl = { re
       const path = decodeURIComponent(new URL(request.url).pathname);
       control.requests.push({ path, range: request.headers.get("range") });
       if (path.includes("..")) return new Response("bad path", { status: 400 });
+      if (control.failing?.paths.test(path)) return new Response("failing", { status: control.failing.status });
       const file = Bun.file(join(folder, path));
       if (!(await file.exists())) return new Response("not found", { status: 404 });
       const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.get("range") ?? "");

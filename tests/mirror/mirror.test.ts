@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
@@ -32,6 +32,22 @@ afterAll(async () => {
 const CONFIG = `cache_dir: cache\nverify: size\nmodels:\n  - id: encoder\n    repo_id: ${ENCODER}\n  - id: tagger\n    repo_id: ${TAGGER}\n`;
 const freshPrefix = () => `s3://${BUCKET}/team-${++prefixes}`;
 const hubRequests = () => hub.requests.length;
+
+/** A fresh push of CONFIG's models, copied into a folder for a static file server (whose requests a test can see). */
+async function pushedFolder(): Promise<string> {
+  const mirror = freshPrefix();
+  expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
+  const folder = tempDir("mm-static-mirror");
+  await copyBucketTo(bucketClient(moto, BUCKET), mirror.slice(`s3://${BUCKET}/`.length), folder);
+  return folder;
+}
+
+/** The mirror's object for a file the hub serves. */
+function blobPath(repoId: string, path: string): string {
+  const served = hub.file(repoId, path);
+  if (!served) throw new Error(`the hub has no ${path} in ${repoId}`);
+  return served.lfs ? `/blobs/sha256/${served.sha256}` : `/blobs/git-sha1/${served.oid}`;
+}
 
 describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3 mirror (moto)"), () => {
   test("push uploads content-addressed blobs, one manifest per model and a ref; a second push uploads nothing", async () => {
@@ -124,7 +140,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     const pull = await runAgainst(hub, ["--json"], { cwd, env: { ...moto.env, MODEL_MANAGER_MIRROR: mirror } });
     expect(pull.code).toBe(0);
     expect(pull.stderr).toContain("weights.bin: wrong sha256");
-    expect(pull.stderr).toContain(`tagger: the mirror ${mirror} could not serve it`);
+    expect(pull.stderr).toContain(`tagger: the mirror ${mirror} could not serve weights.bin (weights.bin: wrong sha256`);
     expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
     const quarantine = join(cwd, "cache", ".model-manager", "quarantine");
     expect(existsSync(quarantine) && readdirSync(quarantine, { recursive: true }).length > 0).toBe(true);
@@ -175,11 +191,62 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect(run.stderr).toContain("HF_HUB_OFFLINE is set");
   });
 
+  test("one blob with wrong bytes: only that file comes from the Hub, the files the mirror delivered stay", async () => {
+    const folder = await pushedFolder();
+    const corrupted = join(folder, blobPath(ENCODER, "tokenizer.json"));
+    const bytes = readFileSync(corrupted);
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff; // same size, wrong bytes: what a size check on push would not catch
+    writeFileSync(corrupted, bytes);
+    const control: StaticServerControl = { requests: [] };
+    using server = staticServer(folder, control);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    hub.resetLog();
+    const pull = await runAgainst(hub, ["--json"], { cwd });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr.match(/from the Hub instead/g)).toEqual(["from the Hub instead"]);
+    expect(pull.stderr).toMatch(/encoder: the mirror http:\/\/127\.0\.0\.1:\d+ could not serve tokenizer\.json \(tokenizer\.json: wrong git blob sha1/);
+    // The Hub was asked for that one file, nothing else: no listing, no other file, nothing of the tagger.
+    const asked = hub.requests.filter((request) => request.listener === "hub").map((request) => `${request.repo} ${request.path}`);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set([`${ENCODER} tokenizer.json`]));
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+    const quarantined = readdirSync(join(cwd, "cache", ".model-manager", "quarantine"), { recursive: true }).map(String);
+    expect(quarantined.some((name) => name.endsWith("tokenizer.json"))).toBe(true);
+    // A model partly from the Hub says "hub": the Hub was used for it.
+    expect(JSON.parse(pull.stdout).models.map((model: { source: string }) => model.source)).toEqual(["hub", "mirror"]);
+  });
+
+  test("a blob missing from the mirror: that file comes from the Hub, the model's other files from the mirror", async () => {
+    const folder = await pushedFolder();
+    rmSync(join(folder, blobPath(TAGGER, "weights.bin")));
+    using server = staticServer(folder);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    hub.resetLog();
+    const pull = await runAgainst(hub, [], { cwd });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr.match(/from the Hub instead/g)).toEqual(["from the Hub instead"]);
+    expect(pull.stderr).toMatch(/tagger: the mirror http:\/\/127\.0\.0\.1:\d+ could not serve weights\.bin \(mirror .* lacks blobs\/sha256\//);
+    const asked = hub.requests.filter((request) => request.listener === "hub").map((request) => `${request.repo} ${request.path}`);
+    expect(new Set(asked)).toEqual(new Set([`${TAGGER} weights.bin`]));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+  });
+
+  test("a mirror that fails while serving a model: the rest of that model comes from the Hub, said once", async () => {
+    const folder = await pushedFolder();
+    const control: StaticServerControl = { requests: [], failing: { paths: /^\/blobs\//, status: 503 } };
+    using server = staticServer(folder, control);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    const pull = await runAgainst(hub, [], { cwd, env: { MODEL_MANAGER_MAX_ATTEMPTS: "2", MODEL_MANAGER_RETRY_BASE_MS: "1" } });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr.match(/encoder: the mirror .* failed \(.*503.*\); downloading the rest of the model from the Hub instead/g)?.length).toBe(1);
+    expect(pull.stderr.match(/tagger: the mirror .* failed/g)?.length).toBe(1);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+  });
+
   test("a pull through the mirror killed with -9 resumes where it stopped, still without the Hub", async () => {
-    const mirror = freshPrefix();
-    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
-    const folder = tempDir("mm-static-mirror");
-    await copyBucketTo(bucketClient(moto, BUCKET), mirror.slice(`s3://${BUCKET}/`.length), folder);
+    const folder = await pushedFolder();
     const control: StaticServerControl = { requests: [], bytesPerSecond: 1_500_000 };
     using server = staticServer(folder, control);
     const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
@@ -199,7 +266,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect(rerun.code).toBe(0);
     expect(rerun.stderr).toContain(`resuming model.safetensors: ${onDisk} of 9000000 bytes already on disk`);
     // Only the missing ranges were asked for, and the signed-URL-free log never mentions the Hub.
-    const blob = `/blobs/sha256/${hub.file(ENCODER, "model.safetensors")?.sha256}`;
+    const blob = blobPath(ENCODER, "model.safetensors");
     const asked = control.requests.filter((request) => request.path === blob).map((request) => /^bytes=(\d+)-(\d+)$/.exec(request.range ?? ""));
     expect(asked.every((match) => match !== null)).toBe(true);
     expect(asked.reduce((sum, match) => sum + Number(match?.[2]) + 1 - Number(match?.[1]), 0)).toBe(9_000_000 - onDisk);
@@ -217,10 +284,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
   });
 
   test("an https mirror: a static file server holding the pushed layout serves a cold run without the Hub or credentials", async () => {
-    const mirror = freshPrefix();
-    expect((await runAgainst(hub, ["push", mirror], { cwd: project(CONFIG), env: moto.env })).code).toBe(0);
-    const folder = tempDir("mm-static-mirror");
-    await copyBucketTo(bucketClient(moto, BUCKET), mirror.slice(`s3://${BUCKET}/`.length), folder);
+    const folder = await pushedFolder();
     using server = staticServer(folder);
     const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}/\n`);
     hub.resetLog();
