@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from "../output/logger.ts";
 import { engineOptionsFromEnv } from "../transfer/defaults.ts";
 import { type EngineOptions, TransferEngine } from "../transfer/engine.ts";
 import { quietObserver, type TransferObserver } from "../transfer/observer.ts";
+import { SpaceLedger } from "./space-ledger.ts";
 
 export type RunOptions = {
   readonly logger?: Logger;
@@ -39,13 +40,17 @@ export class RunContext {
   readonly signal?: AbortSignal;
   readonly refresh: boolean;
   readonly mirrors: readonly Mirror[];
+  /** Disk space the run's models are about to write: one ledger for the whole run. */
+  readonly space: SpaceLedger;
   private client: HubClient | undefined;
   /** Warnings given so far in this run: a cause every model shares is reported once. */
   private warned = new Set<string>();
 
-  constructor(options: RunOptions = {}) {
+  /** `space`: the ledger of the run this context is part of; `options.observer` then already counts for it. */
+  constructor(options: RunOptions = {}, space?: SpaceLedger) {
     this.logger = options.logger ?? silentLogger;
-    this.observer = options.observer ?? quietObserver;
+    this.space = space ?? new SpaceLedger();
+    this.observer = space ? (options.observer ?? quietObserver) : this.space.counting(options.observer ?? quietObserver);
     this.settings = options.hub ?? readHubSettings();
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
     this.signal = options.signal;
@@ -56,7 +61,7 @@ export class RunContext {
   /** The same run, also cancelled when `signal` aborts (for work done while holding a lock). */
   withSignal(signal: AbortSignal): RunContext {
     const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
-    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh, mirrors: this.mirrors });
+    const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh, mirrors: this.mirrors }, this.space);
     scoped.client = this.hub;
     scoped.warned = this.warned;
     return scoped;

@@ -21,7 +21,7 @@ import { readIndexFor, type RunContext } from "./context.ts";
 import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folder-ownership.ts";
 import { makeWayFor } from "./make-way.ts";
 import { holdWorkLocks } from "./model-lock.ts";
-import { ensureFreeSpace } from "./disk-space.ts";
+import { reserveFreeSpace } from "./disk-space.ts";
 import { listModelPartials, modelPartialDir, modelPartialPaths, removeModelPartialsIfEmpty } from "./partials.ts";
 import { type PinnedSnapshot, planSnapshot, type RemoteSnapshot } from "./plan.ts";
 import { agreesWithPin, pinnedDownloadError } from "./pinned.ts";
@@ -316,7 +316,8 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   const placed = [];
   let fetchedFrom = plan.previous?.fetchedFrom;
   if (plan.download.length > 0) {
-    ensureFreeSpace(layout.root, bytes - partialBytes(layout.stateRoot, plan), `model "${spec.id}"`);
+    // Held until the files are written: a model of the run checking its space meanwhile counts them.
+    using _space = reserveFreeSpace(context.space, layout.root, spec.id, bytes - partialBytes(layout.stateRoot, plan));
     const { content } = placement;
     for (const file of plan.download) {
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);

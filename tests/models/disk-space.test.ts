@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
-import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 
 /** A 32 MiB filesystem for the cache. */
@@ -14,7 +14,8 @@ function mountSmallFilesystem(at: string): string | undefined {
 
 const model = (id: string, repo: string) => `  - id: ${id}\n    repo_id: ${repo}\n`;
 const cwd = project(`cache_dir: small/cache\nmodels:\n${model("m", "acme/roomy")}`);
-const skip = process.platform === "linux" ? mountSmallFilesystem(join(cwd, "small")) : "tmpfs needs Linux";
+const shared = project(`cache_dir: small/cache\nmodels:\n${model("big", "acme/huge")}${model("big2", "acme/huge-too")}`);
+const skip = process.platform === "linux" ? (mountSmallFilesystem(join(cwd, "small")) ?? mountSmallFilesystem(join(shared, "small"))) : "tmpfs needs Linux";
 if (skip) console.warn(`SKIP disk space tests: ${skip}`);
 
 let hub: LocalHub;
@@ -29,7 +30,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  if (!skip) Bun.spawnSync(["umount", join(cwd, "small")]);
+  for (const dir of [cwd, shared]) Bun.spawnSync(["umount", join(dir, "small")], { stderr: "ignore" });
   await hub.stop();
 });
 
@@ -50,6 +51,26 @@ describe.skipIf(skip !== undefined)(mustRunOnCI("disk space"), () => {
     expect(run.stderr).toContain("MODEL_MANAGER_SKIP_SPACE_CHECK=1");
     expect(hub.requests.filter((request) => request.listener === "cdn")).toHaveLength(0);
     expect(existsSync(join(cwd, "small", "cache", "big"))).toBe(false);
+  });
+
+  test("models that fit one by one but not together: the one that would overflow fails before its first byte, naming the model writing the space", async () => {
+    // The first download stalls for a stall timeout, so it is still writing when the other model checks its space.
+    hub.inject({ kind: "stall", afterBytes: 1_000_000, host: "cdn", path: "model.safetensors" });
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd: shared, env: { HF_HUB_DOWNLOAD_TIMEOUT: "1" } });
+    expect(run.code).toBe(1);
+    const refused = /Not enough disk space for model "(big2?)": it needs 19\.1 MiB \(plus 1\.6 MiB headroom\), but the filesystem holding \S+ has [\d.]+ MiB free, and model "(big2?)" of this run is still to write 19\.1 MiB of it\./.exec(run.stderr);
+    expect(refused).not.toBeNull();
+    const [, loser = "", winner = ""] = refused ?? [];
+    expect(winner).not.toBe(loser);
+    expect(run.stderr).not.toContain("no space left on device");
+    // The other model is whole; the refused one fetched nothing and left nothing.
+    expect(run.stdout).toBe(`${winner}\t${join(shared, "small", "cache", winner)}\n`);
+    expectSameBytes(hub, winner === "big" ? "acme/huge" : "acme/huge-too", ["config.json", "model.safetensors"], join(shared, "small", "cache", winner));
+    const fetched = hub.requests.filter((request) => request.listener === "cdn").map((request) => request.repo);
+    expect(new Set(fetched)).toEqual(new Set([winner === "big" ? "acme/huge" : "acme/huge-too"]));
+    expect(existsSync(join(shared, "small", "cache", loser))).toBe(false);
+    expect(existsSync(join(shared, "small", "cache", ".model-manager", "partial", loser))).toBe(false);
   });
 
   test("a disk that fills up while two models download: the cause once, what is still needed and where the partials are, exit 1", async () => {
