@@ -7,7 +7,7 @@ import { typedValues } from "./typed-values.ts";
 
 /** What the command line asks for, validated. */
 export type CliOptions = {
-  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key" | "push" | LockCommand;
+  readonly action: "download" | "list" | "verify-only" | "clean" | "clean-model" | "cache-key" | CommandWord;
   readonly config?: string;
   readonly cacheDir?: string;
   /** --model (repeatable): restrict to these ids. */
@@ -29,9 +29,16 @@ export type CliOptions = {
   readonly pushTo?: string;
 };
 
-/** Commands named by a first word rather than a flag. */
-const LOCK_COMMANDS = ["lock", "sbom"] as const;
-type LockCommand = (typeof LOCK_COMMANDS)[number];
+/**
+ * Commands named by a word rather than a flag (`add`, whose flags differ, is parsed on its own):
+ * how many operands follow the word, what to say when they do not, and the flags it refuses.
+ */
+const COMMAND_WORDS = {
+  lock: { operands: 0, usage: "lock takes no argument: model-manager lock [--refresh] [--json]", check: (options: CliOptions) => checkLockCommand("lock", options) },
+  sbom: { operands: 0, usage: "sbom takes no argument: model-manager sbom [--output FILE]", check: (options: CliOptions) => checkLockCommand("sbom", options) },
+  push: { operands: 1, usage: "push needs one mirror URL: model-manager push s3://bucket/prefix", check: checkPushCommand },
+} as const;
+type CommandWord = keyof typeof COMMAND_WORDS;
 
 export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions } | ParsedAdd;
 
@@ -78,28 +85,32 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (argv[0] === "add") return parseAddCommandLine(argv.slice(1));
   const cli = buildCli();
   let options: Record<string, unknown>;
-  let command: LockCommand | undefined;
-  let pushTo: string | undefined;
+  let command: CommandWord | undefined;
+  let operands: string[] = [];
   try {
     const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
     if (parsed.options.help) return { kind: "help" };
     if (parsed.options.version) return { kind: "version" };
     cli.globalCommand.checkUnknownOptions();
     cli.globalCommand.checkOptionValue();
-    command = LOCK_COMMANDS.find((name) => name === parsed.args[0]);
-    if (parsed.args[0] === "push") {
-      if (parsed.args.length !== 2) throw new UsageError("push needs one mirror URL: model-manager push s3://bucket/prefix");
-      pushTo = String(parsed.args[1]);
-    } else if (!command || parsed.args.length > 1) cli.globalCommand.checkUnusedArgs();
+    command = Object.hasOwn(COMMAND_WORDS, parsed.args[0] ?? "") ? (parsed.args[0] as CommandWord) : undefined;
+    if (!command) cli.globalCommand.checkUnusedArgs();
+    else {
+      operands = parsed.args.slice(1).map(String);
+      if (operands.length !== COMMAND_WORDS[command].operands) throw new UsageError(COMMAND_WORDS[command].usage);
+    }
     options = withTypedValues(parsed.options, argv, cli.globalCommand.options);
   } catch (error) {
     throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
   }
   const validated = validate(options);
-  if (pushTo !== undefined) return { kind: "run", options: asPushCommand(pushTo, validated, options) };
-  if (command) return { kind: "run", options: asLockCommand(command, validated, options) };
-  if (validated.output !== undefined) throw new UsageError("--output applies to the sbom command only");
-  return { kind: "run", options: validated };
+  if (command) {
+    rejectActionFlags(command, options);
+    COMMAND_WORDS[command].check(validated);
+  }
+  if (validated.output !== undefined && command !== "sbom") throw new UsageError("--output applies to the sbom command only");
+  if (!command) return { kind: "run", options: validated };
+  return { kind: "run", options: { ...validated, action: command, ...(command === "push" ? { pushTo: operands[0] } : {}) } };
 }
 
 /** The action flags (--list, --clean, …) given on the command line. */
@@ -113,23 +124,18 @@ function rejectActionFlags(command: string, raw: Record<string, unknown>): void 
   if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the ${command} command`);
 }
 
-function asLockCommand(command: LockCommand, options: CliOptions, raw: Record<string, unknown>): CliOptions {
-  rejectActionFlags(command, raw);
+function checkLockCommand(command: "lock" | "sbom", options: CliOptions): void {
   if (options.dryRun) throw new UsageError(`--dry-run does not apply to the ${command} command`);
   if (command === "lock" && options.lockMode !== "update") throw new UsageError(`--${options.lockMode} does not apply to the lock command, which writes the lock`);
-  if (command === "lock" && options.output !== undefined) throw new UsageError("--output applies to the sbom command only");
   if (options.models.length > 0) throw new UsageError(`--model does not apply to the ${command} command, which covers every configured model`);
   if (command === "sbom" && options.refresh) throw new UsageError("--refresh does not apply to the sbom command, which only reads the lock");
   if (command === "sbom" && options.json) throw new UsageError("--json does not apply to the sbom command, which prints a CycloneDX JSON document anyway");
-  return { ...options, action: command };
 }
 
-function asPushCommand(pushTo: string, options: CliOptions, raw: Record<string, unknown>): CliOptions {
-  rejectActionFlags("push", raw);
+function checkPushCommand(options: CliOptions): void {
   if (options.dryRun || options.json || options.output !== undefined || options.verify !== undefined) {
     throw new UsageError(`${options.dryRun ? "--dry-run" : options.json ? "--json" : options.output !== undefined ? "--output" : "--verify"} does not apply to the push command (it verifies every file by sha256)`);
   }
-  return { ...options, action: "push", pushTo };
 }
 
 /** The values of value-taking options as strings, as typed (cac would turn "0100" into 100). */
