@@ -53,8 +53,8 @@ export type FileJob = {
   /** Where the bytes come from; default: the Hub's resolve URL at `commit`. */
   readonly source?: ByteSourceFactory;
   /**
-   * When `source` cannot deliver the file verified (it failed beyond retries, or its bytes were wrong and are
-   * quarantined): the job to run instead, from the bytes still on disk; undefined lets the failure stand.
+   * When `source` cannot deliver the file verified (it failed beyond retries, or its bytes were wrong: quarantined,
+   * not fetched again): the job to run instead, from the bytes still on disk; undefined lets the failure stand.
    */
   readonly otherwise?: (failure: unknown) => FileJob | undefined;
   /** Chunks of Xet files already in the cache, which a Xet download copies instead of fetching. */
@@ -105,17 +105,19 @@ class RangesUnsupported extends Error {
 
 /**
  * Fetches one file, verifies it at the job's level, and moves it to its final
- * path. A checksum mismatch quarantines the bad copy and fetches the file once
- * more from scratch before giving up with BadChecksumError; then the job's
- * `otherwise`, if it has one, says where to fetch the file instead.
+ * path. A checksum mismatch quarantines the bad copy; a job with somewhere else
+ * to go (`otherwise`) goes there, as after any failure, since retries are for
+ * transport faults, not for a source's wrong bytes. Without one, the file is
+ * fetched once more from scratch before giving up with BadChecksumError.
  */
 export async function downloadFile(job: FileJob, context: TransferContext): Promise<PlacedFile> {
   if (!job.otherwise) return downloadChecked(job, context);
   try {
-    return await downloadChecked(job, context);
+    return await new FileTransfer(job, context).run();
   } catch (error) {
-    const instead = context.signal?.aborted ? undefined : job.otherwise(error);
-    if (!instead) throw error;
+    const failure = error instanceof ChecksumMismatch ? new BadChecksumError(job.modelId, [error.failure]) : error;
+    const instead = context.signal?.aborted ? undefined : job.otherwise(failure);
+    if (!instead) throw failure;
     return downloadFile(instead, context);
   }
 }

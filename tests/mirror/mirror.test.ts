@@ -191,7 +191,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect(run.stderr).toContain("HF_HUB_OFFLINE is set");
   });
 
-  test("one blob with wrong bytes: only that file comes from the Hub, the files the mirror delivered stay", async () => {
+  test("one blob with wrong bytes: fetched once, quarantined, only that file comes from the Hub, the files the mirror delivered stay", async () => {
     const folder = await pushedFolder();
     const corrupted = join(folder, blobPath(ENCODER, "tokenizer.json"));
     const bytes = readFileSync(corrupted);
@@ -213,6 +213,9 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
     const quarantined = readdirSync(join(cwd, "cache", ".model-manager", "quarantine"), { recursive: true }).map(String);
     expect(quarantined.some((name) => name.endsWith("tokenizer.json"))).toBe(true);
+    // Wrong bytes are final for the mirror: fetched from it once, not again before the Hub.
+    expect(control.requests.filter((request) => request.path === blobPath(ENCODER, "tokenizer.json")).length).toBe(1);
+    expect(pull.stderr).not.toContain("fetching it again from scratch");
     // A model partly from the Hub says "hub": the Hub was used for it.
     expect(JSON.parse(pull.stdout).models.map((model: { source: string }) => model.source)).toEqual(["hub", "mirror"]);
   });
