@@ -32,14 +32,18 @@ beforeEach(() => {
 });
 
 const count = (route: string) => hub.requests.filter((record) => record.route === route).length;
+const answered = (route: string, status: number) => hub.requests.filter((record) => record.route === route && record.status === status).length;
 const bridgeGets = () => hub.requests.filter((record) => record.route === "cdn" && record.method === "GET");
+/** Whether every injected fault was met (a fault that never fires proves nothing). */
+const faultsFired = () => hub.faults.every((fault) => fault.fired > 0);
 
-async function downloadsIntact(env: Record<string, string> = {}, args: string[] = ["-v"]) {
-  const cwd = project(CONFIG);
+/** Runs the model (only `files` of it when given) and checks every byte; a fault must not cost the user anything. */
+async function downloadsIntact(env: Record<string, string> = {}, args: string[] = ["-v"], files: readonly string[] = FILES) {
+  const cwd = project(files === FILES ? CONFIG : `${CONFIG}    files: ${JSON.stringify(files)}\n`);
   const run = await runAgainst(hub, args, { cwd, env });
   expect(run.stderr).not.toContain("error:");
   expect(run.code).toBe(0);
-  expectSameBytes(hub, REPO, FILES, join(cwd, "cache", "m"));
+  expectSameBytes(hub, REPO, files, join(cwd, "cache", "m"));
   expect(hub.tokenSeenAtCdn).toBe(false);
   return run;
 }
@@ -82,8 +86,19 @@ describe("Xet faults", () => {
   test("an expired token (401) is fetched again once, without the bridge", async () => {
     hub.inject({ kind: "status", status: 401, host: "cdn", route: "xet-reconstruction" });
     await downloadsIntact();
+    expect(answered("xet-reconstruction", 401)).toBe(1);
     expect(bridgeGets()).toEqual([]);
     expect(count("xet-token")).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a token the CAS refuses again after a fresh one falls back to the bridge, said once", async () => {
+    hub.inject({ kind: "status", status: 401, host: "cdn", route: "xet-reconstruction", times: "always" });
+    const run = await downloadsIntact({}, ["-v"], [WEIGHTS]);
+    expect(answered("xet-reconstruction", 401)).toBe(2);
+    expect(count("xet-token")).toBe(2);
+    expect(bridgeGets()).toHaveLength(1);
+    expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    expect(run.stderr).toContain("HTTP 401");
   });
 
   test("a token about to expire is not used: it is fetched again first", async () => {
@@ -102,30 +117,75 @@ describe("Xet faults", () => {
     hub.inject({ kind: "expired-url", host: "cdn", route: "xorb" });
     await downloadsIntact();
     expect(bridgeGets()).toEqual([]);
-    expect(hub.requests.some((record) => record.route === "xorb" && record.status === 403)).toBe(true);
+    expect(answered("xorb", 403)).toBe(1);
     expect(count("xet-reconstruction")).toBe(3);
   });
 
   test("429 and 503 from the CAS are retried on Xet", async () => {
     hub.inject({ kind: "rate-limit", retryAfterSeconds: 0, host: "cdn", route: "xet-reconstruction" });
     hub.inject({ kind: "status", status: 503, host: "cdn", route: "xorb" });
-    await downloadsIntact();
+    const run = await downloadsIntact();
+    expect(answered("xet-reconstruction", 429)).toBe(1);
+    expect(answered("xorb", 503)).toBe(1);
     expect(bridgeGets()).toEqual([]);
+    expect(run.stderr).not.toContain("Xet transfer failed");
   });
 
-  test("a truncated xorb body is fetched again", async () => {
+  for (const [what, fault] of [
+    ["xorb URLs that stay expired (403)", { kind: "expired-url", host: "cdn", route: "xorb", times: "always" }],
+    ["a CAS that keeps answering 503 for xorbs", { kind: "status", status: 503, host: "cdn", route: "xorb", times: "always" }],
+    ["a CAS that keeps answering 503 for reconstructions", { kind: "status", status: 503, host: "cdn", route: "xet-reconstruction", times: "always" }],
+  ] as const) {
+    test(`${what}: a few tries on Xet, then the bridge, said once`, async () => {
+      hub.inject(fault);
+      const run = await downloadsIntact({}, ["-v"], [WEIGHTS]);
+      // Three Xet attempts, then the bridge: within the engine's six, and the bridge has the rest.
+      expect(hub.requests.filter((record) => record.faults.length > 0)).toHaveLength(3);
+      expect(bridgeGets()).toHaveLength(1);
+      expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    });
+  }
+
+  test("a truncated xorb body is fetched again from Xet", async () => {
     hub.inject({ kind: "truncate", afterBytes: 1000, host: "cdn", route: "xorb" });
-    await downloadsIntact();
+    const run = await downloadsIntact({}, ["-v"], [WEIGHTS]);
+    expect(hub.requests.filter((record) => record.route === "xorb" && record.faults.includes("truncate"))).toHaveLength(1);
+    expect(bridgeGets()).toEqual([]);
+    expect(run.stderr).not.toContain("Xet transfer failed");
   });
 
-  test("a corrupted xorb body ends with the right bytes (bridge or a fresh fetch)", async () => {
-    hub.inject({ kind: "corrupt", offsets: [100, 5000, 20_000], host: "cdn", route: "xorb" });
-    await downloadsIntact();
+  test("corrupted chunk bytes fail the sha256: the copy is quarantined and the file fetched again from Xet", async () => {
+    hub.inject({ kind: "corrupt", offsets: [40_000], host: "cdn", route: "xorb" });
+    const run = await downloadsIntact({}, ["-v"], [RANDOM]);
+    expect(faultsFired()).toBe(true);
+    expect(run.stderr.match(/fetching it again from scratch/g)).toHaveLength(1);
+    expect(bridgeGets()).toEqual([]);
+    expect(count("xet-reconstruction")).toBe(2);
+  });
+
+  test("a corrupted multipart answer falls back to the bridge, said once", async () => {
+    // Byte 2 is in the first part's boundary line.
+    hub.inject({ kind: "corrupt", offsets: [2], host: "cdn", route: "xorb" });
+    const run = await downloadsIntact({}, ["-v"], [WEIGHTS]);
+    expect(faultsFired()).toBe(true);
+    expect(bridgeGets()).toHaveLength(1);
+    expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    expect(run.stderr).toContain("multipart answer lacks bytes");
+  });
+
+  test("a 416 from the CAS for the file's range falls back to the bridge, said once", async () => {
+    hub.inject({ kind: "status", status: 416, headers: { "Content-Range": "bytes */0" }, host: "cdn", route: "xet-reconstruction" });
+    const run = await downloadsIntact({}, ["-v"], [WEIGHTS]);
+    expect(answered("xet-reconstruction", 416)).toBe(1);
+    expect(bridgeGets()).toHaveLength(1);
+    expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    expect(run.stderr).toContain("HTTP 416");
   });
 
   test("a wrong unpacked_length falls back to the bridge for that file, said once", async () => {
     hub.injectWrongUnpackedLength(1);
     const run = await downloadsIntact();
+    expect(count("xet-reconstruction")).toBe(2);
     expect(bridgeGets().length).toBe(1);
     expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
     expect(run.stderr).toContain("announced");
@@ -164,24 +224,37 @@ describe("resuming a Xet download", () => {
         return sum + Number(end) - Number(start) + 1;
       }, 0);
 
-  test("after kill -9, the next run asks Xet only for what is missing", async () => {
-    hub.addRepo({ id: BIG_REPO, xet: true, files: { [BIG]: weightsLike(BIG_SIZE, 5) } });
-    const cwd = project(BIG_CONFIG);
+  async function killThenResume(cwd: string, env: Record<string, string>, killAtBytes: number): Promise<number> {
     hub.inject({ kind: "bandwidth", bytesPerSecond: 1_500_000, host: "cdn", route: "xorb", times: "always" });
-    const proc = await spawnAgainst(hub, [], { cwd, env: RANGED });
-    await waitFor("resume state on disk", () => recordedBytes(cwd) >= 4 * MiB);
+    const proc = await spawnAgainst(hub, [], { cwd, env });
+    await waitFor("resume state on disk", () => recordedBytes(cwd) >= killAtBytes);
     proc.kill("SIGKILL");
     expect((await finished(proc)).code).not.toBe(0);
     hub.clearFaults();
     const kept = recordedBytes(cwd);
     hub.resetLog();
-    const run = await runAgainst(hub, ["-v"], { cwd, env: RANGED });
+    const run = await runAgainst(hub, ["-v"], { cwd, env });
     expect(run.code).toBe(0);
     expectSameBytes(hub, BIG_REPO, [BIG], join(cwd, "cache", "big"));
     expect(bridgeGets()).toEqual([]);
     expect(askedBytes()).toBeLessThanOrEqual(BIG_SIZE - kept);
     expect(run.stderr).toContain(`resuming ${BIG}`);
+    return kept;
+  }
+
+  test("after kill -9, the next run asks Xet only for what is missing", async () => {
+    hub.addRepo({ id: BIG_REPO, xet: true, files: { [BIG]: weightsLike(BIG_SIZE, 5) } });
+    await killThenResume(project(BIG_CONFIG), RANGED, 4 * MiB);
   });
+
+  test("on one stream the resume state follows the terms written, so a resume starts mid-file", async () => {
+    const cwd = project(BIG_CONFIG);
+    // One connection and one range for the whole file (below the ranged threshold), state saved every MiB.
+    const kept = await killThenResume(cwd, { MODEL_MANAGER_CHUNK_SIZE: "1MiB" }, 3 * MiB);
+    expect(kept).toBeLessThan(BIG_SIZE);
+    const first = hub.requests.find((record) => record.route === "xet-reconstruction" && record.status === 200);
+    expect(first?.range).toBe(`bytes=${kept}-${BIG_SIZE - 1}`);
+  }, 30_000);
 });
 
 describe("upgrading a Xet file fetches only the chunks that changed", () => {

@@ -2,15 +2,25 @@ import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubResponse } from "../../hub/http.ts";
 import type { Logger } from "../../output/logger.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
+import { isTransientError } from "../../hub/retry.ts";
 import { describeError } from "../../hub/retrying.ts";
 import { SwitchedToBridge, XetUnavailable } from "./xet-errors.ts";
 
 /**
- * Xet first; after a Xet failure that retrying Xet cannot fix, the Hub's bridge for the rest of the
- * file (said once). Bytes already written stay: both give the same file, and the end-to-end sha256 checks it.
+ * Transient Xet failures in a row, no Xet byte between them, after which retrying Xet counts as not
+ * helping (a CAS that keeps answering 503, xorb URLs that are always "expired"): half the engine's
+ * default attempts, so the bridge still has the other half.
+ */
+const XET_FAILURES_BEFORE_BRIDGE = 3;
+
+/**
+ * Xet first; after a Xet failure that retrying Xet cannot fix, or transient ones that retrying has
+ * not fixed, the Hub's bridge for the rest of the file (said once). Bytes already written stay: both
+ * give the same file, and the end-to-end sha256 checks it.
  */
 export class XetWithBridgeFallback implements ByteSource {
   private useBridge = false;
+  private failuresInARow = 0;
 
   constructor(
     private readonly xet: ByteSource,
@@ -37,8 +47,8 @@ export class XetWithBridgeFallback implements ByteSource {
         const opened = await this.xet.open(range, signal);
         return { ...opened, response: this.watchBody(opened.response) };
       } catch (error) {
-        if (!(error instanceof XetUnavailable)) throw error;
-        this.switchToBridge(error);
+        if (!this.givesUpXet(error, signal)) throw error;
+        this.switchToBridge(error as Error);
       }
     }
     return this.bridge.open(range, signal);
@@ -48,7 +58,14 @@ export class XetWithBridgeFallback implements ByteSource {
     return this.xet.outcome?.();
   }
 
-  private switchToBridge(error: XetUnavailable): void {
+  /** Whether `error` ends Xet for this file: one that retrying cannot fix, or one transient failure too many. */
+  private givesUpXet(error: unknown, signal?: AbortSignal): boolean {
+    if (error instanceof XetUnavailable) return true;
+    if (signal?.aborted || !isTransientError(error)) return false;
+    return ++this.failuresInARow >= XET_FAILURES_BEFORE_BRIDGE;
+  }
+
+  private switchToBridge(error: Error): void {
     if (this.useBridge) return;
     this.useBridge = true;
     this.logger.warn(`${this.what}: Xet transfer failed (${describeError(error)}); downloading the rest through the Hub's bridge`);
@@ -59,12 +76,17 @@ export class XetWithBridgeFallback implements ByteSource {
     if (!response.body) return response;
     const reader = response.body.getReader();
     const body = pulledStream(
-      () => reader.read(),
+      async () => {
+        const step = await reader.read();
+        if (!step.done && step.value.length > 0) this.failuresInARow = 0;
+        return step;
+      },
       (reason) => reader.cancel(reason),
       (error) => {
-        if (!(error instanceof XetUnavailable)) return error;
-        this.switchToBridge(error);
-        return new SwitchedToBridge(error.message);
+        const endsXet = error instanceof XetUnavailable || (!this.useBridge && this.givesUpXet(error));
+        if (!endsXet) return error;
+        this.switchToBridge(error as Error);
+        return new SwitchedToBridge(describeError(error));
       },
     );
     return new Response(body, { status: response.status, headers: response.headers });
