@@ -3,13 +3,15 @@ import type { RepoType } from "../config/types.ts";
 import { DownloadError, ModelManagerError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { API_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
+import { CallBudget, ServerTooSlowError } from "./call-budget.ts";
 import { errorFromResponse, type HubRequestContext } from "./errors.ts";
 import type { HubHttp } from "./http.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { describeError, withRetries } from "./retrying.ts";
 import { fetchableUrl } from "./url-guard.ts";
+import { DeadlineError } from "./watchdog.ts";
 import { TreeListing } from "./tree-listing.ts";
-import { revisionUrl, treeUrl } from "./urls.ts";
+import { describeUrl, revisionUrl, treeUrl } from "./urls.ts";
 
 /** One file of a repository at a commit, as the tree listing describes it. */
 export type RemoteFile = {
@@ -87,6 +89,8 @@ export class HubApi {
     what: string,
     signal?: AbortSignal,
   ): Promise<{ body: unknown; next?: string }> {
+    const budget = new CallBudget(this.http.settings.apiDeadlineMs);
+    const { giveUp, stopWaiting } = this.http.retryHooks();
     try {
       return await withRetries(
         async () => {
@@ -94,7 +98,7 @@ export class HubApi {
             headers: { accept: "application/json" },
             signal,
             what,
-            deadlineMs: this.http.settings.apiDeadlineMs,
+            budget,
           });
           try {
             if (!response.ok) throw await errorFromResponse(response, context, answeredBy);
@@ -106,12 +110,19 @@ export class HubApi {
             watch.release();
           }
         },
-        { policy: this.retryPolicy, logger: this.logger, what, signal, ...this.http.retryHooks() },
+        { policy: this.retryPolicy, logger: this.logger, what, signal, stopWaiting, giveUp: (error) => budget.spent || giveUp?.(error) === true },
       );
     } catch (error) {
       if (error instanceof ModelManagerError || signal?.aborted) throw error;
       const unreachable = this.http.reachability.explain(error);
       if (unreachable) throw unreachable;
+      if (budget.spent) {
+        const attempts = `${budget.attempts} attempt${budget.attempts === 1 ? "" : "s"}${error instanceof DeadlineError ? "" : `, the last ended by: ${describeError(error)}`}`;
+        throw new ServerTooSlowError(
+          `The server is too slow: the ${what} from ${describeUrl(url)} was not complete after ${Math.round(budget.totalMs / 1000)} s (${attempts}). An API answer is small; a call may take four stall timeouts (HF_HUB_DOWNLOAD_TIMEOUT), retries included`,
+          { cause: error },
+        );
+      }
       throw new DownloadError(`Could not fetch the ${what} from ${this.http.settings.endpoint}: ${describeError(error)}`, { cause: error });
     }
   }

@@ -1,6 +1,7 @@
 import { AccessDeniedError, DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import type { RepoRef } from "./api.ts";
+import type { CallBudget } from "./call-budget.ts";
 import type { HubRequestContext } from "./errors.ts";
 import { VERSION } from "../version.ts";
 import type { HubSettings } from "./settings.ts";
@@ -24,6 +25,8 @@ export type HubRequest = {
   readonly signal?: AbortSignal;
   /** The whole exchange (head and body) must end within this; API answers are small, file bodies are not. */
   readonly deadlineMs?: number;
+  /** Instead of `deadlineMs`, for a call retried: its attempts together must end within the budget. */
+  readonly budget?: CallBudget;
   /** What is being fetched, for errors ("config.json" in org/model); default: the URL without its query. */
   readonly what?: string;
   /** Called for every redirect to another origin (the CDN), with the response that announced it. */
@@ -142,7 +145,7 @@ export class HubHttp {
         ),
       );
     }
-    const watch = this.watchdog.watch(request.signal, request.deadlineMs);
+    const watch = request.budget ? request.budget.watch(this.watchdog, request.signal) : this.watchdog.watch(request.signal, request.deadlineMs);
     let redirect: Response | undefined;
     try {
       for (let hop = 0; ; hop++) {

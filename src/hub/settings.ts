@@ -14,7 +14,7 @@ export type HubSettings = {
   readonly offline: boolean;
   /** A connection that delivers no byte (headers or body) for this long is aborted and retried. */
   readonly stallTimeoutMs: number;
-  /** An API request (revision, tree page) that has not ended after this long is aborted and retried. */
+  /** An API call (revision, tree page) must end within this, all its attempts together (see CallBudget). */
   readonly apiDeadlineMs: number;
   /** HF_DEVICE_CODE_OAUTH_CLIENT_ID: the client id for refreshing an `hf auth login` browser login. */
   readonly oauthClientId?: string;

@@ -53,14 +53,26 @@ describe("every body that is not file content is read within bounds", () => {
     expect(result.stderr).toContain("is larger than 64.0 MiB");
   });
 
-  test("an API answer that trickles forever (never stalling) ends at the deadline, four stall timeouts", async () => {
+  test("an API answer that trickles forever (never stalling) ends at the deadline, four stall timeouts, and is not retried past it", async () => {
     using server = hostileHub(() => ({ status: 200, headers: { "Content-Type": "application/json" }, trickle: { text: " ", everyMs: 100 } }));
-    const { run } = runAt(server.url, { HF_HUB_DOWNLOAD_TIMEOUT: "0.5", MODEL_MANAGER_MAX_ATTEMPTS: "2" });
+    const { run } = runAt(server.url, { HF_HUB_DOWNLOAD_TIMEOUT: "0.5" });
     const result = await run;
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("Could not fetch the file list page 1 of acme/model");
-    expect(result.stderr).toContain("no complete answer within 2 s");
-    expect(server.requests.filter((request) => request.target.includes("/tree/"))).toHaveLength(2);
+    const treeUrl = `${server.url}/api/models/acme/model/tree/${COMMIT}`;
+    expect(result.stderr).toContain(`The server is too slow: the file list page 1 of acme/model from ${treeUrl}?… was not complete after 2 s (1 attempt)`);
+    expect(result.stderr).not.toContain("recursive=");
+    // The deadline bounds the call, retries included: 1 attempt, not one deadline per attempt of the retry policy.
+    expect(server.requests.filter((request) => request.target.includes("/tree/"))).toHaveLength(1);
+  });
+
+  test("the deadline spans the attempts: after a stalled attempt, the retry only gets what is left of it", async () => {
+    let trees = 0;
+    using server = hostileHub(() => (++trees === 1 ? { hold: true } : { status: 200, headers: { "Content-Type": "application/json" }, trickle: { text: " ", everyMs: 100 } }));
+    const { run } = runAt(server.url, { HF_HUB_DOWNLOAD_TIMEOUT: "0.5" });
+    const result = await run;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`The server is too slow: the file list page 1 of acme/model from ${server.url}/api/models/acme/model/tree/${COMMIT}?… was not complete after 2 s (2 attempts)`);
+    expect(trees).toBe(2);
   });
 });
 
