@@ -85,12 +85,16 @@ function formatConfigIssues(file: string | undefined, issues: readonly ConfigIss
   if (issues.length === 1 && issues[0] && !issues[0].path && issues[0].line === undefined) {
     return `${where}: ${issues[0].message}`;
   }
-  const lines = issues.map((issue) => {
-    const position = issue.line !== undefined ? `${where}:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ""}` : where;
-    return `  ${position}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`;
-  });
+  const lines = issues.map((issue) => `  ${formatConfigIssue(file, issue)}`);
   const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
   return `Invalid configuration (${count}):\n${lines.join("\n")}`;
+}
+
+/** `file:line:column: path: message`, the place as precise as it is known. */
+export function formatConfigIssue(file: string | undefined, issue: ConfigIssue): string {
+  const where = file ?? "configuration";
+  const position = issue.line !== undefined ? `${where}:${issue.line}${issue.column !== undefined ? `:${issue.column}` : ""}` : where;
+  return `${position}: ${issue.path ? `${issue.path}: ` : ""}${issue.message}`;
 }
 
 /** Invalid command-line usage: unknown flag, conflicting flags, bad flag value. */

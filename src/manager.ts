@@ -44,7 +44,8 @@ export class ModelManager {
   static fromConfig(configPath?: string, options: ManagerOptions = {}): ModelManager {
     const cwd = options.cwd ?? process.cwd();
     const path = configPath ?? defaultConfigPath(process.env, cwd);
-    return new ModelManager(loadModelsConfig(path, { cwd, cacheDir: options.cacheDir }), options);
+    const onWarning = options.onWarning ?? ((warning) => options.logger?.warn(warning.message));
+    return new ModelManager(loadModelsConfig(path, { cwd, cacheDir: options.cacheDir, onWarning }), options);
   }
 
   getModelSpec(modelId: string): ModelSpec {

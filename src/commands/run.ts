@@ -48,7 +48,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   const deferred = showsProgress && mode === "bars" && process.stdout.isTTY ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
   const out = deferred ?? environment.out ?? stdoutWriter;
   try {
-    const config = loadConfig(options, environment);
+    const config = loadConfig(options, environment, logger);
     if (options.action === "cache-key") {
       const specs = selectSpecs(config, options.models);
       const lock = openLockSession(config, specs, options, logger);
@@ -111,10 +111,10 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   }
 }
 
-function loadConfig(options: CliOptions, environment: RunEnvironment): ModelsConfig {
+function loadConfig(options: CliOptions, environment: RunEnvironment, logger: ConsoleLogger): ModelsConfig {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
   if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path);
-  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env });
+  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env, onWarning: (warning) => logger.warn(warning.message) });
 }
 
 /** Only "no such file": any other failure to read it is reported by the loader, as it is. */

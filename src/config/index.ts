@@ -1,4 +1,4 @@
-export { type LoadOptions, loadModelsConfig, type ParseOptions, parseModelsConfig } from "./load.ts";
+export { type ConfigWarning, type LoadOptions, loadModelsConfig, type ParseOptions, parseModelsConfig } from "./load.ts";
 export {
   defaultConfigPath,
   FULL_CONFIG_FILE,

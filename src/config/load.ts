@@ -1,6 +1,6 @@
 /** Entry points: a models configuration from a YAML file or text (seed: load_models_config). */
 import { resolve } from "node:path";
-import { type ConfigIssue, ConfigurationError } from "../errors.ts";
+import { type ConfigIssue, ConfigurationError, formatConfigIssue } from "../errors.ts";
 import { crossModelIssues } from "./cross-checks.ts";
 import { type Environment, expandUserPath } from "./expand-path.ts";
 import { toModelsConfig } from "./normalise.ts";
@@ -9,6 +9,10 @@ import { readConfigText } from "./read-file.ts";
 import { cacheDirProblem } from "./rules.ts";
 import type { ModelsConfig } from "./types.ts";
 import { validateSchema } from "./validate.ts";
+import { ineffectiveSettings } from "./warnings.ts";
+
+/** A valid setting that has no effect; `message` names the file, the place and the model. */
+export type ConfigWarning = { readonly issue: ConfigIssue; readonly message: string };
 
 export interface LoadOptions {
   /** Directory a relative config path, `cache_dir` and `cacheDir` are resolved against. Default: process.cwd(). */
@@ -17,6 +21,8 @@ export interface LoadOptions {
   readonly cacheDir?: string;
   /** Where `$VAR` and `~` in cache_dir are looked up. Default: process.env. */
   readonly env?: Environment;
+  /** Told about settings that load but change nothing (once per load). Default: none. */
+  readonly onWarning?: (warning: ConfigWarning) => void;
 }
 
 export interface ParseOptions extends LoadOptions {
@@ -63,6 +69,7 @@ function configFromText(
     const place = options.cacheDir === undefined ? { path: "cache_dir", ...parsed.locator.locate(["cache_dir"]) } : { path: "cacheDir option" };
     throw new ConfigurationError(shownAs, [{ ...place, message: cacheDir.problem }]);
   }
+  for (const issue of ineffectiveSettings(schema.config, parsed.locator)) options.onWarning?.({ issue, message: formatConfigIssue(shownAs, issue) });
 
   return toModelsConfig(schema.config, {
     cwd: options.cwd,
