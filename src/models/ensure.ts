@@ -15,7 +15,7 @@ import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import type { ChunkCatalog } from "../transfer/xet/chunk-map.ts";
 import { reusableXetChunks } from "./xet-reuse.ts";
 import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
-import { findInMirrors } from "../mirror/find-in-mirrors.ts";
+import { findInMirrors, type MirrorHit } from "../mirror/find-in-mirrors.ts";
 import type { Mirror } from "../mirror/mirror.ts";
 import { readIndexFor, type RunContext } from "./context.ts";
 import { clearOldEntriesOnPath, filesOfOtherModels, recordedPath } from "./folder-ownership.ts";
@@ -203,7 +203,11 @@ async function planWork(
   const directory = layout.modelPath(spec);
   const recorded = entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) && agreesWithPin(entry, pin);
   // Another process may have updated the model while this one waited for the lock.
-  if (recorded && (!moved || moved === entry.commit)) return { ...(await planFromRecord(spec, level, layout.placement(spec, entry.commit), entry, context)), pin };
+  if (recorded && (!moved || moved === entry.commit)) {
+    const plan = await planFromRecord(spec, level, layout.placement(spec, entry.commit), entry, context);
+    // Damaged files come from a mirror holding the recorded commit, as a download would.
+    return { ...plan, pin, ...(plan.kind === "repair" && { mirror: (await lookInMirrors(spec, pin, entry.commit, context))?.mirror }) };
+  }
   if (recorded && moved) return { ...(await planFromHub(spec, layout, level, entry, context, undefined, moved)), kind: "update" };
   if (context.settings.offline && !pin) {
     throw new NotCachedError(
@@ -214,6 +218,12 @@ async function planWork(
     );
   }
   return planFromHub(spec, layout, level, entry, context, pin);
+}
+
+function lookInMirrors(spec: ModelSpec, pin: PinnedSnapshot | undefined, commit: string | undefined, context: RunContext): Promise<MirrorHit | undefined> {
+  // HF_HUB_OFFLINE means no request at all, to a mirror either.
+  const mirrors = context.settings.offline ? [] : context.mirrors;
+  return findInMirrors(mirrors, spec, pin, commit, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
 }
 
 /** Same request as last time: re-check what changed on disk (or everything, if a stronger level is asked for). */
@@ -246,8 +256,7 @@ async function planFromHub(
   pin: PinnedSnapshot | undefined,
   resolved?: string,
 ): Promise<WorkPlan> {
-  // HF_HUB_OFFLINE means no request at all, to a mirror either.
-  const found = await findInMirrors(context.settings.offline ? [] : context.mirrors, spec, pin, resolved, { http: context.hub.http, logger: context.logger, signal: context.signal, warnOnce: (message) => context.warnOnce(message) });
+  const found = await lookInMirrors(spec, pin, resolved, context);
   // A mirror is never trusted more than the Hub: what comes from it is hashed, whatever the configured level.
   const level: VerifyLevel = found ? "sha256" : configuredLevel;
   // A pinned model is planned from the lock: no revision or tree request.

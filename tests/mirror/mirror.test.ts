@@ -248,6 +248,44 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
   });
 
+  test("damaged files of a cached model are repaired from the mirror without the Hub; from the Hub when the mirror's blob is bad", async () => {
+    const folder = await pushedFolder();
+    const control: StaticServerControl = { requests: [] };
+    using server = staticServer(folder, control);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    const weights = join(cwd, "cache", "encoder", "model.safetensors");
+    const damage = () => {
+      const bytes = readFileSync(weights);
+      bytes[4096] = (bytes[4096] ?? 0) ^ 0xff;
+      writeFileSync(weights, bytes);
+      rmSync(join(cwd, "cache", "tagger", "config.json"));
+    };
+    damage();
+    hub.resetLog();
+    control.requests.length = 0;
+    const repair = await runAgainst(hub, ["--json"], { cwd });
+    expect(repair.code).toBe(0);
+    expect(repair.stderr).toContain("model.safetensors: wrong sha256");
+    expect(hubRequests()).toBe(0);
+    expect(control.requests.some((request) => request.path === blobPath(ENCODER, "model.safetensors"))).toBe(true);
+    expect(control.requests.some((request) => request.path === blobPath(TAGGER, "config.json"))).toBe(true);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+    expect(JSON.parse(repair.stdout).models.map((model: { source: string }) => model.source)).toEqual(["mirror", "mirror"]);
+
+    // The mirror's copy of the weights goes bad: the repair falls back to the Hub for that file alone.
+    writeFileSync(join(folder, blobPath(ENCODER, "model.safetensors")), new Uint8Array(9_000_000).fill(3));
+    damage();
+    hub.resetLog();
+    const fallback = await runAgainst(hub, [], { cwd });
+    expect(fallback.code).toBe(0);
+    expect(fallback.stderr.match(/from the Hub instead/g)).toEqual(["from the Hub instead"]);
+    expect(new Set(hub.requests.filter((request) => request.listener === "hub").map((request) => `${request.repo} ${request.path}`))).toEqual(new Set([`${ENCODER} model.safetensors`]));
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+  });
+
   test("a pull through the mirror killed with -9 resumes where it stopped, still without the Hub", async () => {
     const folder = await pushedFolder();
     const control: StaticServerControl = { requests: [], bytesPerSecond: 1_500_000 };
