@@ -13,7 +13,7 @@ import { findModelSpec, ModelManager } from "../manager.ts";
 import { RunContext } from "../models/context.ts";
 import { failedRunJson } from "../output/json-report.ts";
 import { ConsoleLogger } from "../output/logger.ts";
-import { chooseProgressMode, createProgressDisplay } from "../output/progress.ts";
+import { chooseProgressMode, createProgressDisplay, uploadWords } from "../output/progress.ts";
 import { cacheKey, cacheKeyJson } from "./cache-key.ts";
 import { runClean } from "./clean.ts";
 import { runDownload } from "./download.ts";
@@ -42,7 +42,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   });
   if (!hub.ok) return failed(hub.error, options, logger, environment.out ?? stdoutWriter);
   const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isTruthy(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
-  const showsProgress = options.action === "download" && !options.dryRun;
+  const showsProgress = (options.action === "download" && !options.dryRun) || options.action === "push";
   const progress = showsProgress ? createProgressDisplay(mode, logger) : undefined;
   // Results on a terminal that also shows live bars would be drawn over; they follow the bars instead.
   const deferred = showsProgress && mode === "bars" && process.stdout.isTTY ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
@@ -94,7 +94,10 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       case "push": {
         const mirror = new Mirror(parseMirrorLocation(options.pushTo ?? "", "push"), config.mirror);
         if (mirror.location.kind !== "s3") throw new UsageError(`push writes to an s3://bucket/prefix mirror; ${mirror.display} is an http(s) mirror, which is read-only`);
-        const code = await runPush(manager, selectSpecs(config, options.models), mirror, context, logger, out);
+        const code = await runPush(manager, selectSpecs(config, options.models), mirror, context, logger, out, {
+          endDownloads: () => progress?.stop(),
+          startUploads: () => createProgressDisplay(mode, logger, uploadWords(mirror.display)),
+        });
         pins?.finish();
         return code;
       }

@@ -3,55 +3,73 @@ import type { ModelSpec } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import type { EnsureResult } from "../models/ensure.ts";
 import { isCommitSha } from "../models/plan.ts";
-import { formatBytes } from "../output/format.ts";
-import type { Logger } from "../output/logger.ts";
+import { inLanes } from "../models/in-lanes.ts";
+import type { TransferObserver } from "../transfer/observer.ts";
 import { MirrorError } from "./errors.ts";
 import { blobKey, manifestKey, refKey } from "./keys.ts";
 import { formatManifest, MANIFEST_LIMIT, manifestOf, parseManifest } from "./manifest.ts";
 import type { Mirror } from "./mirror.ts";
 import { mirrorFailure, s3ClientError } from "./mirror-response.ts";
 import type { HubHttp } from "../hub/http.ts";
+import { uploadBlob } from "./upload-blob.ts";
 
-/** Files uploaded at once; with PART_SIZE × PARTS_IN_FLIGHT each, at most 64 MiB of parts are in memory. */
+/** Files stat'ed or uploaded at once; with PART_SIZE × PARTS_IN_FLIGHT each (upload-blob.ts), at most 64 MiB of parts are in memory. */
 const FILES_AT_ONCE = 4;
-const PART_SIZE = 8 * 1024 * 1024;
-const PARTS_IN_FLIGHT = 2;
 
-export type PushTotals = { uploadedFiles: number; uploadedBytes: number; skippedFiles: number; skippedBytes: number };
+/** One file of the model as a blob of the mirror: its path in the model, its key under the mirror's prefix, its size. */
+export type PushedBlob = { readonly path: string; readonly key: string; readonly size: number };
+
+/** What one model's push did: blobs uploaded and skipped (already there with the right size), the manifest and ref keys. */
+export type PushReport = {
+  readonly uploaded: readonly PushedBlob[];
+  readonly skipped: readonly PushedBlob[];
+  readonly manifest: { readonly key: string; readonly written: boolean };
+  /** The ref written for a branch or tag; none when the revision is a commit. */
+  readonly ref?: string;
+};
 
 /**
  * Uploads one verified model to the mirror: every selected file as a content-addressed blob
  * (skipped when an object of the right size is there already), then the manifest of its commit,
  * then the ref of its revision. Blobs go first, so a reader never finds a manifest whose blobs are missing.
  * `tree` is every file of the repository at the commit (the manifest lists them all, see manifest.ts).
+ * Uploads report their bytes to `observer`, as downloads do.
  */
-export async function pushModel(mirror: Mirror, spec: ModelSpec, result: EnsureResult, tree: readonly RemoteFile[], http: HubHttp, logger: Logger, signal?: AbortSignal): Promise<PushTotals> {
+export async function pushModel(
+  mirror: Mirror,
+  spec: ModelSpec,
+  result: EnsureResult,
+  tree: readonly RemoteFile[],
+  http: HubHttp,
+  observer: TransferObserver,
+  signal?: AbortSignal,
+): Promise<PushReport> {
   const client = mirror.client();
-  const totals: PushTotals = { uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 0, skippedBytes: 0 };
-  const queue = [...result.snapshot.files].sort((a, b) => b.size - a.size);
-  const lane = async () => {
-    for (let file = queue.shift(); file && !signal?.aborted; file = queue.shift()) {
+  const files = [...result.snapshot.files].sort((a, b) => b.size - a.size);
+  const present = await inLanes(files, FILES_AT_ONCE, async (file) => (await statOf(http, mirror, mirror.objectKey(blobKey(file))))?.size === file.size, signal);
+  signal?.throwIfAborted();
+  const blobOf = (file: RemoteFile): PushedBlob => ({ path: file.path, key: blobKey(file), size: file.size });
+  const toUpload = files.filter((_, index) => !present[index]);
+  const skipped = files.filter((_, index) => present[index]).map(blobOf);
+  observer.modelPlanned(spec.id, { files: toUpload.length, bytes: toUpload.reduce((sum, file) => sum + file.size, 0) });
+  await inLanes(
+    toUpload,
+    FILES_AT_ONCE,
+    async (file) => {
       const key = mirror.objectKey(blobKey(file));
-      const existing = await statOf(http, mirror, key);
-      if (existing?.size === file.size) {
-        totals.skippedFiles++;
-        totals.skippedBytes += file.size;
-        continue;
-      }
-      // Bun's upload reports no progress: a multipart file gets a line when it starts and one when it is done.
-      const large = file.size > PART_SIZE;
-      const line = `${spec.id}: ${file.path} (${formatBytes(file.size)}) to ${mirror.display}/${blobKey(file)}`;
-      if (large) logger.info(`uploading ${line}`);
-      else logger.debug(`uploading ${line}`);
-      await client.write(key, Bun.file(join(result.path, ...file.path.split("/"))), { partSize: PART_SIZE, queueSize: PARTS_IN_FLIGHT, retry: 3 }).catch((error: unknown) => {
+      const progress = observer.fileStarted(spec.id, file.path, { size: file.size, resumedBytes: 0, ranged: false });
+      try {
+        await uploadBlob(client, key, join(result.path, ...file.path.split("/")), progress, signal);
+      } catch (error) {
+        progress.failed();
+        if (signal?.aborted) throw signal.reason;
         throw s3ClientError(error, mirror.display, key) ?? error;
-      });
-      if (large) logger.info(`uploaded ${line}`);
-      totals.uploadedFiles++;
-      totals.uploadedBytes += file.size;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, queue.length) }, lane));
+      }
+      progress.finished();
+    },
+    signal,
+  );
+  observer.modelFinished(spec.id);
   signal?.throwIfAborted();
 
   const repo = { repoId: spec.repoId, repoType: spec.repoType };
@@ -61,9 +79,11 @@ export async function pushModel(mirror: Mirror, spec: ModelSpec, result: EnsureR
   // Another pusher's selection at the same commit stays listed as stored (its blobs are content-addressed, so still there).
   if (earlier && sameTree(earlier.files.map((file) => file.path), tree.map((file) => file.path))) stored.push(...earlier.stored);
   const manifest = formatManifest(manifestOf(repo, result.commit, tree, stored));
-  if (earlier === undefined || formatManifest(earlier) !== manifest) await put(client, mirror, mirror.objectKey(manifestName), manifest, "application/json");
-  if (!isCommitSha(spec.revision)) await put(client, mirror, mirror.objectKey(refKey(spec.repoType, spec.repoId, spec.revision)), `${result.commit}\n`, "text/plain");
-  return totals;
+  const writeManifest = earlier === undefined || formatManifest(earlier) !== manifest;
+  if (writeManifest) await put(client, mirror, mirror.objectKey(manifestName), manifest, "application/json");
+  const ref = isCommitSha(spec.revision) ? undefined : refKey(spec.repoType, spec.repoId, spec.revision);
+  if (ref !== undefined) await put(client, mirror, mirror.objectKey(ref), `${result.commit}\n`, "text/plain");
+  return { uploaded: toUpload.map(blobOf), skipped, manifest: { key: manifestName, written: writeManifest }, ...(ref !== undefined ? { ref } : {}) };
 }
 
 /** Size of an object, by a presigned HEAD (Bun's stat() reports a refused HEAD only as "UnknownError"). */

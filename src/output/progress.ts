@@ -14,6 +14,26 @@ const PLAIN_TOTAL_EVERY_MS = 10_000;
 
 export type ProgressMode = "bars" | "lines" | "none";
 
+/** The words a display uses: downloads fetch from the Hub, push uploads to a mirror. */
+export type ProgressWords = {
+  /** "m: fetching 3 files, 1.2 GiB" */
+  readonly planning: string;
+  /** Where the bytes go, after the plan line ("to s3://…"); none for downloads. */
+  readonly destination?: string;
+  /** "m: downloading model.safetensors (…)" */
+  readonly starting: string;
+  /** "m: finished model.safetensors (… in 35 s, …)" */
+  readonly finishing: string;
+  /** "total: fetched 1.2 GiB in …" */
+  readonly total: string;
+};
+
+export const DOWNLOAD_WORDS: ProgressWords = { planning: "fetching", starting: "downloading", finishing: "finished", total: "fetched" };
+
+export function uploadWords(destination: string): ProgressWords {
+  return { planning: "uploading", destination, starting: "uploading", finishing: "uploaded", total: "uploaded" };
+}
+
 /** Bars on a terminal, plain lines in logs (CI, Docker builds), nothing with --quiet. */
 export function chooseProgressMode(options: { quiet: boolean; disableBars: boolean; stream?: NodeJS.WriteStream }): ProgressMode {
   if (options.quiet) return "none";
@@ -27,9 +47,9 @@ export interface ProgressDisplay extends TransferObserver {
   stop(): void;
 }
 
-export function createProgressDisplay(mode: ProgressMode, logger: ConsoleLogger): ProgressDisplay {
-  if (mode === "bars") return new TerminalProgress(logger);
-  if (mode === "lines") return new PlainProgress(logger);
+export function createProgressDisplay(mode: ProgressMode, logger: ConsoleLogger, words: ProgressWords = DOWNLOAD_WORDS): ProgressDisplay {
+  if (mode === "bars") return new TerminalProgress(logger, words);
+  if (mode === "lines") return new PlainProgress(logger, undefined, words);
   return new SilentProgress();
 }
 
@@ -50,6 +70,7 @@ abstract class ProgressTotals implements ProgressDisplay {
     private readonly refreshMs: number,
     /** Milliseconds, monotonic; tests pass their own to step through time. */
     protected readonly clock: () => number = () => performance.now(),
+    protected readonly words: ProgressWords = DOWNLOAD_WORDS,
   ) {
     this.started = clock();
   }
@@ -63,7 +84,8 @@ abstract class ProgressTotals implements ProgressDisplay {
   modelPlanned(modelId: string, plan: { files: number; bytes: number }): void {
     this.plannedBytes += plan.bytes;
     this.plannedFiles += plan.files;
-    if (plan.files > 0) this.logger.info(`${modelId}: fetching ${plan.files} file${plan.files === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`);
+    const destination = this.words.destination ? ` to ${this.words.destination}` : "";
+    if (plan.files > 0) this.logger.info(`${modelId}: ${this.words.planning} ${plan.files} file${plan.files === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}${destination}`);
     this.ensureTimer();
   }
 
@@ -129,8 +151,8 @@ class TerminalProgress extends ProgressTotals {
   };
   private stopped = false;
 
-  constructor(logger: ConsoleLogger) {
-    super(logger, TERMINAL_REFRESH_MS);
+  constructor(logger: ConsoleLogger, words: ProgressWords) {
+    super(logger, TERMINAL_REFRESH_MS, undefined, words);
     this.restoreLogger = logger.redirect((line) => this.frame.printAbove(line, this.lines()));
     process.once("exit", this.clearOnExit);
   }
@@ -155,7 +177,7 @@ class TerminalProgress extends ProgressTotals {
     if (fetched > 0) {
       const elapsed = this.clock() - this.started;
       this.logger.info(
-        `total: fetched ${formatBytes(fetched)} in ${formatDuration(elapsed)} (${formatRate((fetched * 1000) / Math.max(1, elapsed))}), ${this.finishedFiles} of ${this.plannedFiles} files`,
+        `total: ${this.words.total} ${formatBytes(fetched)} in ${formatDuration(elapsed)} (${formatRate((fetched * 1000) / Math.max(1, elapsed))}), ${this.finishedFiles} of ${this.plannedFiles} files`,
       );
     }
   }
@@ -172,8 +194,8 @@ class TerminalProgress extends ProgressTotals {
 export class PlainProgress extends ProgressTotals {
   private lastTotalLine: number;
 
-  constructor(logger: ConsoleLogger, clock?: () => number) {
-    super(logger, 1000, clock);
+  constructor(logger: ConsoleLogger, clock?: () => number, words?: ProgressWords) {
+    super(logger, 1000, clock, words);
     this.lastTotalLine = this.started;
   }
 
@@ -182,15 +204,15 @@ export class PlainProgress extends ProgressTotals {
     const started = this.clock();
     if (announce) {
       const resumed = info.resumedBytes > 0 ? `, resuming at ${formatBytes(info.resumedBytes)}` : "";
-      this.logger.info(`${modelId}: downloading ${path} (${formatBytes(info.size)}${info.ranged ? ", parallel ranges" : ""}${resumed})`);
+      this.logger.info(`${modelId}: ${this.words.starting} ${path} (${formatBytes(info.size)}${info.ranged ? ", parallel ranges" : ""}${resumed})`);
     }
-    const { logger, clock } = this;
+    const { logger, clock, words } = this;
     return {
       close(ok: boolean) {
         if (!announce || !ok) return;
         const elapsed = clock() - started;
         const fetched = counter.bytes - info.resumedBytes;
-        logger.info(`${modelId}: finished ${path} (${formatBytes(info.size)} in ${formatDuration(elapsed)}, ${formatRate((fetched * 1000) / Math.max(1, elapsed))})`);
+        logger.info(`${modelId}: ${words.finishing} ${path} (${formatBytes(info.size)} in ${formatDuration(elapsed)}, ${formatRate((fetched * 1000) / Math.max(1, elapsed))})`);
       },
     };
   }
