@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { acquireLock, describeLockOwner } from "../cache/lock.ts";
 import { AccessDeniedError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { cleanServerText } from "./server-text.ts";
@@ -18,23 +19,44 @@ import type { HubToken } from "./token.ts";
 /** huggingface_hub refreshes when less than a day of validity remains. */
 const REFRESH_MARGIN_SECONDS = 24 * 3600;
 
+/** A refresh is one small request: a holder still at it after this long is not waited for. */
+const REFRESH_LOCK_TIMEOUT_MS = 5 * 60_000;
+
 /** huggingface_hub's client id for the device-code login (HF_DEVICE_CODE_OAUTH_CLIENT_ID overrides it). */
 const DEFAULT_CLIENT_ID = "26be6b09-91c5-47da-9861-d2d2bb7a7e36";
 
 type Sections = Map<string, Map<string, string>>;
 
-export type StoredLogin = { readonly name: string; readonly refreshToken?: string; readonly expiresAt?: number; readonly storePath: string };
+export type StoredLogin = {
+  readonly name: string;
+  /** The access token the login holds now. */
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly expiresAt?: number;
+  readonly storePath: string;
+};
 
 /** The stored login the token file's token belongs to, if `hf auth login` recorded one. */
 export function storedLogin(token: HubToken): StoredLogin | undefined {
   if (!token.file) return undefined;
   const storePath = join(dirname(token.file), "stored_tokens");
   for (const [name, fields] of readStore(storePath)) {
-    if (fields.get("hf_token") !== token.value) continue;
-    const expiresAt = Number(fields.get("expires_at"));
-    return { name, refreshToken: fields.get("refresh_token") || undefined, expiresAt: Number.isSafeInteger(expiresAt) ? expiresAt : undefined, storePath };
+    if (fields.get("hf_token") === token.value) return loginOf(storePath, name, fields);
   }
   return undefined;
+}
+
+/** The login `name` as stored now (another process may have refreshed it). */
+function storedLoginNamed(storePath: string, name: string): StoredLogin | undefined {
+  const fields = readStore(storePath).get(name);
+  return fields ? loginOf(storePath, name, fields) : undefined;
+}
+
+function loginOf(storePath: string, name: string, fields: ReadonlyMap<string, string>): StoredLogin | undefined {
+  const accessToken = fields.get("hf_token");
+  if (!accessToken) return undefined;
+  const expiresAt = Number(fields.get("expires_at"));
+  return { name, accessToken, refreshToken: fields.get("refresh_token") || undefined, expiresAt: Number.isSafeInteger(expiresAt) ? expiresAt : undefined, storePath };
 }
 
 export function needsRefresh(login: StoredLogin, nowSeconds = Date.now() / 1000): boolean {
@@ -49,8 +71,17 @@ export type TokenExchange = (url: string, form: string) => Promise<{ status: num
  * Hub refuses (the login expired or was revoked) is an AccessDeniedError.
  */
 export async function refreshedToken(token: HubToken, endpoint: string, clientId: string | undefined, exchange: TokenExchange, logger: Logger): Promise<HubToken> {
-  const login = storedLogin(token);
-  if (!login || !needsRefresh(login) || !login.refreshToken || !token.file) return token;
+  const seen = storedLogin(token);
+  if (!seen || !needsRefresh(seen) || !token.file) return token;
+  // A refresh token may be spent once: two processes refreshing at once would both spend it. One at a time;
+  // the next reads what the previous one stored.
+  using _held = await holdStoreLock(seen.storePath, logger);
+  const login = storedLoginNamed(seen.storePath, seen.name) ?? seen;
+  if (!needsRefresh(login) || !login.refreshToken) {
+    if (login.accessToken === token.value) return token;
+    logger.debug(`the login "${login.name}" in ${token.file} was refreshed by another process meanwhile; using its new token`);
+    return { ...token, value: login.accessToken };
+  }
   const form = new URLSearchParams({
     grant_type: "refresh_token",
     refresh_token: login.refreshToken,
@@ -85,9 +116,29 @@ export async function refreshedToken(token: HubToken, endpoint: string, clientId
   store.set(login.name, fields);
   writeSecret(login.storePath, renderStore(store));
   // The active token file follows, unless another login replaced it meanwhile.
-  if (readTrimmed(token.file) === token.value) writeSecret(token.file, body.access_token);
+  const active = readTrimmed(token.file);
+  if (active === token.value || active === login.accessToken) writeSecret(token.file, body.access_token);
   logger.info(`refreshed the expiring login "${login.name}" from \`hf auth login\` (${token.file})`);
   return { ...token, value: body.access_token };
+}
+
+/**
+ * The cross-process lock of the cache (src/cache/lock.ts), beside stored_tokens: every run using this
+ * login takes it, whatever its cache. Without it (a read-only home, a holder that never ends) the refresh
+ * goes on unlocked, as before there was one.
+ */
+async function holdStoreLock(storePath: string, logger: Logger): Promise<Disposable> {
+  try {
+    return await acquireLock(`${storePath}.model-manager.lock`, {
+      purpose: "refreshing the `hf auth login` token",
+      timeoutMs: REFRESH_LOCK_TIMEOUT_MS,
+      onWait: (owner) => logger.info(`waiting for ${describeLockOwner(owner)}`),
+      onBreak: (owner, reason) => logger.warn(`took over a stale lock of ${describeLockOwner(owner)} (${reason})`),
+    });
+  } catch (error) {
+    logger.warn(`could not lock ${storePath} for the login refresh (${error instanceof Error ? error.message : String(error)}); refreshing without it`);
+    return { [Symbol.dispose]() {} };
+  }
 }
 
 function readStore(path: string): Sections {

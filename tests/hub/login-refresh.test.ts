@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { project, runAgainst, spawnAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
 import { PRIVATE, testRepos } from "../local-hub/test-fixtures.ts";
 
@@ -12,7 +12,7 @@ const CONFIG = `cache_dir: cache\nmodels:\n  - id: m\n    repo_id: ${PRIVATE}\n`
 let hub: LocalHub;
 /** The endpoint: answers POST /oauth/token itself as `oauth` says, and passes everything else to the local hub. */
 let front: ReturnType<typeof Bun.serve>;
-let oauth: () => Response;
+let oauth: () => Response | Promise<Response>;
 const exchanges: URLSearchParams[] = [];
 
 beforeAll(async () => {
@@ -51,8 +51,24 @@ function loggedInHome(expiresAt: number, refreshToken: string | null = "hfr_refr
   return home;
 }
 
-const run = (home: string, args: string[] = []) =>
-  runAgainst(hub, args, { cwd: project(CONFIG), env: { HOME: home, HF_HOME: "", HF_ENDPOINT: `http://127.0.0.1:${front.port}` } });
+const homeEnv = (home: string) => ({ HOME: home, HF_HOME: "", HF_ENDPOINT: `http://127.0.0.1:${front.port}` });
+const run = (home: string, args: string[] = []) => runAgainst(hub, args, { cwd: project(CONFIG), env: homeEnv(home) });
+
+/** Reads a stream to its end; `seen` resolves once the text so far contains `wanted`. */
+function watchText(stream: ReadableStream<Uint8Array>, wanted: string) {
+  let text = "";
+  let markSeen = () => {};
+  const seen = new Promise<void>((resolve) => (markSeen = resolve));
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.includes(wanted)) markSeen();
+    }
+    return text;
+  })();
+  return { seen, done };
+}
 
 describe("browser logins from `hf auth login` expire and are refreshed", () => {
   test("a token within a day of expiry is exchanged once, used, and written back to the token file and stored_tokens", async () => {
@@ -95,5 +111,31 @@ describe("browser logins from `hf auth login` expire and are refreshed", () => {
     const home = loggedInHome(Math.floor(Date.now() / 1000) + 30 * 86400);
     await run(home);
     expect(exchanges).toHaveLength(0);
+  });
+
+  test("two runs refreshing the same login at once spend the refresh token once: the second waits and uses the token the first stored", async () => {
+    // The first exchange is answered only once the other run is seen waiting for it (or, without a lock, has sent its own).
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    oauth = async () => {
+      if (exchanges.length > 1) release();
+      await released;
+      return Response.json({ access_token: TEST_TOKENS.approved, refresh_token: `hfr_refresh_${exchanges.length + 1}`, expires_in: 2_592_000 });
+    };
+    const home = loggedInHome(Math.floor(Date.now() / 1000) + 3600);
+    const runs = [0, 1].map(() => {
+      const proc = spawnAgainst(hub, [], { cwd: project(CONFIG), env: homeEnv(home) });
+      return proc.then((spawned) => ({ spawned, stderr: watchText(spawned.stderr, "waiting for process") }));
+    });
+    const started = await Promise.all(runs);
+    void Promise.race(started.map((one) => one.stderr.seen)).then(release);
+    const results = await Promise.all(started.map(async ({ spawned, stderr }) => ({ code: await spawned.exited, stderr: await stderr.done })));
+    expect(exchanges).toHaveLength(1);
+    for (const result of results) expect(result.code).toBe(0);
+    expect(results.filter((result) => result.stderr.includes('refreshed the expiring login "browser-login"'))).toHaveLength(1);
+    expect(results.filter((result) => result.stderr.includes("waiting for process"))).toHaveLength(1);
+    const dir = join(home, ".cache", "huggingface");
+    expect(readFileSync(join(dir, "token"), "utf8")).toBe(TEST_TOKENS.approved);
+    expect(readFileSync(join(dir, "stored_tokens"), "utf8")).toContain(`[browser-login]\nhf_token = ${TEST_TOKENS.approved}\nrefresh_token = hfr_refresh_2\n`);
   });
 });
