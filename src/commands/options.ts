@@ -2,6 +2,7 @@ import { cac } from "cac";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { closestMatch, UsageError } from "../errors.ts";
 import { type ParsedAdd, parseAddCommandLine } from "./add-options.ts";
+import { rejectMisreadArguments, switchesGivenTwiceAsOnce } from "./argv-shape.ts";
 import { HELP_EXAMPLES, helpSections } from "./help.ts";
 import { typedValues } from "./typed-values.ts";
 
@@ -87,7 +88,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   let options: Record<string, unknown>;
   let command: CommandWord | undefined;
   let operands: string[] = [];
+  const switches = cli.globalCommand.options.filter((option) => option.isBoolean);
   try {
+    rejectMisreadArguments(argv, new Set(switches.flatMap((option) => option.rawName.split(/[ ,]+/).filter((part) => part.startsWith("-")))));
     const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
     if (parsed.options.help) return { kind: "help" };
     if (parsed.options.version) return { kind: "version" };
@@ -99,7 +102,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       operands = parsed.args.slice(1).map(String);
       if (operands.length !== COMMAND_WORDS[command].operands) throw new UsageError(COMMAND_WORDS[command].usage);
     }
-    options = withTypedValues(parsed.options, argv, cli.globalCommand.options);
+    options = switchesGivenTwiceAsOnce(withTypedValues(parsed.options, argv, cli.globalCommand.options), switches.map((option) => option.name));
   } catch (error) {
     throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
   }
@@ -203,6 +206,7 @@ function validate(raw: Record<string, unknown>): CliOptions {
 }
 
 function verifyLevel(value: unknown): VerifyLevel {
+  if (Array.isArray(value)) throw new UsageError("--verify can be given only once");
   if (typeof value === "string" && (VERIFY_LEVELS as readonly string[]).includes(value)) return value as VerifyLevel;
   throw new UsageError(`--verify must be one of ${VERIFY_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
 }

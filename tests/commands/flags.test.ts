@@ -1,6 +1,8 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "bun:test";
 import { project } from "../helpers/hub-scenario.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 
 describe("command line", () => {
   test("--help lists every flag, the exit codes and the environment, and exits 0", async () => {
@@ -89,5 +91,49 @@ describe("command line", () => {
     const run = await runCli(["--list"], { env: { HF_ENDPOINT: "ftp://mirror" } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("HF_ENDPOINT must be an http(s) URL");
+  });
+  test("a --no- form of a flag is unknown, never the flag itself (--no-clean removes nothing)", async () => {
+    const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    for (const flag of ["--no-clean", "--no-list", "--no-verify-only", "--no-json"]) {
+      const run = await runCli(["-c", "models.yaml", flag, "--dry-run"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`unknown option ${flag}`);
+      expect(run.stdout).toBe("");
+    }
+  });
+
+  test("a boolean flag given twice counts once (--dry-run --dry-run still changes nothing)", async () => {
+    const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    mkdirSync(join(cwd, "models", "q"), { recursive: true });
+    writeFileSync(join(cwd, "models", "q", "config.json"), "{}");
+    const clean = await runCli(["-c", "models.yaml", "--clean", "--dry-run", "--dry-run"], { cwd });
+    expect(clean.code).toBe(0);
+    expect(clean.stdout + clean.stderr).toContain("would remove");
+    expect(existsSync(join(cwd, "models", "q", "config.json"))).toBe(true);
+    const json = await runCli(["-c", "models.yaml", "--json", "--json", "--cache-key"], { cwd });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).command).toBe("cache-key");
+  });
+
+  test("a value flag given twice says so", async () => {
+    const run = await runCli(["--verify", "size", "--verify", "sha256", "--verify-only"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--verify can be given only once");
+  });
+
+  test("arguments after -- and a lone - are refused, not ignored", async () => {
+    const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    for (const args of [["--", "--list"], ["--list", "--", "extra"], ["--list", "-"]]) {
+      const run = await runCli(["-c", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`unexpected argument ${args.at(-1)}`);
+      expect(run.stdout).toBe("");
+    }
+  });
+
+  test("a value given to a switch is refused, naming the switch", async () => {
+    const run = await runCli(["--list=yes"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--list takes no value");
   });
 });
