@@ -4,6 +4,7 @@ import { type ConfigIssue, ConfigurationError, formatConfigIssue } from "../erro
 import { crossModelIssues } from "./cross-checks.ts";
 import { type Environment, expandUserPath } from "./expand-path.ts";
 import { toModelsConfig } from "./normalise.ts";
+import { ownFileIssues } from "./own-files.ts";
 import { parseYaml } from "./parse-yaml.ts";
 import { readConfigText } from "./read-file.ts";
 import { cacheDirProblem } from "./rules.ts";
@@ -71,12 +72,15 @@ function configFromText(
   }
   for (const issue of ineffectiveSettings(schema.config, parsed.locator)) options.onWarning?.({ issue, message: formatConfigIssue(shownAs, issue) });
 
-  return toModelsConfig(schema.config, {
+  const config = toModelsConfig(schema.config, {
     cwd: options.cwd,
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(cacheDir === undefined ? {} : { cacheDirOverride: cacheDir.path }),
     ...(absolutePath === undefined ? {} : { path: absolutePath }),
   });
+  const ownFiles = ownFileIssues(config, schema.config.models, parsed.locator);
+  if (ownFiles.length > 0) throw new ConfigurationError(shownAs, ownFiles);
+  return config;
 }
 
 /** Issues without a place first, then in file order; the sort is stable. */

@@ -1,0 +1,49 @@
+/**
+ * A model's folder is the model's: a run replaces what is in it and `--clean` removes it whole.
+ * So it must not hold the configuration file itself or the lock committed beside it
+ * (`cache_dir: .` and a model called `models.yaml`, or `config` next to config/model_manager/).
+ */
+import { realpathSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import type { ConfigIssue } from "../errors.ts";
+import { lockPathFor } from "../lockfile/lock-path.ts";
+import { quote } from "./describe.ts";
+import type { DocumentLocator } from "./positions.ts";
+import type { RawModelSpec } from "./schema.ts";
+import type { ModelsConfig } from "./types.ts";
+
+export function ownFileIssues(config: ModelsConfig, rawModels: readonly RawModelSpec[], locator: DocumentLocator): ConfigIssue[] {
+  if (config.path === undefined || config.layout === "hf") return [];
+  const own = [
+    { path: config.path, what: "the configuration file" },
+    { path: lockPathFor(config.path), what: "the lock file of this configuration" },
+  ];
+  const issues: ConfigIssue[] = [];
+  config.models.forEach((model, index) => {
+    const folders = [resolve(config.cacheDir, model.localDir), join(realOrSelf(config.cacheDir), model.localDir)];
+    const inside = own.find((file) => folders.some((folder) => holds(folder, file.path) || holds(folder, realOrSelf(file.path))));
+    if (!inside) return;
+    const field = rawModels[index]?.local_dir === undefined ? "id" : "local_dir";
+    issues.push({
+      path: `models[${index}].${field}`,
+      message: `the folder of model ${quote(model.id)}, ${folders[0]}, holds ${inside.what} ${inside.path}; a download or --clean would overwrite or remove it, so set another local_dir or cache_dir`,
+      ...locator.locate(["models", index, field]),
+    });
+  });
+  return issues;
+}
+
+/** Compared case-insensitively, as the folder clash rules are: on macOS and Windows `Models.yaml` is `models.yaml`. */
+function holds(folder: string, file: string): boolean {
+  const a = folder.toLowerCase();
+  const b = file.toLowerCase();
+  return b === a || b.startsWith(a.endsWith(sep) ? a : a + sep);
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
