@@ -39,6 +39,20 @@ export function fsErrorOf(error: unknown): NodeJS.ErrnoException | undefined {
   return undefined;
 }
 
+const FAILURE_WORDS: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only filesystem",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+};
+
+/** "<path>: no space left on device", for a warning that goes on without the write. */
+export function describeFsFailure(failure: NodeJS.ErrnoException): string {
+  const what = (failure.code && FAILURE_WORDS[failure.code]) ?? failure.code ?? failure.message;
+  return failure.path === undefined ? what : `${failure.path}: ${what}`;
+}
+
 /** A FilesystemError for a filesystem failure this tool can explain, else undefined. */
 export function explainFsError(error: unknown, context: FsErrorContext): FilesystemError | undefined {
   if (error instanceof FilesystemError) return undefined;

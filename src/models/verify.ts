@@ -5,6 +5,7 @@ import { updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME } from "../cache/layout.ts";
 import { type CacheLocation, cacheLayout, type FileRoot, locate } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
+import { describeFsFailure, fsErrorOf } from "../cache/fs-errors.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { NotCachedError, type VerificationFailure } from "../errors.ts";
 import { verifyFiles } from "../verify/verify-files.ts";
@@ -60,10 +61,32 @@ async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir
   });
   const bad = new Set(failures.map((failure) => failure.path));
   const access = cacheAccess(cacheDir);
-  if (access === "writable") await recordVerification(cacheDir, id, entry, content, level, bad);
+  if (access === "writable") await recordVerificationIfPossible(cacheDir, id, entry, content, level, bad, context);
   else context.warnOnce(`${describeUnwritable(cacheDir, access)}, so its index could not be updated (when each model was verified, and which files failed)`);
   const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
   return { id, path: directory, level, commit: entry.commit, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
+}
+
+/**
+ * The check itself is done: a cache that turns out not to take the record (a full disk,
+ * a quota) does not undo it. Said once per run; the next run verifies these files again.
+ */
+async function recordVerificationIfPossible(
+  cacheDir: string,
+  id: string,
+  entry: IndexEntry,
+  content: FileRoot,
+  level: VerifyLevel,
+  bad: ReadonlySet<string>,
+  context: RunContext,
+): Promise<void> {
+  try {
+    await recordVerification(cacheDir, id, entry, content, level, bad);
+  } catch (error) {
+    const failure = fsErrorOf(error);
+    if (!failure || context.signal?.aborted) throw error;
+    context.warnOnce(`the index of ${cacheDir} could not be updated (${describeFsFailure(failure)}), so when each model was verified, and which files failed, is not recorded`);
+  }
 }
 
 /** A success is recorded (verifiedAt, level); a bad file gets mtime 0 so the next run re-checks and repairs it. */
