@@ -1,9 +1,10 @@
-import { lstatSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { lstatExisting } from "../cache/layout.ts";
 
-/** Bytes and files under a path (symlinks are not followed); zero when it does not exist. */
+/** Bytes and files under a path (symlinks are not followed); zero when it does not exist (or a parent is a file). */
 export function diskUsage(path: string): { bytes: number; files: number } {
-  const stats = lstatSync(path, { throwIfNoEntry: false });
+  const stats = lstatExisting(path);
   if (!stats) return { bytes: 0, files: 0 };
   if (!stats.isDirectory()) return { bytes: stats.size, files: 1 };
   let bytes = 0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { json, type LocalHub } from "../local-hub/index.ts";
@@ -43,6 +43,22 @@ describe("filesystem errors", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`error: cache_dir ${join(cwd, "blocked", "cache")} is not a folder`);
     expect(run.stderr).not.toContain("unexpected failure");
+  });
+
+  test("--list, --clean and --clean-model on a cache_dir that is a file: nothing is cached there, no raw ENOTDIR", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    writeFileSync(join(cwd, "cache"), "not a folder\n");
+    const list = await runAgainst(hub, ["--list"], { cwd });
+    expect(list.stderr).not.toContain("ENOTDIR");
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^one\s.*\smissing\s/m);
+    for (const args of [["--clean"], ["--clean-model", "two"]]) {
+      const clean = await runAgainst(hub, args, { cwd });
+      expect(clean.stderr).not.toContain("ENOTDIR");
+      expect(clean.code).toBe(0);
+      expect(clean.stdout + clean.stderr).toContain("two: not in the cache, nothing to remove");
+    }
+    expect(readFileSync(join(cwd, "cache"), "utf8")).toBe("not a folder\n");
   });
 
   test("a file name from the Hub too long for the filesystem is named, with the way to leave it out", async () => {
