@@ -21,7 +21,7 @@ export function parseYaml(source: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // merge: PyYAML, which read the seed's files, supports `<<` merge keys.
   const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
-  const locator = new DocumentLocator(document, lineCounter);
+  const locator = new DocumentLocator(document, lineCounter, source);
 
   if (document.errors.length > 0) {
     return { locator, value: undefined, issues: document.errors.map((error) => syntaxIssue(error, locator)) };

@@ -31,7 +31,22 @@ export class DocumentLocator {
   constructor(
     private readonly document: Document,
     private readonly lineCounter: LineCounter,
+    /** The YAML text, for writtenAs. */
+    private readonly source = "",
   ) {}
+
+  /** The value at `path` exactly as written (`~`, `1.0`), when the path leads to one. */
+  writtenAs(path: DocumentPath): string | undefined {
+    let node: unknown = this.document.contents;
+    for (const key of path) {
+      node = this.resolveAlias(node);
+      if (isMap(node)) node = (node.items as Pair[]).find((item) => keyText(item.key) === String(key))?.value;
+      else if (isSeq(node) && typeof key === "number") node = node.items[key];
+      else return undefined;
+    }
+    const range = (node as Node | null | undefined)?.range;
+    return range ? this.source.slice(range[0], range[1]) : undefined;
+  }
 
   positionOfOffset(offset: number): Position {
     const { line, col } = this.lineCounter.linePos(offset);

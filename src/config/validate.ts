@@ -15,8 +15,14 @@ export function validateSchema(value: unknown, locator: DocumentLocator): Schema
   if (!result.success) {
     for (const issue of result.issues) {
       const path = (issue.path ?? []).map((item) => item.key as PathKey);
-      issues.push({ path: formatPath(path), message: issue.message, ...locator.locate(path) });
+      issues.push({ path: formatPath(path), message: issue.message + tildeHint(issue.input, locator.writtenAs(path), path), ...locator.locate(path) });
     }
   }
   return result.success && issues.length === 0 ? { ok: true, config: result.output } : { ok: false, issues };
+}
+
+/** `cache_dir: ~` means "my home directory" to a shell user, but YAML reads a lone `~` as null. */
+function tildeHint(input: unknown, written: string | undefined, path: readonly PathKey[]): string {
+  if (input !== null || written !== "~") return "";
+  return `; a lone ~ is YAML for "no value"${path.length === 1 && path[0] === "cache_dir" ? ', write "~" in quotes for your home directory' : ""}`;
 }
