@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { isMap, isSeq, parseDocument } from "yaml";
 import { dirname, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
 import { appendModel, type ModelEntry } from "../config/append-model.ts";
@@ -25,8 +25,9 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
     const exists = existsSync(path);
     const text = exists ? readExisting(path, shownAs) : "";
     const entry = modelEntry(options);
-    // An empty or comments-only file is a start, not an error; anything else must already load.
-    if (hasContent(text)) {
+    // An empty or comments-only file, or a placeholder `models: []`, is a start, not an error (the
+    // result is checked below); anything else must already load.
+    if (hasModels(text)) {
       const current = loadModelsConfig(path, { cwd: environment.cwd, env: environment.env });
       const taken = current.models.find((model) => model.id === entry.id);
       if (taken) {
@@ -43,7 +44,7 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
       throw new UsageError(`cannot add "${entry.id}" to ${shownAs}, nothing was written:\n${problems.join("\n")}`);
     }
     mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, updated);
+    writeFileAtomic(path, startsWithByteOrderMark(path, exists) ? `\uFEFF${updated}` : updated);
     if (!options.quiet) {
       const revision = options.revision ? `@${options.revision}` : "";
       process.stderr.write(`added "${entry.id}" (${options.repoId}${revision}) to ${shownAs}${exists ? "" : " (new file)"}; run model-manager${options.config ? ` -c ${options.config}` : ""} to download it\n`);
@@ -68,8 +69,19 @@ function readExisting(path: string, shownAs: string): string {
   }
 }
 
-function hasContent(text: string): boolean {
-  return text.trim() !== "" && parseDocument(text).contents !== null;
+function hasModels(text: string): boolean {
+  if (text.trim() === "") return false;
+  const contents = parseDocument(text).contents;
+  if (contents === null) return false;
+  const models = isMap(contents) ? contents.get("models", true) : undefined;
+  return !(isSeq(models) && models.items.length === 0);
+}
+
+/** The text was read without its byte order mark; a file that had one keeps it. */
+function startsWithByteOrderMark(path: string, exists: boolean): boolean {
+  if (!exists) return false;
+  const head = readFileSync(path).subarray(0, 3);
+  return head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
 }
 
 /** The entry as it will read in the file: only what was asked for, defaults left implicit. */

@@ -139,4 +139,24 @@ describe("model-manager add", () => {
     expect(run.code).toBe(0);
     expect(read(cwd)).toBe("models:\r\n  - id: a\r\n    repo_id: acme/a\r\n  - id: b\r\n    repo_id: acme/b\r\n");
   });
+  test("a file that starts with a byte order mark keeps it", async () => {
+    const cwd = project("");
+    writeFileSync(join(cwd, "models.yaml"), "\uFEFFmodels:\r\n  - id: a\r\n    repo_id: acme/a\r\n");
+    const run = await runCli(["add", "acme/b", "-c", "models.yaml"], { cwd });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(cwd, "models.yaml"), "utf8")).toBe("\uFEFFmodels:\r\n  - id: a\r\n    repo_id: acme/a\r\n  - id: b\r\n    repo_id: acme/b\r\n");
+  });
+
+  test("a placeholder models: [] gets its first model (its other keys and comments stay)", async () => {
+    const cwd = project("# the app's models\ncache_dir: cache\nmodels: []\n");
+    const run = await runCli(["add", "acme/a", "-c", "models.yaml"], { cwd });
+    expect(run.stderr).toBe('added "a" (acme/a) to models.yaml; run model-manager -c models.yaml to download it\n');
+    expect(run.code).toBe(0);
+    expect(read(cwd)).toBe("# the app's models\ncache_dir: cache\nmodels:\n  - id: a\n    repo_id: acme/a\n");
+    const invalid = project("cache_dir: cache\nmodels: []\nverfy: size\n");
+    const refused = await runCli(["add", "acme/a", "-c", "models.yaml"], { cwd: invalid });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('unknown key "verfy"');
+    expect(read(invalid)).toBe("cache_dir: cache\nmodels: []\nverfy: size\n");
+  });
 });
