@@ -6,7 +6,7 @@ import { formatBytes } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { CleanOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
-import { describeFailure } from "./describe-result.ts";
+import { FailureReporter } from "./failure-reporter.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** --clean / --clean-model: remove models, their partial downloads and quarantined copies. */
@@ -22,6 +22,7 @@ export async function runClean(
   const reports: CleanReport[] = [];
   const results: CleanOutput["models"] = [];
   let exitCode: number = ExitCode.ok;
+  const failures = new FailureReporter(logger, "removed");
   for (const spec of specs) {
     try {
       const report = await manager.clean(spec, { dryRun });
@@ -30,11 +31,12 @@ export async function runClean(
       if (!json) printReport(report, dryRun, out);
     } catch (error) {
       // One model that cannot be removed does not keep the others in place.
-      logger.error(describeFailure(spec.id, error));
+      failures.failed(spec.id, error);
       results.push(modelFailure(spec.id, error));
       if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
     }
   }
+  failures.finish();
   const bytes = reports.reduce((sum, report) => sum + report.bytes, 0);
   if (json) out.json({ ...envelope(command, exitCode, results), dryRun, bytes, cacheDir: manager.config.cacheDir, models: results } satisfies CleanOutput);
   else out.line(`${dryRun ? "would free" : "freed"} ${formatBytes(bytes)}`);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { json, type LocalHub } from "../local-hub/index.ts";
@@ -140,5 +140,16 @@ describe("a read-only cache", () => {
     const clean = await runAgainst(hub, ["--clean-model", "m"], { cwd: baked.cwd });
     expect(clean.code).toBe(1);
     expect(clean.stderr).toContain(baked.ro.says);
+
+    // Every model meets the same cause: said once, then one short line per model.
+    const cleanAll = await runAgainst(hub, ["--clean"], { cwd: baked.cwd });
+    expect(cleanAll.code).toBe(1);
+    expect(cleanAll.stderr.split("\n").filter((line) => line.startsWith("error:"))).toEqual([
+      `error: ${baked.ro.says}; mount it writable, or choose another cache with --cache-dir`,
+      "error: m: cannot be changed there",
+      "error: other: cannot be changed there",
+    ]);
+    expect(cleanAll.stdout).toContain("new: not in the cache, nothing to remove");
+    expect(existsSync(join(baked.ro.cacheDir, "m", "config.json"))).toBe(true);
   });
 });
