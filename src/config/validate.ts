@@ -15,7 +15,9 @@ export function validateSchema(value: unknown, locator: DocumentLocator): Schema
   if (!result.success) {
     for (const issue of result.issues) {
       const path = (issue.path ?? []).map((item) => item.key as PathKey);
-      issues.push({ path: formatPath(path), message: issue.message + tildeHint(issue.input, locator.writtenAs(path), path), ...locator.locate(path) });
+      const written = locator.writtenAs(path);
+      const message = asWritten(issue.message, issue.input, written) + tildeHint(issue.input, written, path);
+      issues.push({ path: formatPath(path), message, ...locator.locate(path) });
     }
   }
   return result.success && issues.length === 0 ? { ok: true, config: result.output } : { ok: false, issues };
@@ -25,4 +27,10 @@ export function validateSchema(value: unknown, locator: DocumentLocator): Schema
 function tildeHint(input: unknown, written: string | undefined, path: readonly PathKey[]): string {
   if (input !== null || written !== "~") return "";
   return `; a lone ~ is YAML for "no value"${path.length === 1 && path[0] === "cache_dir" ? ', write "~" in quotes for your home directory' : ""}`;
+}
+
+/** `revision: 8218e64` is the number 8.218e+67 to YAML: show what was written beside what it became. */
+function asWritten(message: string, input: unknown, written: string | undefined): string {
+  if (typeof input !== "number" || written === undefined || written === String(input)) return message;
+  return message.replace(`a number (${input})`, `a number (${written}, which YAML reads as ${input})`);
 }
