@@ -55,7 +55,7 @@ export function crossModelIssues(value: unknown, locator: DocumentLocator): Conf
     const message =
       relation === "same"
         ? `folder ${quote(folder.dir)} of model ${folder.label} is also the folder of ${otherModel}${
-            folder.dir === other.dir ? "" : ` (${quote(other.dir)}, the same on case-insensitive file systems)`
+            folder.dir === other.dir ? "" : ` (${quote(other.dir)}, the same on the case- and normalization-insensitive file systems of macOS and Windows)`
           }; give each model its own local_dir`
         : relation === "inside"
           ? `folder ${quote(folder.dir)} of model ${folder.label} is inside folder ${quote(other.dir)} of ${otherModel}; model folders must not nest`

@@ -38,8 +38,9 @@ export function normaliseLocalDir(localDir: string): LocalDirResult {
 
 /**
  * Key under which two directories collide: case-folded, because on the case-insensitive
- * file systems of macOS and Windows `Foo` and `foo` are the same folder.
+ * file systems of macOS and Windows `Foo` and `foo` are the same folder, and in one Unicode
+ * normal form, because APFS also takes "é" written as e + U+0301 for the single "é".
  */
 export function directoryKey(dir: string): string {
-  return dir.toLowerCase();
+  return dir.normalize("NFC").toLowerCase();
 }

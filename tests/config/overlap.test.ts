@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { project } from "../helpers/hub-scenario.ts";
+import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 import { configError, issueAt, loadText, model, tempDir } from "./helpers.ts";
 
 const dir = tempDir();
@@ -37,7 +39,7 @@ describe("model folders must not coincide or nest", () => {
   test("folders that differ only in case collide", () => {
     const error = configError(dir, `models:\n${model("Model")}${model("model")}`);
     expect(issueAt(error, "models[1].id").message).toContain(
-      '(models[0], line 2) ("Model", the same on case-insensitive file systems)',
+      '(models[0], line 2) ("Model", the same on the case- and normalization-insensitive file systems of macOS and Windows)',
     );
   });
 
@@ -59,5 +61,11 @@ describe("model folders must not coincide or nest", () => {
   test("is still checked when other fields are invalid", () => {
     const error = configError(dir, `models:\n${model("a", "bad--repo")}${model("b", "org/b")}    local_dir: a\n`);
     expect(error.issues.map((issue) => issue.path)).toEqual(["models[0].repo_id", "models[1].local_dir"]);
+  });
+  test("folders that differ only in Unicode normal form collide (the binary refuses them, exit 2)", async () => {
+    const cwd = project(`models:\n${model("e\u0301")}${model("\u00e9")}`);
+    const run = await runCli(["-c", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`models.yaml:4:9: models[1].id: folder "\u00e9" of model "\u00e9" is also the folder of model "e\u0301" (models[0], line 2)`);
   });
 });
