@@ -47,9 +47,14 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
   EPERM: "permission denied",
 };
 
+/** "no space left on device": the failure in words, without a path. */
+export function fsFailureWords(failure: NodeJS.ErrnoException): string {
+  return (failure.code && FAILURE_WORDS[failure.code]) ?? failure.code ?? failure.message;
+}
+
 /** "<path>: no space left on device", for a warning that goes on without the write. */
 export function describeFsFailure(failure: NodeJS.ErrnoException): string {
-  const what = (failure.code && FAILURE_WORDS[failure.code]) ?? failure.code ?? failure.message;
+  const what = fsFailureWords(failure);
   return failure.path === undefined ? what : `${failure.path}: ${what}`;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { isMap, isSeq, parseDocument } from "yaml";
 import { dirname, relative, resolve } from "node:path";
-import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { writeNamedFile } from "../cache/write-named-file.ts";
 import { appendModel, type ModelEntry } from "../config/append-model.ts";
 import { defaultConfigPath } from "../config/default-path.ts";
 import { loadModelsConfig, parseModelsConfig } from "../config/load.ts";
@@ -44,7 +44,7 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
       throw new UsageError(`cannot add "${entry.id}" to ${shownAs}, nothing was written:\n${problems.join("\n")}`);
     }
     mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, startsWithByteOrderMark(path, exists) ? `\uFEFF${updated}` : updated);
+    writeNamedFile(path, startsWithByteOrderMark(path, exists) ? `\uFEFF${updated}` : updated, "the configuration");
     if (!options.quiet) {
       const revision = options.revision ? `@${options.revision}` : "";
       process.stderr.write(`added "${entry.id}" (${options.repoId}${revision}) to ${shownAs}${exists ? "" : " (new file)"}; run model-manager${options.config ? ` -c ${options.config}` : ""} to download it\n`);

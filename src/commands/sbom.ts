@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { ModelsConfig } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
@@ -25,7 +25,7 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
     return ExitCode.ok;
   }
   const path = resolve(options.output);
-  writeFileAtomic(path, `${JSON.stringify(document, null, 2)}\n`);
+  writeNamedFile(path, `${JSON.stringify(document, null, 2)}\n`, "the SBOM");
   logger.info(`wrote the SBOM of ${lock.models.length} model${lock.models.length === 1 ? "" : "s"} to ${path}`);
   out.line(path);
   return ExitCode.ok;

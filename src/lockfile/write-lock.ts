@@ -1,4 +1,4 @@
-import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { LockedFile, LockedModel, LockFile } from "./schema.ts";
 
 const MODEL_KEYS = ["id", "repoId", "repoType", "revision", "selection", "commit"] as const;
@@ -16,7 +16,7 @@ export function formatLock(lock: LockFile): string {
 }
 
 export function writeLock(path: string, lock: LockFile): void {
-  writeFileAtomic(path, formatLock(lock));
+  writeNamedFile(path, formatLock(lock), "the lock");
 }
 
 function formatModel(model: LockedModel): string {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
+import { tempDir } from "../helpers/binary.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
@@ -93,5 +94,31 @@ describe("model-manager sbom", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('there is no lock');
     expect(run.stderr).toContain('model-manager lock');
+  });
+  test("--output into a folder that does not exist, or onto a folder: the file and the reason, exit 1, nothing left behind", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const missing = await runAgainst(hub, ["sbom", "--output", "out/models.cdx.json"], { cwd });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: cannot write the SBOM to ${join(cwd, "out", "models.cdx.json")}: the folder ${join(cwd, "out")} does not exist\n`);
+    mkdirSync(join(cwd, "folder"));
+    const folder = await runAgainst(hub, ["sbom", "--output", "folder"], { cwd });
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toBe(`error: cannot write the SBOM to ${join(cwd, "folder")}: a folder stands there\n`);
+    expect(readdirSync(cwd).sort()).toEqual(["folder", "models.lock.json", "models.yaml"]);
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("a lock that cannot be written names the lock file (a read-only configuration folder; needs root to mount)", async () => {
+    const cwd = project(CONFIG);
+    const mounted = Bun.spawnSync(["mount", "--bind", cwd, cwd]).success && Bun.spawnSync(["mount", "-o", "remount,ro,bind", cwd]).success;
+    try {
+      if (!mounted) return void console.warn("skipped: cannot bind-mount here");
+      const run = await runAgainst(hub, ["lock", "--cache-dir", join(tempDir("mm-lock-cache"), "cache")], { cwd });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`error: cannot write the lock to ${join(cwd, "models.lock.json")}: read-only filesystem\n`);
+      expect(run.stderr).not.toContain("unexpected failure");
+    } finally {
+      Bun.spawnSync(["umount", cwd]);
+    }
   });
 });

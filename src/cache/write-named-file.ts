@@ -1,0 +1,21 @@
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { FilesystemError, fsErrorOf, fsFailureWords } from "./fs-errors.ts";
+
+/**
+ * Writes a file the user will look for (the lock, an SBOM, the configuration) atomically.
+ * A filesystem failure names that file and why, never the temporary file beside it.
+ * `what`: "the lock", "the SBOM", …
+ */
+export function writeNamedFile(path: string, data: string, what: string): void {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new FilesystemError(`cannot write ${what} to ${path}: a folder stands there`);
+  try {
+    writeFileAtomic(path, data);
+  } catch (error) {
+    const failure = fsErrorOf(error);
+    if (!failure) throw error;
+    const why = failure.code === "ENOENT" ? `the folder ${dirname(path)} does not exist` : failure.code === "ENOTDIR" ? "a file stands where a folder of its path should be" : fsFailureWords(failure);
+    throw new FilesystemError(`cannot write ${what} to ${path}: ${why}`);
+  }
+}
