@@ -7,14 +7,17 @@
 import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ModelManagerError } from "../errors.ts";
+import { lstatExisting } from "./layout.ts";
 
-export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder";
+export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder" | "broken-link";
 
 /** cache_dir that does not exist yet is judged by the folder it would be created in. */
 export function cacheAccess(cacheDir: string): CacheAccess {
   let existing = resolve(cacheDir);
   let stats = statExisting(existing);
   while (!stats && dirname(existing) !== existing) {
+    // A symlink to a volume that is not mounted: no folder can be created through it.
+    if (lstatExisting(existing)?.isSymbolicLink()) return "broken-link";
     existing = dirname(existing);
     stats = statExisting(existing);
   }
@@ -34,6 +37,10 @@ export function cacheAccess(cacheDir: string): CacheAccess {
 const PROBLEMS: Record<Exclude<CacheAccess, "writable">, { readonly problem: string; readonly fix: string }> = {
   "read-only": { problem: "is read-only", fix: "mount it writable, or choose another cache with --cache-dir" },
   "no-permission": { problem: "is not writable by this user (permission denied)", fix: "give this user write access, or choose another cache with --cache-dir" },
+  "broken-link": {
+    problem: "is (or is inside) a symlink that leads nowhere (its target is missing, or the links loop)",
+    fix: "create the target or mount the volume it points to, or choose another cache with --cache-dir",
+  },
   "not-a-folder": { problem: "is not a folder (a file stands where it, or a folder above it, should be)", fix: "move that file away, or choose another cache with --cache-dir" },
 };
 

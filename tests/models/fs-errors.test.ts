@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { json, type LocalHub } from "../local-hub/index.ts";
@@ -59,6 +59,21 @@ describe("filesystem errors", () => {
       expect(clean.stdout + clean.stderr).toContain("two: not in the cache, nothing to remove");
     }
     expect(readFileSync(join(cwd, "cache"), "utf8")).toBe("not a folder\n");
+  });
+
+  test("cache_dir a symlink to a volume that is not there: said once, naming it, no request, nothing created", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    symlinkSync(join(cwd, "unmounted", "volume"), join(cwd, "cache"));
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(errors(run.stderr)).toEqual([
+      `error: cache_dir ${join(cwd, "cache")} is (or is inside) a symlink that leads nowhere (its target is missing, or the links loop); create the target or mount the volume it points to, or choose another cache with --cache-dir`,
+      "error: one: has to be downloaded",
+      "error: two: has to be downloaded",
+    ]);
+    expect(hub.requests).toHaveLength(0);
+    expect(existsSync(join(cwd, "unmounted"))).toBe(false);
   });
 
   test("a file name from the Hub too long for the filesystem is named, with the way to leave it out", async () => {
