@@ -4,6 +4,9 @@ import { hasControlCharacter } from "./rules.ts";
 /** The cache index file and the tool's state folder at the top of cache_dir (see src/cache/layout.ts). */
 const RESERVED_TOP_LEVEL_NAMES = ["model-manager.lock.json", ".model-manager"];
 
+/** NAME_MAX of ext4, XFS, btrfs and APFS: a longer folder name fails only when the first file is written. */
+const MAX_NAME_BYTES = 255;
+
 export type LocalDirResult = { readonly dir: string } | { readonly problem: string };
 
 /**
@@ -30,6 +33,8 @@ export function normaliseLocalDir(localDir: string): LocalDirResult {
     kept.push(segment);
   }
   if (kept.length === 0) return { problem: "must name a folder inside cache_dir, not cache_dir itself" };
+  const tooLong = kept.find((segment) => new TextEncoder().encode(segment).byteLength > MAX_NAME_BYTES);
+  if (tooLong) return { problem: `has a folder name of ${new TextEncoder().encode(tooLong).byteLength} bytes; file systems allow at most ${MAX_NAME_BYTES}` };
   const top = (kept[0] ?? "").toLowerCase();
   const reserved = RESERVED_TOP_LEVEL_NAMES.find((name) => name.toLowerCase() === top);
   if (reserved) return { problem: `must not use ${quote(reserved)}, which model-manager keeps in cache_dir for itself` };

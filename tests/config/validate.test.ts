@@ -22,4 +22,9 @@ describe("schema messages through the binary", () => {
     expect(stderr).toContain("models.yaml:4:15: models[0].revision: expected a string, found a number (8218e64, which YAML reads as 8.218e+67); put it in quotes to make it a string\n");
     expect(stderr).toContain("models.yaml:7:15: models[1].revision: expected a string, found a number (1.10, which YAML reads as 1.1); put it in quotes");
   });
+  test("a folder name longer than file systems allow is refused before any download (id or local_dir)", async () => {
+    const stderr = await problemsOf(`models:\n  - id: ${"a".repeat(300)}\n    repo_id: Qwen/Qwen3-0.6B\n  - id: b\n    repo_id: Qwen/Qwen3-0.6B\n    local_dir: b/${"\u00e9".repeat(130)}\n`);
+    expect(stderr).toContain("models.yaml:2:9: models[0].id: cannot be the model's folder name (used when local_dir is absent): it has a folder name of 300 bytes; file systems allow at most 255; set local_dir\n");
+    expect(stderr).toContain("models.yaml:6:16: models[1].local_dir: has a folder name of 260 bytes; file systems allow at most 255\n");
+  });
 });
