@@ -3,6 +3,7 @@
 import { ExitCode, InterruptedError, ModelManagerError } from "./errors.ts";
 import { ADD_HELP } from "./commands/add-options.ts";
 import { buildCli, parseCommandLine } from "./commands/options.ts";
+import { exitCodeWithStdout, stdoutError } from "./commands/output.ts";
 import { versionLine } from "./version.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -52,4 +53,5 @@ async function printFailedRunJson(argv: readonly string[], exitCode: number, err
   if (command) process.stdout.write(`${JSON.stringify(failedRunJson(command, exitCode, error), null, 2)}\n`);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.stdout.on("error", stdoutError);
+process.exitCode = exitCodeWithStdout(await main(process.argv.slice(2)));
