@@ -19,7 +19,7 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    return fail("is not UTF-8 text");
+    return fail(`is not UTF-8 text: ${describeFirstInvalidByte(bytes)}; save it as UTF-8`);
   }
   if (text.length === 0) return fail("the file is empty");
   if (text.trim() === "") return fail("the file contains only whitespace");
@@ -41,4 +41,45 @@ function readFailure(error: unknown): string {
     default:
       return `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
   }
+}
+
+/** "line 3, column 12 has the byte 0xE9": where a Latin-1 "é" or a binary file shows itself first. */
+function describeFirstInvalidByte(bytes: Uint8Array): string {
+  const offset = firstInvalidUtf8(bytes);
+  let line = 1;
+  let lineStart = 0;
+  for (let index = 0; index < offset; index++) {
+    if (bytes[index] === 0x0a) {
+      line++;
+      lineStart = index + 1;
+    }
+  }
+  // Columns count characters, as the YAML positions do; the bytes before it on its line are valid UTF-8.
+  const column = new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1;
+  return `line ${line}, column ${column} has the byte 0x${(bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, "0")}`;
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const validAsPrefix = (length: number): boolean => {
+    try {
+      // stream: an unfinished sequence at the end is not an error yet.
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The longest prefix that could still be valid, found by halves: decoding is native, so large files stay fast.
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (validAsPrefix(middle)) low = middle;
+    else high = middle - 1;
+  }
+  // A lead byte whose sequence the next byte breaks ("\xE9" then "x") is where the problem is.
+  let start = low;
+  while (start > 0 && low - start < 3 && (bytes[start - 1]! & 0xc0) === 0x80) start--;
+  if (start > 0 && low - start < 4 && bytes[start - 1]! >= 0xc0) return start - 1;
+  return low;
 }

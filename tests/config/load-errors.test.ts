@@ -306,7 +306,7 @@ describe("the file itself", () => {
 
   test("not UTF-8", () => {
     const file = writeFileIn("latin1.yaml", Buffer.from([0x6d, 0x3a, 0x20, 0xe9, 0x0a]));
-    expectPlainMessage(loadAt(file), file, "is not UTF-8 text");
+    expectPlainMessage(loadAt(file), file, "is not UTF-8 text: line 1, column 4 has the byte 0xE9; save it as UTF-8");
   });
 
   test("unreadable: a socket", async () => {

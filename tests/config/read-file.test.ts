@@ -1,0 +1,16 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { project } from "../helpers/hub-scenario.ts";
+import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+
+describe("a configuration file that is not UTF-8", () => {
+  test("names the line, the column and the byte (a Latin-1 é after a valid UTF-8 one)", async () => {
+    const cwd = project("");
+    const latin1 = Buffer.concat([Buffer.from("models:\n  - id: caf\u00e9\n    repo_id: org/caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    writeFileSync(join(cwd, "models.yaml"), latin1);
+    const run = await runCli(["-c", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("error: models.yaml: is not UTF-8 text: line 3, column 21 has the byte 0xE9; save it as UTF-8\n");
+  });
+});
