@@ -1,7 +1,7 @@
 import type { Logger } from "../output/logger.ts";
 import { selectFiles } from "../config/patterns.ts";
 import { DEFAULT_EXCLUDE, type ModelSpec } from "../config/types.ts";
-import { NotFoundError } from "../errors.ts";
+import { closestMatch, NotFoundError } from "../errors.ts";
 import type { HubApi, RemoteFile } from "../hub/api.ts";
 import { assertSelectedPathsSafe } from "../hub/paths.ts";
 
@@ -50,6 +50,14 @@ export async function planSnapshot(spec: ModelSpec, api: HubApi, signal?: AbortS
   return selectSnapshot(spec, commit, await api.listFiles(repo, commit, signal), api.logger);
 }
 
+/** Why a files entry matched nothing, when the listing shows it: a folder written without "/", or a near miss. */
+function unmatchedHint(entry: string, paths: readonly string[]): string {
+  if (paths.some((path) => path.startsWith(`${entry}/`))) return ` (a folder: write "${entry}/")`;
+  if (/[*?[]/.test(entry)) return "";
+  const near = closestMatch(entry, paths);
+  return near === undefined ? "" : ` (did you mean "${near}"?)`;
+}
+
 /** The files of `listed` (every file of the repository at `commit`) that the spec selects. */
 export function selectSnapshot(spec: ModelSpec, commit: string, listed: readonly RemoteFile[], logger: Logger): RemoteSnapshot {
   const { selected, unmatched } = selectFiles(
@@ -58,7 +66,8 @@ export function selectSnapshot(spec: ModelSpec, commit: string, listed: readonly
   );
   const where = `${spec.repoId} at ${spec.revision}${spec.revision === commit ? "" : ` (${commit.slice(0, 12)})`}`;
   if (unmatched.length > 0) {
-    const names = unmatched.map((entry) => `"${entry}"`).join(", ");
+    const paths = listed.map((file) => file.path);
+    const names = unmatched.map((entry) => `"${entry}"${unmatchedHint(entry, paths)}`).join(", ");
     throw new NotFoundError(
       "pattern",
       `Model "${spec.id}": ${unmatched.length === 1 ? "the files entry" : "the files entries"} ${names} ${unmatched.length === 1 ? "matches" : "match"} no file in ${where}`,

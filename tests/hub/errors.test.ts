@@ -78,12 +78,14 @@ describe("errors a user can act on", () => {
     expect(run.stderr).toContain(`Revision "no-such-branch" not found in repository ${TINY}`);
   });
 
-  test("a files entry that matches nothing exits 4 naming it, and nothing is downloaded", async () => {
-    const cwd = project(single(`    repo_id: ${TINY}\n    files: [config.json, tokenizer.jsn, "*.gguf"]\n`));
+  test("a files entry that matches nothing exits 4 naming it (a folder without its '/', a near miss), and nothing is downloaded", async () => {
+    const cwd = project(single(`    repo_id: ${TINY}\n    files: [config.json, tokenizer.jsn, "*.gguf", sub/dir, Config.json]\n`));
     hub.resetLog();
     const run = await runAgainst(hub, [], { cwd });
     expect(run.code).toBe(4);
-    expect(run.stderr).toContain('the files entries "tokenizer.jsn", "*.gguf" match no file in acme/tiny-model at main');
+    expect(run.stderr).toContain(
+      'the files entries "tokenizer.jsn", "*.gguf", "sub/dir" (a folder: write "sub/dir/"), "Config.json" (did you mean "config.json"?) match no file in acme/tiny-model at main',
+    );
     expect(hub.requests.filter((request) => request.route === "resolve" || request.listener === "cdn")).toHaveLength(0);
   });
 
