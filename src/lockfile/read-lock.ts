@@ -21,7 +21,8 @@ export function readLock(path: string): LockFile | undefined {
 export function parseLock(text: string, shownAs: string): LockFile {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // An editor may have saved it with a byte order mark, which JSON.parse refuses.
+    value = JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
   } catch (error) {
     throw new LockFileError(`${shownAs}: not valid JSON (${(error as Error).message})`);
   }

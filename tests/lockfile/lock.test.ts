@@ -230,6 +230,15 @@ describe("--locked", () => {
     expect(lockText(cwd)).toBe(before);
   });
 
+  test("a lock saved with a byte order mark (an editor on Windows) is still the lock", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, "models.lock.json"), `\uFEFF${lockText(cwd)}`);
+    const run = await runAgainst(hub, ["--locked", "--cache-key"], { cwd });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  });
+
   test("without a lock, exits 2", async () => {
     const run = await runAgainst(hub, ["--locked"], { cwd: project(ENCODER_CONFIG) });
     expect(run.code).toBe(2);
