@@ -116,7 +116,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
 
 function loadConfig(options: CliOptions, environment: RunEnvironment, logger: ConsoleLogger): ModelsConfig {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
-  if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path);
+  if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path, environment.env);
   return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env, onWarning: (warning) => logger.warn(warning.message) });
 }
 

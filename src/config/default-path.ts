@@ -21,12 +21,14 @@ export function defaultConfigPath(env: Readonly<Record<string, string | undefine
  * The first-run message: no file at the default path. Says where it looked and the three ways
  * on: another file, the smallest file that works, or `model-manager add`, which creates it.
  */
-export function missingDefaultConfigError(path: string): ConfigurationError {
+export function missingDefaultConfigError(path: string, env: Readonly<Record<string, string | undefined>> = {}): ConfigurationError {
+  // Said, because the user may well have a models.yaml and not know a CI variable picked the other file.
+  const why = wantsMinimalModels(env) ? ` (${MINIMAL_MODELS_ENV}=${env[MINIMAL_MODELS_ENV]} picks models.minimal.yaml instead of models.yaml)` : "";
   return new ConfigurationError(path, [
     {
       path: "",
       message: [
-        "no configuration file at the default path.",
+        `no configuration file at the default path${why}.`,
         "  Name one with --config <file> (or -c <file>), or create this one; two lines are enough:",
         "    models:",
         "      - { id: all-MiniLM-L6-v2, repo_id: sentence-transformers/all-MiniLM-L6-v2 }",

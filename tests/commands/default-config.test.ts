@@ -58,6 +58,17 @@ describe("default configuration", () => {
     expect(parseJsonOutput(listed.stdout, "list").models.map((model) => (model.ok ? model.repoId : model.message))).toEqual(["sentence-transformers/all-MiniLM-L6-v2"]);
   });
 
+  test("a missing models.minimal.yaml says CI_MINIMAL_MODELS chose it", async () => {
+    const cwd = tempDir("mm-noconfig");
+    mkdirSync(join(cwd, "config", "model_manager"), { recursive: true });
+    writeFileSync(join(cwd, "config", "model_manager", "models.yaml"), "models:\n  - id: full-a\n    repo_id: org/a\n");
+    const run = await runCli(["--list"], { cwd, env: { CI_MINIMAL_MODELS: "Yes" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toStartWith(
+      `error: ${join(cwd, "config/model_manager/models.minimal.yaml")}: no configuration file at the default path (CI_MINIMAL_MODELS=Yes picks models.minimal.yaml instead of models.yaml).\n`,
+    );
+  });
+
   test("--config naming a missing file is a plain 'file not found'", async () => {
     const cwd = tempDir("mm-noconfig");
     const run = await runCli(["--config", "nope.yaml", "--list"], { cwd });
