@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { ConfigurationError } from "../errors.ts";
 
 /**
@@ -11,10 +11,11 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   };
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(absolutePath);
+    bytes = readAtMost(absolutePath, MAX_CONFIG_BYTES);
   } catch (error) {
     return fail(readFailure(error));
   }
+  if (bytes.byteLength > MAX_CONFIG_BYTES) return fail(`is larger than ${MAX_CONFIG_BYTES >> 20} MiB, too large for a configuration (is it the file you meant?)`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -24,6 +25,35 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   if (text.length === 0) return fail("the file is empty");
   if (text.trim() === "") return fail("the file contains only whitespace");
   return text;
+}
+
+/**
+ * 20,000 models take about 2 MB of YAML. The bound keeps `-c model.safetensors` (gigabytes) or
+ * `-c /dev/zero` from reading until memory runs out.
+ */
+const MAX_CONFIG_BYTES = 16 << 20;
+
+/** The file's bytes, or at least `limit` + 1 of them when it is larger (also a pipe or device, whose size stat cannot tell). */
+function readAtMost(path: string, limit: number): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    if (stats.isFile() && stats.size > limit) return new Uint8Array(limit + 1);
+    if (stats.isFile()) return readFileSync(fd);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (total <= limit) {
+      const chunk = new Uint8Array(1 << 16);
+      const read = readSync(fd, chunk, 0, chunk.byteLength, null);
+      if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
+      total += read;
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readFailure(error: unknown): string {

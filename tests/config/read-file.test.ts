@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { project } from "../helpers/hub-scenario.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 
-describe("a configuration file that is not UTF-8", () => {
+describe("a configuration file that is not YAML text", () => {
   test("names the line, the column and the byte (a Latin-1 é after a valid UTF-8 one)", async () => {
     const cwd = project("");
     const latin1 = Buffer.concat([Buffer.from("models:\n  - id: caf\u00e9\n    repo_id: org/caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
@@ -12,5 +12,15 @@ describe("a configuration file that is not UTF-8", () => {
     const run = await runCli(["-c", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("error: models.yaml: is not UTF-8 text: line 3, column 21 has the byte 0xE9; save it as UTF-8\n");
+  });
+  test("a weights file or a device given as the configuration is refused by size, not read until memory runs out", async () => {
+    const cwd = project("");
+    writeFileSync(join(cwd, "model.safetensors"), "");
+    truncateSync(join(cwd, "model.safetensors"), 3 * 2 ** 30);
+    for (const config of ["model.safetensors", ...(existsSync("/dev/zero") ? ["/dev/zero"] : [])]) {
+      const run = await runCli(["-c", config, "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`error: ${config}: is larger than 16 MiB, too large for a configuration (is it the file you meant?)\n`);
+    }
   });
 });
