@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { FilesystemError, fsErrorOf, fsFailureWords } from "./fs-errors.ts";
@@ -11,11 +11,21 @@ import { FilesystemError, fsErrorOf, fsFailureWords } from "./fs-errors.ts";
 export function writeNamedFile(path: string, data: string, what: string): void {
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new FilesystemError(`cannot write ${what} to ${path}: a folder stands there`);
   try {
-    writeFileAtomic(path, data);
+    // Through a symlink (a configuration kept in a dotfiles repository): the file it points to is
+    // replaced, not the link.
+    writeFileAtomic(realpathIfPresent(path), data);
   } catch (error) {
     const failure = fsErrorOf(error);
     if (!failure) throw error;
     const why = failure.code === "ENOENT" ? `the folder ${dirname(path)} does not exist` : failure.code === "ENOTDIR" ? "a file stands where a folder of its path should be" : fsFailureWords(failure);
     throw new FilesystemError(`cannot write ${what} to ${path}: ${why}`);
+  }
+}
+
+function realpathIfPresent(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }

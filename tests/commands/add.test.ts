@@ -1,6 +1,6 @@
 /** `model-manager add`: appends a model to the configuration, through the compiled binary. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
@@ -158,5 +158,16 @@ describe("model-manager add", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('unknown key "verfy"');
     expect(read(invalid)).toBe("cache_dir: cache\nmodels: []\nverfy: size\n");
+  });
+  test("a configuration that is a symlink is updated where it points, and stays a link", async () => {
+    const cwd = project("");
+    mkdirSync(join(cwd, "dotfiles"));
+    writeFileSync(join(cwd, "dotfiles", "models.yaml"), "models:\n  - id: a\n    repo_id: acme/a\n");
+    rmSync(join(cwd, "models.yaml"));
+    symlinkSync(join("dotfiles", "models.yaml"), join(cwd, "models.yaml"));
+    const run = await runCli(["add", "acme/b", "-c", "models.yaml"], { cwd });
+    expect(run.code).toBe(0);
+    expect(lstatSync(join(cwd, "models.yaml")).isSymbolicLink()).toBe(true);
+    expect(read(cwd, "dotfiles/models.yaml")).toBe("models:\n  - id: a\n    repo_id: acme/a\n  - id: b\n    repo_id: acme/b\n");
   });
 });
