@@ -188,6 +188,7 @@ function validate(raw: Record<string, unknown>): CliOptions {
   if (raw.refresh && action !== "download" && action !== "list") {
     throw new UsageError(`--refresh does not apply to ${chosenName}; it works with a download, --dry-run and --list`);
   }
+  if (action === "clean-model" && models.length > 0) throw new UsageError("--model does not apply to --clean-model, which names the models it removes itself");
   return {
     action,
     config: optionalString(raw.config, "--config"),

@@ -136,4 +136,9 @@ describe("command line", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--list takes no value");
   });
+  test("--model with --clean-model is refused, not ignored", async () => {
+    const run = await runCli(["--model", "a", "--clean-model", "b"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--model does not apply to --clean-model");
+  });
 });
