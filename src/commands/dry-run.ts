@@ -34,7 +34,10 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
   else {
     const bytes = reports.reduce((sum, report) => sum + report.downloadBytes, 0);
     const files = reports.reduce((sum, report) => sum + report.download.length, 0);
-    out.line(`total: would download ${files} file${files === 1 ? "" : "s"} (${formatBytes(bytes)})`);
+    const failed = specs.length - reports.length;
+    // A total that leaves out models which could not be planned must say so, or "0 files" reads as "nothing to do".
+    const unplanned = failed === 0 ? "" : `; ${failed} model${failed === 1 ? "" : "s"} could not be planned (see the errors)`;
+    out.line(`total: would download ${files} file${files === 1 ? "" : "s"} (${formatBytes(bytes)})${unplanned}`);
   }
   return exitCode;
 }

@@ -113,6 +113,13 @@ describe("downloading a model", () => {
     expect(run.stderr).toBe("");
   });
 
+  test("--dry-run's total says when models could not be planned, so 0 files does not read as nothing to do", async () => {
+    const cwd = project(`${CONFIG}  - id: typo\n    repo_id: acme/no-such-model\n`);
+    const run = await runAgainst(hub, ["--dry-run"], { cwd });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toMatch(/\ntotal: would download 4 files \([\d.]+ MiB\); 1 model could not be planned \(see the errors\)\n$/);
+  });
+
   test("--dry-run lists the files and bytes it would fetch and writes nothing", async () => {
     const cwd = project(CONFIG);
     const run = await runAgainst(hub, ["--dry-run"], { cwd });
