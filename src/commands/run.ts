@@ -117,7 +117,13 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
 function loadConfig(options: CliOptions, environment: RunEnvironment, logger: ConsoleLogger): ModelsConfig {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
   if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path, environment.env);
-  return loadModelsConfig(path, { cwd: environment.cwd, cacheDir: options.cacheDir, env: environment.env, onWarning: (warning) => logger.warn(warning.message) });
+  return loadModelsConfig(path, {
+    cwd: environment.cwd,
+    cacheDir: options.cacheDir,
+    cacheDirName: "--cache-dir",
+    env: environment.env,
+    onWarning: (warning) => logger.warn(warning.message),
+  });
 }
 
 /** Only "no such file": any other failure to read it is reported by the loader, as it is. */

@@ -20,6 +20,8 @@ export interface LoadOptions {
   readonly cwd?: string;
   /** Replaces the file's `cache_dir`, like the CLI's `--cache-dir`. */
   readonly cacheDir?: string;
+  /** How messages name `cacheDir` (the CLI: "--cache-dir"). Default: "cacheDir option". */
+  readonly cacheDirName?: string;
   /** Where `$VAR` and `~` in cache_dir are looked up. Default: process.env. */
   readonly env?: Environment;
   /** Told about settings that load but change nothing (once per load). Default: none. */
@@ -57,7 +59,8 @@ function configFromText(
   const parsed = parseYaml(text);
   const issues: ConfigIssue[] = [...parsed.issues];
   const optionProblem = options.cacheDir === undefined ? undefined : cacheDirProblem(options.cacheDir);
-  if (optionProblem) issues.push({ path: "cacheDir option", message: optionProblem });
+  const cacheDirName = options.cacheDirName ?? "cacheDir option";
+  if (optionProblem) issues.push({ path: cacheDirName, message: optionProblem });
 
   if (parsed.value === undefined) throw new ConfigurationError(shownAs, sortByPlace(issues));
   const schema = validateSchema(parsed.value, parsed.locator);
@@ -67,7 +70,7 @@ function configFromText(
   const explicitCacheDir = options.cacheDir ?? schema.config.cache_dir;
   const cacheDir = explicitCacheDir === undefined ? undefined : expandUserPath(explicitCacheDir, options.env ?? process.env);
   if (cacheDir !== undefined && "problem" in cacheDir) {
-    const place = options.cacheDir === undefined ? { path: "cache_dir", ...parsed.locator.locate(["cache_dir"]) } : { path: "cacheDir option" };
+    const place = options.cacheDir === undefined ? { path: "cache_dir", ...parsed.locator.locate(["cache_dir"]) } : { path: cacheDirName };
     throw new ConfigurationError(shownAs, [{ ...place, message: cacheDir.problem }]);
   }
   for (const issue of ineffectiveSettings(schema.config, parsed.locator)) options.onWarning?.({ issue, message: formatConfigIssue(shownAs, issue) });

@@ -75,4 +75,14 @@ describe("~ and environment variables in cache_dir", () => {
     expect(unset.stderr).toContain("models.yaml:1:12: cache_dir: uses $MM_TEST_NAME, which is not set in the environment");
     expect(readdirSync(cwd)).toEqual(["models.yaml"]);
   });
+
+  test("a --cache-dir problem names the flag, not the library's option", async () => {
+    const cwd = project(model("m"));
+    for (const [value, problem] of [["${MM_TEST_UNSET}/x", "uses $MM_TEST_UNSET, which is not set in the environment"], ["~nobody/x", '"~nobody" (another user\'s home) is not supported']] as const) {
+      const run = await runAgainst(hub, ["-q", "--cache-dir", value, "--list"], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).not.toContain("cacheDir option");
+      expect(run.stderr).toContain(`--cache-dir: ${problem}`);
+    }
+  });
 });
