@@ -313,6 +313,32 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expect(hubRequests()).toBe(0);
   });
 
+  test("killed with -9 during a mirror pull, then the mirror fails: the Hub resumes from the bytes the mirror delivered", async () => {
+    const folder = await pushedFolder();
+    const control: StaticServerControl = { requests: [], bytesPerSecond: 1_500_000 };
+    using server = staticServer(folder, control);
+    const cwd = project(`cache_dir: cache\nmodels:\n  - id: encoder\n    repo_id: ${ENCODER}\nmirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    const env = { MODEL_MANAGER_RANGED_THRESHOLD: "1MiB", MODEL_MANAGER_CHUNK_SIZE: "1MiB", MODEL_MANAGER_CONNECTIONS_PER_FILE: "4", MODEL_MANAGER_MAX_ATTEMPTS: "2", MODEL_MANAGER_RETRY_BASE_MS: "1" };
+    const state = join(cwd, "cache", ".model-manager", "partial", "encoder", "model.safetensors.state.json");
+    const recorded = () => (existsSync(state) ? (JSON.parse(readFileSync(state, "utf8")).done as [number, number][]).reduce((sum, [start, end]) => sum + end - start, 0) : 0);
+    const proc = await spawnAgainst(hub, [], { cwd, env });
+    await waitFor("resume state on disk", () => recorded() >= 3 * 1024 * 1024);
+    proc.kill("SIGKILL");
+    expect((await finished(proc)).code).not.toBe(0);
+    const onDisk = recorded();
+
+    control.bytesPerSecond = undefined;
+    control.failing = { paths: /^\/blobs\//, status: 503 };
+    hub.resetLog();
+    const rerun = await runAgainst(hub, ["-v"], { cwd, env });
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(/encoder: the mirror .* failed \(.*503.*\); downloading the rest of the model from the Hub instead/);
+    // Once for the mirror, once for the Hub: the bytes on disk were kept across the switch.
+    expect(rerun.stderr.match(new RegExp(`resuming model\\.safetensors: ${onDisk} of 9000000 bytes`, "g"))?.length).toBe(2);
+    expect(hub.totals.cdnBodyBytes + hub.totals.hubBodyBytes).toBeLessThan(9_000_000 - onDisk + 64 * 1024);
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+  });
+
   test("a bucket that does not exist: the error names the mirror and the cause", async () => {
     const cwd = project(CONFIG);
     hub.resetLog();
