@@ -6,6 +6,11 @@ import type { ChunkRun } from "./xet/chunk-map.ts";
 export interface ByteSource {
   /** Learns where to read without reading content, so parallel ranges can go straight there. */
   locate(signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional, after `locate`: how to cut the missing ranges of a large file into units of parallel
+   * work, each at most `maxUnitBytes` (default: even pieces). Xet cuts along its xorb requests.
+   */
+  plan?(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]> | undefined>;
   /** A response carrying the bytes of `range` (206), or of the whole file (200) when no range is given. */
   open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
   /** After the file is complete: what a chunked source learned (Xet: chunk runs for later reuse, bytes reused and fetched). */

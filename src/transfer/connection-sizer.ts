@@ -7,6 +7,31 @@
 export const RATE_SAMPLE_BYTES = 4 * 1024 * 1024;
 
 /**
+ * One connection's body rate over its first RATE_SAMPLE_BYTES, across the units it fetches in turn
+ * (a Xet unit is often one xorb of a few MiB): from the start of its first body, so the time between
+ * its requests counts too.
+ */
+export class RateProbe {
+  private startedAt: number | undefined;
+  private bytes = 0;
+  private reported = false;
+
+  constructor(private readonly report: (bytesPerSecond: number) => void) {}
+
+  bodyStarts(): void {
+    this.startedAt ??= performance.now();
+  }
+
+  received(count: number): void {
+    if (this.reported || this.startedAt === undefined) return;
+    this.bytes += count;
+    if (this.bytes < RATE_SAMPLE_BYTES) return;
+    this.reported = true;
+    this.report((this.bytes * 1000) / Math.max(1, performance.now() - this.startedAt));
+  }
+}
+
+/**
  * Below this, a connection is held back by the link (a CDN that caps each
  * connection), not by this process: half of 16 connections at 50 MB/s is
  * 400 MB/s, about half of what one process receives, writes and hashes on

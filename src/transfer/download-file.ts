@@ -12,7 +12,7 @@ import type { RetryPolicy } from "../hub/retry.ts";
 import { describeError, withRetries } from "../hub/retrying.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ConnectionPool } from "./connection-pool.ts";
-import { ConnectionSizer, RATE_SAMPLE_BYTES } from "./connection-sizer.ts";
+import { ConnectionSizer, RateProbe } from "./connection-sizer.ts";
 import { createDownloadHasher, type DownloadHasher } from "./download-hasher.ts";
 import type { FollowHashPool } from "./follow-pool.ts";
 import type { GcPacer } from "./gc-pacer.ts";
@@ -231,9 +231,8 @@ class FileTransfer {
     this.source = source;
     try {
       if (ranged) {
-        await this.locate(source);
-        const { chunkSize, connectionsPerFile } = context.tuning;
-        await this.fetchUnits(source, balancedChunks(gaps, chunkSize, connectionsPerFile), connectionsPerFile, true);
+        const units = await this.locate(source, gaps);
+        await this.fetchUnits(source, units, context.tuning.connectionsPerFile, true);
       } else {
         await this.fetchUnits(source, gaps, 1, false);
       }
@@ -243,17 +242,26 @@ class FileTransfer {
     }
   }
 
-  /** The request that finds a large file's location is retried like every other one. */
-  private async locate(source: ByteSource): Promise<void> {
+  /**
+   * The request that finds a large file's location is retried like every other one; then the
+   * missing ranges are cut into units, as the source plans them or in even pieces.
+   */
+  private async locate(source: ByteSource, gaps: Array<[number, number]>): Promise<Array<[number, number]>> {
     const { job, context } = this;
+    const { chunkSize, connectionsPerFile } = context.tuning;
     try {
-      await withRetries(() => context.pool.use(() => source.locate(context.signal), context.signal), {
+      const locateAndPlan = async () => {
+        await source.locate(context.signal);
+        return source.plan?.(gaps, chunkSize, context.signal);
+      };
+      const planned = await withRetries(() => context.pool.use(locateAndPlan, context.signal), {
         policy: context.tuning.retry,
         logger: context.logger,
         what: `${job.file.path} (locating it)`,
         signal: context.signal,
         ...context.http.retryHooks(),
       });
+      return planned ?? balancedChunks(gaps, chunkSize, connectionsPerFile);
     } catch (error) {
       throw this.failure(error, context.signal);
     }
@@ -315,9 +323,10 @@ class FileTransfer {
       for (let added = sizer?.observe(bytesPerSecond) ?? 0; added > 0 && queue.length > 0; added--) launch();
     };
     const worker = async () => {
+      const probe = sizer && new RateProbe(onRate);
       for (let unit = queue.shift(); unit && !abort.signal.aborted; unit = queue.shift()) {
         const [start, end] = unit;
-        await this.context.pool.use(() => this.fetchUnit(source, start, end, ranged, abort.signal, sizer && onRate), abort.signal);
+        await this.context.pool.use(() => this.fetchUnit(source, start, end, ranged, abort.signal, probe), abort.signal);
       }
     };
     const launch = () => {
@@ -344,13 +353,12 @@ class FileTransfer {
     end: number,
     ranged: boolean,
     signal: AbortSignal,
-    onRate?: (bytesPerSecond: number) => void,
+    probe?: RateProbe,
   ): Promise<void> {
     const { job, context } = this;
     const size = job.file.size;
     let position = start;
     let progressed = false;
-    let rateReported = onRate === undefined;
     try {
       await withRetries(
         async () => {
@@ -360,7 +368,7 @@ class FileTransfer {
           try {
             checkContentRange(response, range, size, job.file.path);
             if (!response.body) throw new TruncatedBodyError(`empty body for ${job.file.path}`);
-            const bodyStart = { at: performance.now(), position };
+            probe?.bodyStarts();
             for await (const chunk of response.body) {
               watch.touch();
               const room = end - position;
@@ -368,10 +376,7 @@ class FileTransfer {
               this.write(piece, position);
               position += piece.byteLength;
               progressed = true;
-              if (!rateReported && position - bodyStart.position >= RATE_SAMPLE_BYTES) {
-                rateReported = true;
-                onRate?.(((position - bodyStart.position) * 1000) / Math.max(1, performance.now() - bodyStart.at));
-              }
+              probe?.received(piece.byteLength);
               if (chunk.byteLength > room) {
                 throw new DownloadError(`The server sent more bytes than requested for ${job.file.path}`);
               }

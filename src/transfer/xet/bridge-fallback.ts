@@ -41,6 +41,17 @@ export class XetWithBridgeFallback implements ByteSource {
     return this.bridge.locate(signal);
   }
 
+  async plan(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]> | undefined> {
+    if (this.useBridge) return undefined;
+    try {
+      return await this.xet.plan?.(gaps, maxUnitBytes, signal);
+    } catch (error) {
+      if (!(error instanceof XetUnavailable)) throw error;
+      this.switchToBridge(error);
+      return undefined;
+    }
+  }
+
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
     if (!this.useBridge) {
       try {

@@ -1,20 +1,24 @@
 import { open } from "node:fs/promises";
-import { readLimitedBytes } from "../../hub/bounded-body.ts";
 import type { HubRequestContext } from "../../hub/errors.ts";
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
+import { ByteReader } from "./byte-reader.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
-import { parseByteRanges } from "./multipart.ts";
-import { type Reconstruction, ReconstructionClient, type Term, type XorbByteRange, type XorbFetch } from "./reconstruction.ts";
+import { type Reconstruction, ReconstructionClient, type Term } from "./reconstruction.ts";
 import { XetUnavailable } from "./xet-errors.ts";
+import { type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
 import { XetTokenSource } from "./xet-token.ts";
-import { decodeXorbChunks, XorbFormatError } from "./xorb-chunks.ts";
+import { XorbFormatError } from "./xorb-chunks.ts";
+import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xorb-stream.ts";
 
-/** Multipart headers and delimiters per part, on top of the ranges' own bytes. */
-const PART_OVERHEAD_BYTES = 1024;
+/** At most this much of a file per reconstruction request when planning (hf_xet asks in 256 MB windows and up). */
+const PLAN_WINDOW_BYTES = 1024 * 1024 * 1024;
+
+/** A unit served from the plan has no request of its own to watch: its xorb requests are watched each. */
+const UNWATCHED = { signal: new AbortController().signal, touch: () => {}, release: () => {} };
 
 /**
  * The bytes of a Xet-backed file, rebuilt natively: for each range the engine asks, the CAS's
@@ -42,6 +46,8 @@ export class XetFileSource implements ByteSource {
 
   private readonly what: string;
   private readonly recorder = new ChunkMapRecorder();
+  /** Reconstructions asked for once for the whole transfer (see plan); dropped when their xorb URLs expire. */
+  private windows: PlanWindow[] = [];
   private reusedBytes = 0;
   private fetchedBytes = 0;
 
@@ -53,10 +59,30 @@ export class XetFileSource implements ByteSource {
     await this.tokens.get(signal);
   }
 
+  /**
+   * Asks the CAS once how to rebuild the missing ranges and cuts them along its answer: one unit per
+   * xorb request (or per run of terms copied from the cache), so the engine runs the requests in
+   * parallel on its connections; each unit is then served from this answer without asking again.
+   */
+  async plan(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]>> {
+    const windows: PlanWindow[] = [];
+    for (const [gapStart, gapEnd] of gaps) {
+      for (let start = gapStart; start < gapEnd; start += PLAN_WINDOW_BYTES) {
+        const end = Math.min(gapEnd, start + PLAN_WINDOW_BYTES);
+        const { reconstruction, watch } = await this.reconstructions.fetch(start, end, signal);
+        watch.release();
+        windows.push(planWindow(start, end, reconstruction, this.size, this.what));
+      }
+    }
+    this.windows = windows;
+    return windows.flatMap((window) => unitsOf(window, maxUnitBytes, (term) => this.localCopy(term) !== undefined, this.what));
+  }
+
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
     const start = range?.start ?? 0;
     const end = range?.end ?? this.size;
-    const { reconstruction, watch } = await this.reconstructions.fetch(start, end, signal);
+    const planned = this.planned(start, end);
+    const { reconstruction, watch } = planned ? { reconstruction: planned, watch: UNWATCHED } : await this.reconstructions.fetch(start, end, signal);
     const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = pulledStream(
       () => pieces.next(),
@@ -68,148 +94,140 @@ export class XetFileSource implements ByteSource {
   }
 
   /**
-   * The decoded bytes of the range, term by term: copied from a cached file when the catalog has the
-   * term's chunks, else fetched (a xorb's ranges when a term first needs one of them) and decoded.
+   * The decoded bytes of the range, chunk by chunk as they arrive, in file order: each run of terms
+   * copied from a cached file when the catalog has their chunks, else streamed from one request
+   * for their xorb ranges. Every term is checked against its announced length.
    */
   private async *pieces(reconstruction: Reconstruction, rangeStart: number, length: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const local = new Map<Term, LocalCopy>();
-    for (const term of reconstruction.terms) {
-      const copy = this.catalog?.find(term.xorb, term.chunks.start, term.chunks.end);
-      if (copy && copy.length === term.unpackedLength) local.set(term, copy);
-    }
-    const remote = reconstruction.terms.filter((term) => !local.has(term));
-    const decoded = new Map<XorbByteRange, Uint8Array[]>();
-    const usesLeft = countUses(reconstruction, remote);
     let skip = reconstruction.offsetIntoFirstRange;
-    let termStart = rangeStart - reconstruction.offsetIntoFirstRange;
+    let termStart = rangeStart - skip;
     let remaining = length;
-    for (const term of reconstruction.terms) {
-      if (remaining <= 0) break;
-      const copy = local.get(term);
-      let bytes: Uint8Array;
-      let lengths: readonly number[];
-      if (copy) {
-        bytes = await readLocal(copy);
-        lengths = copy.lengths;
-      } else {
-        const { fetch, range } = locateTerm(reconstruction, term, this.what);
-        if (!decoded.has(range)) {
-          const needed = { ...fetch, ranges: fetch.ranges.filter((candidate) => (usesLeft.get(candidate) ?? 0) > 0 && !decoded.has(candidate)) };
-          for (const [fetched, chunks] of await this.fetchXorbRanges(term.xorb, needed, signal)) decoded.set(fetched, chunks);
-        }
-        const chunks = decoded.get(range)!.slice(term.chunks.start - range.chunks.start, term.chunks.end - range.chunks.start);
-        bytes = Buffer.concat(chunks);
-        lengths = chunks.map((chunk) => chunk.length);
-        if ((usesLeft.set(range, usesLeft.get(range)! - 1).get(range) ?? 0) <= 0) decoded.delete(range);
-      }
-      if (bytes.length !== term.unpackedLength) {
-        throw new XetUnavailable(`a term of ${this.what} decodes to ${bytes.length} bytes, the CAS announced ${term.unpackedLength}`);
-      }
-      this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
-      termStart += bytes.length;
+    const take = (bytes: Uint8Array, reused: boolean): Uint8Array => {
       const piece = bytes.subarray(Math.min(skip, bytes.length), Math.min(bytes.length, skip + remaining));
       skip = Math.max(0, skip - bytes.length);
       remaining -= piece.length;
-      if (copy) this.reusedBytes += piece.length;
-      if (piece.length > 0) yield piece;
+      if (reused) this.reusedBytes += piece.length;
+      return piece;
+    };
+    for (const run of runsOf(reconstruction, (term) => this.localCopy(term) !== undefined, this.what)) {
+      if (remaining <= 0) break;
+      for await (const { term, lengths, bytes } of run[0]!.local ? copiedTerms(run, (term) => this.localCopy(term)!) : this.fetchedTerms(run, signal)) {
+        if (bytes) {
+          const piece = take(bytes, run[0]!.local);
+          if (piece.length > 0) yield piece;
+          continue;
+        }
+        const decoded = lengths.reduce((sum, chunk) => sum + chunk, 0);
+        if (decoded !== term.unpackedLength) {
+          throw new XetUnavailable(`a term of ${this.what} decodes to ${decoded} bytes, the CAS announced ${term.unpackedLength}`);
+        }
+        this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
+        termStart += decoded;
+        if (remaining <= 0) break;
+      }
     }
     if (remaining > 0) throw new XetUnavailable(`the reconstruction of ${this.what} ends ${remaining} bytes short`);
   }
 
-  /** All the ranges of one signed xorb URL, in one request (multipart/byteranges when there are several), decoded. */
-  private async fetchXorbRanges(xorb: string, fetch: XorbFetch, signal?: AbortSignal): Promise<Map<XorbByteRange, Uint8Array[]>> {
+  private localCopy(term: Term): LocalCopy | undefined {
+    const copy = this.catalog?.find(term.xorb, term.chunks.start, term.chunks.end);
+    return copy && copy.length === term.unpackedLength ? copy : undefined;
+  }
+
+  private planned(start: number, end: number): Reconstruction | undefined {
+    for (const window of this.windows) {
+      const slice = sliceOf(window, start, end);
+      if (slice) return slice;
+    }
+    return undefined;
+  }
+
+  /**
+   * The chunks of a run of terms, decoded as they stream in from one request for their xorb ranges
+   * (multipart/byteranges when there are several), then each term's end with its chunk lengths.
+   */
+  private async *fetchedTerms(run: readonly SourcedTerm[], signal?: AbortSignal): AsyncGenerator<TermEvent> {
+    const { fetch } = run[0]!.source!;
+    const xorb = run[0]!.term.xorb;
+    const ranges = fetch.ranges.filter((range) => run.some((item) => item.source!.range === range));
     const what = `xorb ${xorb.slice(0, 12)}… of ${this.what}`;
-    const header = `bytes=${fetch.ranges.map((range) => `${range.bytes.start}-${range.bytes.end}`).join(",")}`;
+    const header = `bytes=${ranges.map((range) => `${range.bytes.start}-${range.bytes.end}`).join(",")}`;
     const { response, watch } = await this.http.send(fetch.url, { headers: { range: header }, signal, what });
+    let cancel = () => response.body?.cancel();
+    let counted = 0;
     try {
       if (response.status === 403) {
-        await response.body?.cancel().catch(() => {});
+        this.windows = []; // signed together: the plan's other URLs have expired too
         throw new RetryableResponseError(403, 0, `the signed URL of ${what} expired (HTTP 403); asking for the reconstruction again`);
       }
       if (response.status !== 200 && response.status !== 206) {
-        await response.body?.cancel().catch(() => {});
         if (response.status === 429 || response.status >= 500) {
           throw new RetryableResponseError(response.status, serverRequestedDelayMs(response.headers), `HTTP ${response.status} from the Xet storage for ${what}`);
         }
         throw new XetUnavailable(`${what}: HTTP ${response.status}`);
       }
-      const asked = fetch.ranges.reduce((sum, range) => sum + range.bytes.end - range.bytes.start + 1, 0);
-      const largest = Math.max(...fetch.ranges.map((range) => range.bytes.end + 1));
-      const limit = response.status === 200 ? largest : asked + PART_OVERHEAD_BYTES * fetch.ranges.length;
-      const body = await readLimitedBytes(response, limit, () => new XetUnavailable(`${what}: the answer is larger than the ranges asked`), watch.touch);
-      this.fetchedBytes += body.length;
-      return decodeRanges(fetch.ranges, rangeBodies(fetch.ranges, body, response, what));
+      if (!response.body) throw new XetUnavailable(`${what}: an empty answer`);
+      const answer = answerKind(response, ranges);
+      const reader = response.body.getReader();
+      cancel = () => reader.cancel();
+      const bytes = new ByteReader(reader, answerLimit(answer, ranges), watch.touch, () => new XetUnavailable(`${what}: the answer is larger than the ranges asked`));
+      const note = () => {
+        this.fetchedBytes += bytes.received - counted;
+        counted = bytes.received;
+      };
+      let index = 0;
+      let lengths: number[] = [];
+      const inTerm = (chunk: number) => {
+        for (let at = index; at < run.length; at++) if (run[at]!.term.chunks.start <= chunk && chunk < run[at]!.term.chunks.end) return true;
+        return false;
+      };
+      for await (const chunk of streamChunks(bytes, answer, ranges, inTerm)) {
+        const { term } = run[index]!;
+        if (chunk.index < term.chunks.start) continue; // another term of this run reads it, further on
+        lengths.push(chunk.bytes.length);
+        yield { term, lengths, bytes: chunk.bytes };
+        if (chunk.index === term.chunks.end - 1) {
+          yield { term, lengths };
+          lengths = [];
+          if (++index === run.length) break;
+        }
+        note();
+      }
+      note();
+      if (index < run.length) throw new XetUnavailable(`${what}: the answer ended before chunk ${run[index]!.term.chunks.end - 1}`);
+      if (answer.kind !== "whole") await bytes.rest(answer.kind === "multipart" ? PART_OVERHEAD_BYTES : 0);
+    } catch (error) {
+      if (error instanceof XorbFormatError || error instanceof Lz4FormatError) throw new XetUnavailable(`${what}: ${error.message}`);
+      throw error;
     } finally {
+      await cancel()?.catch(() => {});
       watch.release();
     }
   }
 }
 
-/** Each asked range's bytes, from a single-range 206, a multipart 206, or a whole-xorb 200. */
-function rangeBodies(ranges: readonly XorbByteRange[], body: Uint8Array, response: Response, what: string): Uint8Array[] {
-  const wanted = (range: XorbByteRange) => range.bytes.end - range.bytes.start + 1;
-  if (response.status === 200) return ranges.map((range) => body.subarray(range.bytes.start, range.bytes.end + 1));
-  const contentType = response.headers.get("content-type") ?? "";
-  if (!/multipart\/byteranges/i.test(contentType)) {
-    const match = /^bytes (\d+)-(\d+)\//.exec(response.headers.get("content-range") ?? "");
-    const only = ranges[0]!;
-    if (ranges.length !== 1 || !match || Number(match[1]) !== only.bytes.start || Number(match[2]) !== only.bytes.end) {
-      throw new XetUnavailable(`${what}: the answer does not hold the ranges asked`);
-    }
-    return [body];
-  }
-  const parts = parseByteRanges(body, contentType);
-  return ranges.map((range) => {
-    const part = parts.find((candidate) => candidate.start === range.bytes.start && candidate.end === range.bytes.end);
-    if (!part || part.bytes.length !== wanted(range)) throw new XetUnavailable(`${what}: the multipart answer lacks bytes ${range.bytes.start}-${range.bytes.end}`);
-    return part.bytes;
-  });
-}
+/** One piece of a term's bytes, or (no bytes) the end of the term with the lengths of its chunks. */
+type TermEvent = { readonly term: Term; readonly lengths: readonly number[]; readonly bytes?: Uint8Array };
 
-function decodeRanges(ranges: readonly XorbByteRange[], bodies: readonly Uint8Array[]): Map<XorbByteRange, Uint8Array[]> {
-  const decoded = new Map<XorbByteRange, Uint8Array[]>();
-  ranges.forEach((range, index) => {
+/** Bytes copied from a cached file per read (a term may be tens of MiB on the Hub). */
+const COPY_PIECE_BYTES = 1024 * 1024;
+
+/** A run of terms read from cached files (verified when cached; the new file's sha256 checks them again). */
+async function* copiedTerms(run: readonly SourcedTerm[], copyOf: (term: Term) => LocalCopy): AsyncGenerator<TermEvent> {
+  for (const { term } of run) {
+    const copy = copyOf(term);
+    const handle = await open(copy.path, "r");
     try {
-      decoded.set(range, decodeXorbChunks(bodies[index]!, range.chunks.end - range.chunks.start));
-    } catch (error) {
-      if (error instanceof XorbFormatError || error instanceof Lz4FormatError) throw new XetUnavailable(error.message);
-      throw error;
+      for (let read = 0; read < copy.length; ) {
+        const piece = new Uint8Array(Math.min(COPY_PIECE_BYTES, copy.length - read));
+        const { bytesRead } = await handle.read(piece, 0, piece.length, copy.offset + read);
+        if (bytesRead === 0) throw new XetUnavailable(`the cached copy ${copy.path} is shorter than its index record`);
+        read += bytesRead;
+        yield { term, lengths: copy.lengths, bytes: piece.subarray(0, bytesRead) };
+      }
+    } finally {
+      await handle.close();
     }
-  });
-  return decoded;
-}
-
-function locateTerm(reconstruction: Reconstruction, term: Term, what: string): { fetch: XorbFetch; range: XorbByteRange } {
-  for (const fetch of reconstruction.fetches.get(term.xorb) ?? []) {
-    const range = fetch.ranges.find((candidate) => candidate.chunks.start <= term.chunks.start && candidate.chunks.end >= term.chunks.end);
-    if (range) return { fetch, range };
-  }
-  throw new XetUnavailable(`the reconstruction of ${what} names no URL for chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…`);
-}
-
-/** How many of the fetched terms read each range, so its decoded chunks are dropped after the last one. */
-function countUses(reconstruction: Reconstruction, fetched: readonly Term[]): Map<XorbByteRange, number> {
-  const uses = new Map<XorbByteRange, number>();
-  for (const term of fetched) {
-    const { range } = locateTerm(reconstruction, term, "");
-    uses.set(range, (uses.get(range) ?? 0) + 1);
-  }
-  return uses;
-}
-
-/** A cached file's bytes for a term (verified when it was cached; the new file's sha256 checks them again). */
-async function readLocal(copy: LocalCopy): Promise<Uint8Array> {
-  const handle = await open(copy.path, "r");
-  try {
-    const bytes = new Uint8Array(copy.length);
-    let read = 0;
-    while (read < copy.length) {
-      const { bytesRead } = await handle.read(bytes, read, copy.length - read, copy.offset + read);
-      if (bytesRead === 0) throw new XetUnavailable(`the cached copy ${copy.path} is shorter than its index record`);
-      read += bytesRead;
-    }
-    return bytes;
-  } finally {
-    await handle.close();
+    yield { term, lengths: copy.lengths };
   }
 }

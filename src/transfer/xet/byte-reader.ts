@@ -1,0 +1,86 @@
+import { XorbFormatError } from "./xorb-chunks.ts";
+
+/**
+ * Reads a response body in exact pieces as it arrives, holding at most one network chunk and the
+ * piece asked for: a piece inside one network chunk is a view of it, one spanning several is copied
+ * into a buffer of its own size. Refuses a body that grows past `limit` bytes.
+ */
+export class ByteReader {
+  private current: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  private total = 0;
+
+  constructor(
+    private readonly reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> },
+    private readonly limit: number,
+    private readonly onChunk: () => void,
+    private readonly tooLarge: () => Error,
+  ) {}
+
+  /** Body bytes received so far. */
+  get received(): number {
+    return this.total;
+  }
+
+  /** Exactly `count` bytes; throws when the body ends first. */
+  async exactly(count: number): Promise<Uint8Array> {
+    if (this.current.length - this.at >= count) {
+      const view = this.current.subarray(this.at, this.at + count);
+      this.at += count;
+      return view;
+    }
+    const out = new Uint8Array(count);
+    let filled = 0;
+    while (filled < count) {
+      if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError(`xorb data cut short (${filled} of ${count} bytes)`);
+      const take = Math.min(count - filled, this.current.length - this.at);
+      out.set(this.current.subarray(this.at, this.at + take), filled);
+      this.at += take;
+      filled += take;
+    }
+    return out;
+  }
+
+  async skip(count: number): Promise<void> {
+    for (let left = count; left > 0; ) {
+      if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError("xorb data cut short");
+      const take = Math.min(left, this.current.length - this.at);
+      this.at += take;
+      left -= take;
+    }
+  }
+
+  /** The bytes up to and including `delimiter`, at most `max` of them (multipart part headers). */
+  async through(delimiter: string, max: number): Promise<string> {
+    let text = "";
+    while (!text.endsWith(delimiter)) {
+      if (text.length >= max) throw new XorbFormatError(`multipart headers longer than ${max} bytes`);
+      text += String.fromCharCode((await this.exactly(1))[0]!);
+    }
+    return text;
+  }
+
+  /** What is left of the body, which must be at most `max` bytes (a multipart epilogue). */
+  async rest(max: number): Promise<number> {
+    let left = this.current.length - this.at;
+    this.at = this.current.length;
+    while (await this.pull()) {
+      left += this.current.length;
+      this.at = this.current.length;
+      if (left > max) throw new XorbFormatError(`${left} bytes after the last range asked`);
+    }
+    if (left > max) throw new XorbFormatError(`${left} bytes after the last range asked`);
+    return left;
+  }
+
+  private async pull(): Promise<boolean> {
+    const { done, value } = await this.reader.read();
+    if (done || !value) return false;
+    this.onChunk();
+    this.total += value.byteLength;
+    if (this.total > this.limit) throw this.tooLarge();
+    this.current = value;
+    this.at = 0;
+    return true;
+  }
+}

@@ -1,0 +1,139 @@
+import type { Reconstruction, Term, XorbByteRange, XorbFetch } from "./reconstruction.ts";
+import { XetUnavailable } from "./xet-errors.ts";
+
+/** The reconstruction of one byte range of a file [start, end), and the file offset each of its terms starts at. */
+export type PlanWindow = {
+  readonly start: number;
+  readonly end: number;
+  readonly reconstruction: Reconstruction;
+  readonly termStarts: readonly number[];
+  /** The xorb range each term reads (undefined: none named), and the first and last term reading each range. */
+  readonly rangeOf: readonly (XorbByteRange | undefined)[];
+  readonly readers: ReadonlyMap<XorbByteRange, readonly [number, number]>;
+};
+
+/**
+ * The plan of [start, end) of a file of `fileSize` bytes. Later units' offsets add up the announced
+ * term lengths, so they must cover the window, exactly when it ends the file.
+ */
+export function planWindow(start: number, end: number, reconstruction: Reconstruction, fileSize: number, what: string): PlanWindow {
+  const termStarts: number[] = [];
+  const rangeOf: (XorbByteRange | undefined)[] = [];
+  const readers = new Map<XorbByteRange, [number, number]>();
+  let at = start - reconstruction.offsetIntoFirstRange;
+  reconstruction.terms.forEach((term, index) => {
+    termStarts.push(at);
+    at += term.unpackedLength;
+    const range = findSource(reconstruction, term)?.range;
+    rangeOf.push(range);
+    if (!range) return;
+    const seen = readers.get(range);
+    readers.set(range, seen ? [seen[0], index] : [index, index]);
+  });
+  if (at < end || (end === fileSize && at !== end)) {
+    throw new XetUnavailable(`the reconstruction of ${what} announces terms that end at byte ${at}, not ${end === fileSize ? "at" : "past"} ${end}`);
+  }
+  return { start, end, reconstruction, termStarts, rangeOf, readers };
+}
+
+/** Where a term's chunks are fetched from: one signed URL and the range of it holding them. */
+export type TermSource = { readonly fetch: XorbFetch; readonly range: XorbByteRange };
+
+function findSource(reconstruction: Reconstruction, term: Term): TermSource | undefined {
+  for (const fetch of reconstruction.fetches.get(term.xorb) ?? []) {
+    const range = fetch.ranges.find((candidate) => candidate.chunks.start <= term.chunks.start && candidate.chunks.end >= term.chunks.end);
+    if (range) return { fetch, range };
+  }
+  return undefined;
+}
+
+export function locateTerm(reconstruction: Reconstruction, term: Term, what: string): TermSource {
+  const found = findSource(reconstruction, term);
+  if (found) return found;
+  throw new XetUnavailable(`the reconstruction of ${what} names no URL for chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…`);
+}
+
+/** A term, and where its bytes come from: a cached file (`local`) or a range of a xorb URL. */
+export type SourcedTerm = { readonly term: Term; readonly local: boolean; readonly source?: TermSource };
+
+export function sourced(reconstruction: Reconstruction, term: Term, local: boolean, what: string): SourcedTerm {
+  return { term, local, source: local ? undefined : locateTerm(reconstruction, term, what) };
+}
+
+/** Whether `next` can be served with `previous`: both copied, or read further on from the same xorb URL (one request). */
+export function continuesRun(previous: SourcedTerm, next: SourcedTerm): boolean {
+  if (previous.local || next.local) return previous.local && next.local;
+  const before = previous.source!;
+  const after = next.source!;
+  if (before.fetch !== after.fetch) return false;
+  if (before.range === after.range) return next.term.chunks.start >= previous.term.chunks.end;
+  return before.fetch.ranges.indexOf(after.range) > before.fetch.ranges.indexOf(before.range);
+}
+
+/** Consecutive terms grouped into runs that one request (or one cached file) serves, in file order. */
+export function runsOf(reconstruction: Reconstruction, isLocal: (term: Term) => boolean, what: string): SourcedTerm[][] {
+  const runs: SourcedTerm[][] = [];
+  for (const term of reconstruction.terms) {
+    const current = sourced(reconstruction, term, isLocal(term), what);
+    const run = runs.at(-1);
+    if (run && continuesRun(run.at(-1)!, current)) run.push(current);
+    else runs.push([current]);
+  }
+  return runs;
+}
+
+/**
+ * Cuts a window into units of parallel work for the engine: each unit is a run of consecutive terms
+ * that one request serves, or a run of terms copied from the cache; at most `maxUnitBytes` each
+ * (a single larger term is split evenly, and those pieces are asked of the CAS one by one).
+ */
+export function unitsOf(window: PlanWindow, maxUnitBytes: number, isLocal: (term: Term) => boolean, what: string): Array<[number, number]> {
+  const { reconstruction, termStarts } = window;
+  const cuts: number[] = [window.start];
+  let previous: SourcedTerm | undefined;
+  reconstruction.terms.forEach((term, index) => {
+    const termStart = Math.max(window.start, termStarts[index]!);
+    const termEnd = Math.min(window.end, termStarts[index]! + term.unpackedLength);
+    if (termStart >= termEnd) return;
+    const current = sourced(reconstruction, term, isLocal(term), what);
+    if (previous && !continuesRun(previous, current)) cuts.push(termStart);
+    else if (termEnd - cuts.at(-1)! > maxUnitBytes && termStart > cuts.at(-1)!) cuts.push(termStart);
+    const pieces = Math.ceil((termEnd - termStart) / maxUnitBytes);
+    for (let piece = 1; piece < pieces; piece++) cuts.push(termStart + Math.floor(((termEnd - termStart) * piece) / pieces));
+    previous = current;
+  });
+  const units: Array<[number, number]> = [];
+  cuts.push(window.end);
+  for (let index = 0; index + 1 < cuts.length; index++) {
+    if (cuts[index + 1]! > cuts[index]!) units.push([cuts[index]!, cuts[index + 1]!]);
+  }
+  return units;
+}
+
+/**
+ * The part of a window's reconstruction that rebuilds [start, end), when the window holds it and
+ * `start` is the window's start or a term's (a range starting inside a term is asked of the CAS,
+ * which answers with the chunks from there on).
+ */
+export function sliceOf(window: PlanWindow, start: number, end: number): Reconstruction | undefined {
+  if (start < window.start || end > window.end) return undefined;
+  const { reconstruction, termStarts } = window;
+  let first: number;
+  let offsetIntoFirstRange = 0;
+  if (start === window.start) {
+    first = 0;
+    offsetIntoFirstRange = reconstruction.offsetIntoFirstRange;
+  } else {
+    first = termStarts.indexOf(start);
+    if (first < 0) return undefined;
+  }
+  let last = first;
+  while (last < termStarts.length && termStarts[last]! < end) last++;
+  // A range that terms outside the slice also read would be fetched by both: ask the CAS for this part alone.
+  for (let index = first; index < last; index++) {
+    const range = window.rangeOf[index];
+    const [firstReader, lastReader] = range ? window.readers.get(range)! : [index, index];
+    if (firstReader < first || lastReader >= last) return undefined;
+  }
+  return { offsetIntoFirstRange, terms: reconstruction.terms.slice(first, last), fetches: reconstruction.fetches };
+}

@@ -1,0 +1,98 @@
+/**
+ * One large Xet file on a link throttled per connection, native Xet vs the Hub's bridge (not part of
+ * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1]`.
+ *
+ * The local hub runs in this process (it chunks and compresses the file once, before the timings);
+ * each run downloads into a fresh cache with `verify: sha256`, under /usr/bin/time (measure.ts), the
+ * two transports alternating. Reports wall time, throughput, peak RSS, the bytes the CDN listener
+ * sent and, for Xet, how many xorb requests were in flight at once at most.
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { binaryPath, tempDir } from "../helpers/binary.ts";
+import { weightsLike } from "../helpers/weights-like.ts";
+import { LocalHub, parseSize, type RequestRecord } from "../local-hub/index.ts";
+import { measure, median, type Sample } from "./measure.ts";
+
+const { values } = parseArgs({
+  options: {
+    "size-mib": { type: "string", default: "2048" },
+    bandwidth: { type: "string", default: "40MB" },
+    runs: { type: "string", default: "1" },
+  },
+});
+const MiB = 1024 * 1024;
+const size = Number(values["size-mib"]) * MiB;
+const bandwidth = parseSize(values.bandwidth!);
+const runs = Number(values.runs);
+const FILE = "model.safetensors";
+const REPO = "bench/large";
+
+const hub = await LocalHub.start({
+  dataDir: join(tempDir("mm-xet-large-bench"), "data"),
+  repos: [{ id: REPO, xet: true, files: { [FILE]: weightsLike(size, 3) } }],
+  rateLimitHeaders: false,
+});
+{
+  const started = performance.now();
+  const token = (await (await fetch(`${hub.url}/api/models/${REPO}/xet-read-token/main`)).json()) as { accessToken: string; casUrl: string };
+  const response = await fetch(`${token.casUrl}/v2/reconstructions/${hub.xetHash(REPO, FILE)}`, { headers: { authorization: `Bearer ${token.accessToken}` } });
+  await response.arrayBuffer();
+  console.error(`hub: ${FILE} of ${size / MiB} MiB chunked and compressed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+hub.setThrottle({ bytesPerSecond: bandwidth });
+const binary = await binaryPath();
+
+type Tool = { readonly name: string; readonly env: Record<string, string> };
+const tools: Tool[] = [
+  { name: "model-manager (Xet)", env: {} },
+  { name: "model-manager (bridge)", env: { MODEL_MANAGER_XET: "0" } },
+];
+const results = new Map<string, { samples: Sample[]; fetched: number; inFlight: number }>();
+
+for (let round = 0; round < runs; round++) {
+  for (const tool of round % 2 === 0 ? tools : [...tools].reverse()) {
+    const cwd = tempDir("mm-xet-large-run");
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`);
+    hub.resetLog();
+    const sample = await measure({ cmd: [binary, "-q", "--config", "models.yaml"], cwd, env: { ...process.env, HF_ENDPOINT: hub.url, ...tool.env } });
+    rmSync(join(cwd, "cache"), { recursive: true, force: true });
+    const cdn = hub.requests.filter((record) => record.listener === "cdn");
+    const entry = results.get(tool.name) ?? { samples: [], fetched: 0, inFlight: 0 };
+    entry.samples.push(sample);
+    entry.fetched = cdn.reduce((sum, record) => sum + record.bodyBytes, 0);
+    entry.inFlight = Math.max(entry.inFlight, mostAtOnce(cdn.filter((record) => record.route === "xorb")));
+    results.set(tool.name, entry);
+    console.error(`${tool.name}: ${(sample.wallMs / 1000).toFixed(2)} s, ${(sample.maxRssBytes / MiB).toFixed(0)} MiB peak RSS, CPU ${((sample.userMs + sample.systemMs) / 1000).toFixed(2)} s`);
+  }
+}
+await hub.stop();
+
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+const rows = [...results].map(([name, { samples, fetched, inFlight }]) => {
+  const wallMs = median(samples.map((sample) => sample.wallMs));
+  const rss = Math.max(...samples.map((sample) => sample.maxRssBytes));
+  const throughput = size / MiB / (wallMs / 1000);
+  return `| ${mib(size)}, ${(bandwidth / 1e6).toFixed(0)} MB/s per connection | ${name} | ${(wallMs / 1000).toFixed(2)} s | ${throughput.toFixed(0)} MiB/s | ${mib(rss)} | ${mib(fetched)} | ${inFlight || "–"} |`;
+});
+const table = [
+  `| file | tool | wall time${runs > 1 ? ` (median of ${runs})` : ""} | throughput | peak RSS | bytes from the CDN | xorb requests at once (max) |`,
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows,
+].join("\n");
+console.log(table);
+writeFileSync(join(import.meta.dir, "results", "xet-large.md"), `${table}\n`);
+
+/** The most requests whose [arrival, arrival + duration] overlap at one moment. */
+function mostAtOnce(records: readonly RequestRecord[]): number {
+  const events = records.flatMap((record) => [
+    [record.at, 1],
+    [record.at + (record.durationMs ?? 0), -1],
+  ]);
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let current = 0;
+  let most = 0;
+  for (const [, change] of events) most = Math.max(most, (current += change!));
+  return most;
+}
