@@ -1,4 +1,5 @@
 import type { FailedRunOutput } from "../output/json-schema.ts";
+import { buildCli } from "./options.ts";
 
 type JsonCommand = FailedRunOutput["command"];
 
@@ -15,9 +16,21 @@ const ACTION_FLAGS: ReadonlyArray<readonly [string, JsonCommand]> = [
  * could not be parsed still names it. Undefined for the commands without a JSON result (add, sbom).
  */
 export function jsonCommandOfArgv(argv: readonly string[]): JsonCommand | undefined {
-  if (argv[0] === "add" || argv[0] === "sbom") return undefined;
-  if (argv[0] === "lock") return "lock";
+  if (argv[0] === "add") return undefined;
+  const word = commandWordOf(argv);
+  if (word === "sbom") return undefined;
+  if (word === "lock" || word === "push") return word;
   const action = ACTION_FLAGS.find(([flag]) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`)));
   if (action) return action[1];
   return argv.includes("--dry-run") ? "dry-run" : "download";
+}
+
+/** The first operand as the parser sees it (`--config FILE push …`: the value of an option is not one). */
+function commandWordOf(argv: readonly string[]): string | undefined {
+  try {
+    const word = buildCli().parse(["model-manager", "model-manager", ...argv], { run: false }).args[0];
+    return word === undefined ? undefined : String(word);
+  } catch {
+    return argv[0];
+  }
 }

@@ -136,8 +136,8 @@ function checkLockCommand(command: "lock" | "sbom", options: CliOptions): void {
 }
 
 function checkPushCommand(options: CliOptions): void {
-  if (options.dryRun || options.json || options.output !== undefined || options.verify !== undefined) {
-    throw new UsageError(`${options.dryRun ? "--dry-run" : options.json ? "--json" : options.output !== undefined ? "--output" : "--verify"} does not apply to the push command (it verifies every file by sha256)`);
+  if (options.dryRun || options.output !== undefined || options.verify !== undefined) {
+    throw new UsageError(`${options.dryRun ? "--dry-run" : options.output !== undefined ? "--output" : "--verify"} does not apply to the push command (it verifies every file by sha256)`);
   }
 }
 

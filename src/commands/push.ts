@@ -1,10 +1,12 @@
 import type { ModelSpec } from "../config/types.ts";
-import { ExitCode, exitCodeOf } from "../errors.ts";
+import { ExitCode } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { Mirror } from "../mirror/mirror.ts";
 import { type PushReport, pushModel } from "../mirror/push.ts";
 import type { RunContext } from "../models/context.ts";
 import { formatBytes, formatDuration } from "../output/format.ts";
+import { envelope, modelFailure } from "../output/json-report.ts";
+import type { PushOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ProgressDisplay } from "../output/progress.ts";
 import { messageOf } from "./describe-result.ts";
@@ -14,16 +16,19 @@ import type { ResultWriter } from "./output.ts";
 export type PushProgress = { readonly endDownloads: () => void; readonly startUploads: () => ProgressDisplay };
 
 type Totals = { uploadedFiles: number; uploadedBytes: number; skippedFiles: number; skippedBytes: number };
+type ModelResult = PushOutput["models"][number];
 
 /**
  * `model-manager push s3://bucket/prefix`: every selected model is made present and verified
- * (a normal run, at sha256), then uploaded to the mirror; prints the mirror URL when all went.
+ * (a normal run, at sha256), then uploaded to the mirror; prints the mirror URL when all went
+ * (with --json, what each model uploaded and skipped).
  */
 export async function runPush(
   manager: ModelManager,
   specs: readonly ModelSpec[],
   mirror: Mirror,
   context: RunContext,
+  json: boolean,
   logger: Logger,
   out: ResultWriter,
   progress: PushProgress,
@@ -33,7 +38,7 @@ export async function runPush(
   const outcomes = await manager.ensureEach(specs);
   progress.endDownloads();
   const uploads = progress.startUploads();
-  let exitCode: number = ExitCode.ok;
+  const models: ModelResult[] = [];
   const totals: Totals = { uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 0, skippedBytes: 0 };
   try {
     for (const outcome of outcomes) {
@@ -43,23 +48,45 @@ export async function runPush(
         if (!outcome.ok) throw outcome.error;
         const { result } = outcome;
         const tree = await context.hub.api.listFiles({ repoId: spec.repoId, repoType: spec.repoType }, result.commit, context.signal);
-        const pushed = totalsOf(await pushModel(mirror, spec, result, tree, context.hub.http, uploads, context.signal));
+        const report = await pushModel(mirror, spec, result, tree, context.hub.http, uploads, context.signal);
+        const pushed = totalsOf(report);
         for (const key of Object.keys(totals) as (keyof Totals)[]) totals[key] += pushed[key];
         logger.info(
           `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${pushed.uploadedFiles} file${pushed.uploadedFiles === 1 ? "" : "s"} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles} already there`,
         );
+        models.push(pushedJson(spec, result.commit, pushed, report));
       } catch (error) {
         if (context.signal?.aborted) throw error;
         logger.error(`${spec.id}: ${messageOf(error)}`);
-        if (exitCode === ExitCode.ok) exitCode = exitCodeOf(error);
+        models.push(modelFailure(spec.id, error));
       }
     }
   } finally {
     uploads.stop();
   }
   logger.info(`uploaded ${totals.uploadedFiles} file${totals.uploadedFiles === 1 ? "" : "s"} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
-  if (exitCode === ExitCode.ok) out.line(mirror.display);
+  const failure = models.find((model) => !model.ok);
+  const exitCode = failure && !failure.ok ? failure.exitCode : ExitCode.ok;
+  if (json) out.json({ ...envelope("push", exitCode, models), mirror: mirror.display, cacheDir: manager.config.cacheDir, models } satisfies PushOutput);
+  else if (exitCode === ExitCode.ok) out.line(mirror.display);
   return exitCode;
+}
+
+function pushedJson(spec: ModelSpec, commit: string, totals: Totals, report: PushReport): ModelResult {
+  return {
+    id: spec.id,
+    ok: true,
+    repoId: spec.repoId,
+    repoType: spec.repoType,
+    revision: spec.revision,
+    commit,
+    ...totals,
+    uploaded: [...report.uploaded],
+    skipped: [...report.skipped],
+    manifest: report.manifest.key,
+    manifestWritten: report.manifest.written,
+    ...(report.ref !== undefined ? { ref: report.ref } : {}),
+  };
 }
 
 function totalsOf(report: PushReport): Totals {

@@ -94,7 +94,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       case "push": {
         const mirror = new Mirror(parseMirrorLocation(options.pushTo ?? "", "push"), config.mirror);
         if (mirror.location.kind !== "s3") throw new UsageError(`push writes to an s3://bucket/prefix mirror; ${mirror.display} is an http(s) mirror, which is read-only`);
-        const code = await runPush(manager, selectSpecs(config, options.models), mirror, context, logger, out, {
+        const code = await runPush(manager, selectSpecs(config, options.models), mirror, context, options.json, logger, out, {
           endDownloads: () => progress?.stop(),
           startUploads: () => createProgressDisplay(mode, logger, uploadWords(mirror.display)),
         });
@@ -153,7 +153,7 @@ function withVerifyOverride(config: ModelsConfig, options: CliOptions): ModelsCo
 function failed(error: unknown, options: CliOptions, logger: ConsoleLogger, out: ResultWriter): number {
   const exitCode = report(error, logger);
   // sbom refuses --json: its output is a CycloneDX document.
-  if (options.json && options.action !== "sbom" && options.action !== "push") {
+  if (options.json && options.action !== "sbom") {
     const command = options.action === "download" && options.dryRun ? "dry-run" : options.action;
     out.json(failedRunJson(command, exitCode, error));
   }

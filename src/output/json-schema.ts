@@ -144,6 +144,26 @@ const lockSuccess = v.object({
   resolved: describe(v.boolean(), "true: resolved from the Hub by this run; false: the lock already pinned it"),
 });
 
+const pushedBlob = v.object({
+  path: describe(v.string(), "the file's path in the model"),
+  key: describe(v.string(), "the blob's key under the mirror's prefix: blobs/sha256/<hex> (LFS) or blobs/git-sha1/<hex>"),
+  size: count,
+});
+
+const pushSuccess = v.object({
+  ...cacheKeyModel.entries,
+  commit,
+  uploadedFiles: count,
+  uploadedBytes: count,
+  skippedFiles: describe(count, "blobs already in the mirror with the right size, not uploaded again"),
+  skippedBytes: count,
+  uploaded: describe(v.array(pushedBlob), "the blobs this push uploaded"),
+  skipped: describe(v.array(pushedBlob), "the blobs that were there already"),
+  manifest: describe(v.string(), "key of the commit's manifest under the prefix: manifests/<repo_type>/<repo_id>/<commit>.json"),
+  manifestWritten: describe(v.boolean(), "false: an identical manifest was there already"),
+  ref: describe(v.optional(v.string()), "key of the ref written for the branch or tag (refs/<repo_type>/<repo_id>/<revision>); absent when the revision is a commit"),
+});
+
 /** Fields every command's output starts with. `error` is set when the run failed before any model (usage, configuration). */
 const common = {
   schemaVersion: v.literal(SCHEMA_VERSION),
@@ -176,17 +196,24 @@ export const lockOutput = v.object({
   written: describe(v.boolean(), "the lock file was written (false: unchanged, or a model failed)"),
   models: results(v.union([lockSuccess, modelFailure])),
 });
+export const pushOutput = v.object({
+  ...common,
+  command: v.literal("push"),
+  mirror: describe(v.string(), "the mirror pushed to (s3://bucket/prefix)"),
+  cacheDir: v.string(),
+  models: results(v.union([pushSuccess, modelFailure])),
+});
 /** A run that failed before it reached any model: a usage or configuration error. */
 export const failedRunOutput = v.object({
   ...common,
-  command: v.picklist(["download", "dry-run", "list", "verify-only", "clean", "clean-model", "cache-key", "lock"]),
+  command: v.picklist(["download", "dry-run", "list", "verify-only", "clean", "clean-model", "cache-key", "lock", "push"]),
   ok: v.literal(false),
   error: v.object({ code: v.string(), message: v.string() }),
   models: describe(v.pipe(v.array(v.unknown()), v.length(0)), "no model was reached"),
 });
 
 export const jsonOutput = v.pipe(
-  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, lockOutput, failedRunOutput]),
+  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, lockOutput, pushOutput, failedRunOutput]),
   v.title("model-manager --json output"),
   v.description(`What every model-manager command prints on stdout with --json (schemaVersion ${SCHEMA_VERSION}).`),
 );
@@ -199,5 +226,6 @@ export type VerifyOnlyOutput = v.InferOutput<typeof verifyOnlyOutput>;
 export type CleanOutput = v.InferOutput<typeof cleanOutput> | v.InferOutput<typeof cleanModelOutput>;
 export type CacheKeyOutput = v.InferOutput<typeof cacheKeyOutput>;
 export type LockOutput = v.InferOutput<typeof lockOutput>;
+export type PushOutput = v.InferOutput<typeof pushOutput>;
 export type FailedRunOutput = v.InferOutput<typeof failedRunOutput>;
 export type JsonOutput = v.InferOutput<typeof jsonOutput>;

@@ -1,10 +1,11 @@
-/** What a user sees of a push (compiled binary against moto): progress lines and bars as for downloads. */
+/** What a user sees of a push (compiled binary against moto and s3rver): progress as for downloads, and its --json result. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { binaryPath } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { cleanEnv } from "../helpers/run-cli.ts";
-import { motoMissing, type S3Server, startMoto } from "../helpers/s3-servers.ts";
+import { bucketClient, motoMissing, type S3Server, startMoto, startS3rver } from "../helpers/s3-servers.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 const BUCKET = "pushes";
@@ -66,5 +67,88 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push output (moto)"), () =>
     expect(screen).toMatch(/total .*\/ 20\.0 MiB/);
     expect(screen).toMatch(/total: uploaded 20\.0 MiB in /);
     expect(screen.lastIndexOf(mirror)).toBeGreaterThan(screen.lastIndexOf("total"));
+  });
+});
+
+describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () => {
+  test("per model: blobs uploaded and skipped, manifest and ref keys; a model that failed has its code and exit code", async () => {
+    const mirror = freshPrefix();
+    const cwd = project(`${CONFIG}  - id: typo\n    repo_id: acme/typo\n`);
+    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: moto.env });
+    expect(run.code).toBe(4);
+    const output = parseJsonOutput(run.stdout, "push");
+    const weights = hub.file("acme/big", "model.safetensors");
+    const config = hub.file("acme/big", "config.json");
+    const commit = weights?.commit as string;
+    expect(output).toMatchObject({ ok: false, exitCode: 4, mirror, cacheDir: expect.stringMatching(/cache$/) });
+    expect(output.models).toEqual([
+      {
+        id: "big",
+        ok: true,
+        repoId: "acme/big",
+        repoType: "model",
+        revision: "main",
+        commit,
+        uploadedFiles: 2,
+        uploadedBytes: 20 * 1024 * 1024 + (config?.size ?? 0),
+        skippedFiles: 0,
+        skippedBytes: 0,
+        uploaded: [
+          { path: "model.safetensors", key: `blobs/sha256/${weights?.sha256}`, size: 20 * 1024 * 1024 },
+          { path: "config.json", key: `blobs/git-sha1/${config?.oid}`, size: config?.size },
+        ],
+        skipped: [],
+        manifest: `manifests/model/acme/big/${commit}.json`,
+        manifestWritten: true,
+        ref: "refs/model/acme/big/main",
+      },
+      expect.objectContaining({ id: "typo", ok: false, exitCode: 4, code: "NOT_FOUND" }),
+    ]);
+    // The keys are where the objects are.
+    const client = bucketClient(moto, BUCKET);
+    const prefix = mirror.slice(`s3://${BUCKET}/`.length);
+    for (const key of [`blobs/sha256/${weights?.sha256}`, `manifests/model/acme/big/${commit}.json`, "refs/model/acme/big/main"]) expect(await client.exists(`${prefix}/${key}`)).toBe(true);
+
+    const again = await runAgainst(hub, ["push", mirror, "--json", "--model", "big"], { cwd, env: moto.env });
+    expect(again.code).toBe(0);
+    const second = parseJsonOutput(again.stdout, "push");
+    expect(second.ok).toBe(true);
+    expect(second.models[0]).toMatchObject({ ok: true, uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 2, skippedBytes: 20 * 1024 * 1024 + (config?.size ?? 0), uploaded: [], manifestWritten: false });
+  });
+
+  test("a model pinned to a commit writes no ref; a usage error still prints the push envelope", async () => {
+    const commit = hub.file("acme/big", "config.json")?.commit as string;
+    const run = await runAgainst(hub, ["push", freshPrefix(), "--json"], { cwd: project(`${CONFIG}    revision: ${commit}\n`), env: moto.env });
+    expect(run.code).toBe(0);
+    const output = parseJsonOutput(run.stdout, "push");
+    expect(output.models[0]).toMatchObject({ ok: true, revision: commit, manifest: `manifests/model/acme/big/${commit}.json` });
+    expect(output.models[0]).not.toHaveProperty("ref");
+
+    const usage = await runAgainst(hub, ["push", "--json"], { cwd: project(CONFIG), env: moto.env });
+    expect(usage.code).toBe(2);
+    expect(parseJsonOutput(usage.stdout, "push")).toMatchObject({ ok: false, exitCode: 2, models: [], error: { code: "USAGE_ERROR" } });
+  });
+});
+
+describe("push --json against a mirror that checks signatures (s3rver)", () => {
+  let s3rver: S3Server;
+  beforeAll(async () => {
+    s3rver = await startS3rver([BUCKET]);
+  });
+  afterAll(() => s3rver.stop());
+
+  test("wrong credentials: the model fails with MIRROR_ACCESS_DENIED and exit 5; the right ones push it", async () => {
+    const mirror = `s3://${BUCKET}/signed-json`;
+    const cwd = project(CONFIG);
+    const refused = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: { ...s3rver.env, S3_SECRET_ACCESS_KEY: "not-the-secret-1234" } });
+    expect(refused.code).toBe(5);
+    const failed = parseJsonOutput(refused.stdout, "push");
+    expect(failed).toMatchObject({ ok: false, exitCode: 5, mirror });
+    expect(failed.models).toEqual([expect.objectContaining({ id: "big", ok: false, exitCode: 5, code: "MIRROR_ACCESS_DENIED", message: expect.stringContaining(`mirror ${mirror}`) })]);
+    expect(refused.stdout + refused.stderr).not.toContain("not-the-secret-1234");
+
+    const pushed = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: s3rver.env });
+    expect(pushed.code).toBe(0);
+    expect(parseJsonOutput(pushed.stdout, "push").models[0]).toMatchObject({ ok: true, uploadedFiles: 2, skippedFiles: 0, manifestWritten: true, ref: "refs/model/acme/big/main" });
   });
 });
