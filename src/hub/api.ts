@@ -6,6 +6,7 @@ import { API_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
 import { CallBudget, ServerTooSlowError } from "./call-budget.ts";
 import { errorFromResponse, type HubRequestContext } from "./errors.ts";
 import type { HubHttp } from "./http.ts";
+import { GIT_OBJECT_ID } from "./object-id.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { describeError, withRetries } from "./retrying.ts";
 import { fetchableUrl } from "./url-guard.ts";
@@ -28,12 +29,10 @@ export type RemoteFile = {
 
 export type RepoRef = { readonly repoId: string; readonly repoType: RepoType };
 
-const HEX40 = /^[0-9a-f]{40}$/;
-
 /** 10 million entries at the Hub's 1000 per page: past this, the cursor is not going to end. */
 const MAX_TREE_PAGES = 10_000;
 
-const RevisionInfoSchema = v.object({ sha: v.pipe(v.string(), v.regex(HEX40)) });
+const RevisionInfoSchema = v.object({ sha: v.pipe(v.string(), v.regex(GIT_OBJECT_ID)) });
 
 /** The Hub's JSON API: resolve a revision to a commit, list the files at a commit. */
 export class HubApi {

@@ -1,6 +1,7 @@
 import { DownloadError } from "../errors.ts";
 import { errorFromResponse, type HubRequestContext } from "./errors.ts";
 import type { HubHttp, HubResponse } from "./http.ts";
+import { isCommitSha } from "./object-id.ts";
 import { cleanServerText } from "./server-text.ts";
 import { resolveUrl } from "./urls.ts";
 
@@ -115,7 +116,7 @@ export class RemoteFileSource {
     if (linkedEtag && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(linkedEtag) && linkedEtag !== this.expected.identity) {
       throw new HubContentMismatchError(this.expected, { identity: linkedEtag }, `The Hub reports hash ${linkedEtag} for ${what}, but its file listing said ${this.expected.identity}`);
     }
-    if (commit && /^[0-9a-f]{40}$/.test(this.context.revision) && commit !== this.context.revision) {
+    if (commit && isCommitSha(this.context.revision) && commit !== this.context.revision) {
       throw new DownloadError(`The Hub served ${what} from commit ${cleanServerText(commit, 80)} instead of ${this.context.revision}`);
     }
     this.location = { url: location, learnedAt: Date.now() };

@@ -1,6 +1,7 @@
 /** Names inside the Hugging Face cache (huggingface_hub file_download.py). */
 
 import type { RepoType } from "../config/types.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import type { StoredFile } from "./types.ts";
 
 /** `models--org--name`, `datasets--org--name`, `spaces--name`. */
@@ -19,9 +20,7 @@ export function blobLinkTarget(path: string, blob: string): string {
   return `${"../".repeat(depth)}blobs/${blob}`;
 }
 
-export const COMMIT_PATTERN = /^[0-9a-f]{40}$/;
-
 /** A ref is written only for a branch, tag or refs/pr/N, never for a commit (huggingface_hub does the same). */
 export function needsRef(revision: string): boolean {
-  return !COMMIT_PATTERN.test(revision);
+  return !isCommitSha(revision);
 }

@@ -19,11 +19,12 @@ import { writeFileAtomic } from "../cache/atomic-write.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
 import { relativePathProblem, resolveInside, tmpDir } from "../cache/layout.ts";
 import { UnsafePathError } from "../errors.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import { isTruthy } from "../hub/settings.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { filesUnder as relativeFilesUnder } from "../models/folder-ownership.ts";
 import { locate } from "./file-root.ts";
-import { blobLinkTarget, blobName, COMMIT_PATTERN, needsRef, repoFolderName } from "./hf-names.ts";
+import { blobLinkTarget, blobName, needsRef, repoFolderName } from "./hf-names.ts";
 import { pathTargets } from "./removal.ts";
 import type { CacheLayout, FileRoot, ModelPlacement, RemovalResult, RemovalTarget, StoredFile } from "./types.ts";
 
@@ -74,7 +75,7 @@ export class HfLayout implements CacheLayout {
 
   modelPath(spec: ModelSpec): string {
     const repoDir = this.repoDir(spec);
-    const commit = COMMIT_PATTERN.test(spec.revision) ? spec.revision : readRef(repoDir, spec.revision);
+    const commit = isCommitSha(spec.revision) ? spec.revision : readRef(repoDir, spec.revision);
     return commit ? join(repoDir, "snapshots", commit) : repoDir;
   }
 
@@ -221,7 +222,7 @@ function writeRef(path: string, commit: string, stateRoot: string): void {
 
 function readRef(repoDir: string, revision: string): string | undefined {
   const text = readFileOrUndefined(join(repoDir, "refs", ...revision.split("/")))?.trim();
-  return text && COMMIT_PATTERN.test(text) ? text : undefined;
+  return text && isCommitSha(text) ? text : undefined;
 }
 
 function readFileOrUndefined(path: string): string | undefined {

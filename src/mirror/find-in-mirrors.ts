@@ -1,7 +1,8 @@
 import type { ModelSpec } from "../config/types.ts";
 import type { HubHttp } from "../hub/http.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import { LockMismatchError } from "../lockfile/errors.ts";
-import { isCommitSha, type PinnedSnapshot, type RemoteSnapshot, selectSnapshot } from "../models/plan.ts";
+import { type PinnedSnapshot, type RemoteSnapshot, selectSnapshot } from "../models/plan.ts";
 import type { Logger } from "../output/logger.ts";
 import { MirrorError, MirrorUnreachableError } from "./errors.ts";
 import { manifestKey, refKey } from "./keys.ts";

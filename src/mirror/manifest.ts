@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { REPO_TYPES, type RepoType } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
+import { GIT_OBJECT_ID } from "../hub/object-id.ts";
 import { lockedFileOf, remoteFileOf } from "../lockfile/convert.ts";
 import { type LockedFile, LockedFileSchema } from "../lockfile/schema.ts";
 import { byCodeUnit, formatFile } from "../lockfile/write-lock.ts";
@@ -33,7 +34,7 @@ const ManifestSchema = v.pipe(
     manifestVersion: v.literal(MANIFEST_VERSION),
     repoId: v.pipe(v.string(), v.minLength(1)),
     repoType: v.picklist(REPO_TYPES),
-    commit: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/)),
+    commit: v.pipe(v.string(), v.regex(GIT_OBJECT_ID)),
     files: v.array(LockedFileSchema),
     stored: v.array(v.string()),
   }),

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import type { ModelSpec } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import type { EnsureResult } from "../models/ensure.ts";
-import { isCommitSha } from "../models/plan.ts";
 import { inLanes } from "../models/in-lanes.ts";
 import type { TransferObserver } from "../transfer/observer.ts";
 import { MirrorError } from "./errors.ts";

@@ -3,6 +3,7 @@ import { selectFiles } from "../config/patterns.ts";
 import { DEFAULT_EXCLUDE, type ModelSpec } from "../config/types.ts";
 import { closestMatch, NotFoundError } from "../errors.ts";
 import type { HubApi, RemoteFile } from "../hub/api.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import { assertSelectedPathsSafe } from "../hub/paths.ts";
 
 export type RemoteSnapshot = {
@@ -32,12 +33,6 @@ export interface PinSource {
   settled(spec: ModelSpec, snapshot: RemoteSnapshot): void;
 }
 
-const COMMIT = /^[0-9a-f]{40}$/;
-
-/** A revision pinned to a commit: it never moves. */
-export function isCommitSha(revision: string): boolean {
-  return COMMIT.test(revision);
-}
 
 /**
  * Which files of the repository the spec selects, all at one commit: the

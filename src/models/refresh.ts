@@ -1,8 +1,8 @@
 import type { IndexEntry } from "../cache/index-schema.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
+import { isCommitSha } from "../hub/object-id.ts";
 import type { RunContext } from "./context.ts";
-import { isCommitSha } from "./plan.ts";
 import { entryMatchesSpec } from "./records.ts";
 
 /**

@@ -7,6 +7,7 @@
  * version 1 ignores fields it does not know); removing or renaming a field bumps SCHEMA_VERSION.
  */
 import * as v from "valibot";
+import { GIT_OBJECT_ID } from "../hub/object-id.ts";
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -14,7 +15,7 @@ const describe = <T extends v.GenericSchema>(schema: T, text: string) => v.pipe(
 
 const verifyLevel = describe(v.picklist(["none", "size", "sha256"]), "verification level: none, size or sha256");
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const commit = describe(v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/)), "the 40-hex commit the files are taken from");
+const commit = describe(v.pipe(v.string(), v.regex(GIT_OBJECT_ID)), "the 40-hex commit the files are taken from");
 
 /** Any model that did not succeed, in every command: what failed and the exit code it would give alone. */
 const failureFields = {
