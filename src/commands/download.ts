@@ -30,7 +30,7 @@ export async function runDownload(
       if (outcome.ok && !json) out.line(`${outcome.id}\t${outcome.result.path}`);
     },
   );
-  const reporter = new FailureReporter(logger, "downloaded");
+  const reporter = new FailureReporter(logger, "downloaded", "Models already in the cache are served; the others are not downloaded in this run");
   const outcomes = await manager.ensureEach(specs, (outcome) => {
     if (!outcome.ok) {
       reporter.failed(outcome.id, outcome.error);

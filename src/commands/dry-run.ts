@@ -15,7 +15,7 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
   const reports = [];
   const results: DryRunOutput["models"] = [];
   let exitCode: number = ExitCode.ok;
-  const reporter = new FailureReporter(logger, "planned");
+  const reporter = new FailureReporter(logger, "planned", "Models already in the cache are planned from it; the others are not planned in this run");
   for (const spec of specs) {
     try {
       const plan = await manager.plan(spec);

@@ -16,11 +16,14 @@ export class FailureReporter {
     private readonly logger: Logger,
     /** "downloaded", "planned": what did not happen to the models named at the end. */
     private readonly notDone: string,
+    /** Said after the unreachable endpoint: what the run still does without it. */
+    private readonly withoutEndpoint?: string,
   ) {}
 
   failed(id: string, error: unknown): void {
-    if (error instanceof EndpointUnreachableError && error.repeat) {
-      this.alsoUnreachable.push(id);
+    if (error instanceof EndpointUnreachableError) {
+      if (error.repeat) this.alsoUnreachable.push(id);
+      else this.logger.error(`${describeFailure(id, error)}${this.withoutEndpoint ? `. ${this.withoutEndpoint}` : ""}`);
       return;
     }
     const shared = sharedCauseOf(error);

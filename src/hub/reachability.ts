@@ -66,7 +66,7 @@ export class EndpointReachability {
     if (this.declared) return new EndpointUnreachableError(this.declared.message, true, { cause: this.declared.cause });
     if (!this.neverAnswered(error)) return undefined;
     const seconds = Math.round((performance.now() - (this.firstFailureAt ?? performance.now())) / 1000);
-    const message = `HF_ENDPOINT=${this.endpoint} cannot be reached: ${describeError(error)}${seconds > 0 ? ` (no answer in ${seconds} s)` : ""}. Models already in the cache are served; the others are not downloaded in this run`;
+    const message = `HF_ENDPOINT=${this.endpoint} cannot be reached: ${describeError(error)}${seconds > 0 ? ` (no answer in ${seconds} s)` : ""}`;
     this.declared = { message, cause: error };
     this.declaredController.abort(new EndpointUnreachableError(message, true, { cause: error }));
     return new EndpointUnreachableError(message, false, { cause: error });

@@ -27,6 +27,7 @@ describe("an endpoint that cannot be reached is found out once per run", () => {
     const others = /error: (.*): not downloaded either, HF_ENDPOINT cannot be reached \(see above\)/.exec(run.stderr)?.[1]?.split(", ") ?? [];
     const first = /error: (\w+): HF_ENDPOINT=/.exec(run.stderr)?.[1];
     expect([first, ...others].sort()).toEqual(IDS.filter((id) => id !== "cached").sort());
+    expect(run.stderr).toContain("Models already in the cache are served; the others are not downloaded in this run");
     expect(run.stderr).toContain("1 of 6 models ready");
   });
 
@@ -57,5 +58,7 @@ describe("an endpoint that cannot be reached is found out once per run", () => {
     const first = /error: (\w+): HF_ENDPOINT=/.exec(run.stderr)?.[1];
     expect([first, ...others].sort()).toEqual([...IDS].sort());
     expect(existsSync(join(cwd, "models.lock.json"))).toBe(false);
+    // Nothing said of downloads or of the cache: lock does neither.
+    expect(run.stderr).not.toMatch(/download|in the cache/i);
   });
 });
