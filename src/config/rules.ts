@@ -83,6 +83,8 @@ export function patternProblem(pattern: string): string | undefined {
 export function cacheDirProblem(cacheDir: string): string | undefined {
   if (cacheDir.trim() === "") return "must not be empty";
   if (CONTROL_CHARACTER.test(cacheDir)) return "must not contain control characters";
+  // On Linux and macOS a backslash is part of a file name: "C:\\models" or "models\\cache" would be one oddly named folder.
+  if (process.platform !== "win32" && cacheDir.includes("\\")) return 'must use "/" between folders, not "\\" (a Windows path here names one folder with backslashes in its name)';
   return undefined;
 }
 

@@ -27,4 +27,9 @@ describe("schema messages through the binary", () => {
     expect(stderr).toContain("models.yaml:2:9: models[0].id: cannot be the model's folder name (used when local_dir is absent): it has a folder name of 300 bytes; file systems allow at most 255; set local_dir\n");
     expect(stderr).toContain("models.yaml:6:16: models[1].local_dir: has a folder name of 260 bytes; file systems allow at most 255\n");
   });
+
+  test.skipIf(process.platform === "win32")("a Windows cache_dir (backslashes) is refused instead of becoming one folder named C:\\models", async () => {
+    const stderr = await problemsOf("cache_dir: C:\\models\nmodels:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    expect(stderr).toContain('models.yaml:1:12: cache_dir: must use "/" between folders, not "\\"');
+  });
 });
