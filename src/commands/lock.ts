@@ -1,6 +1,7 @@
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
+import { noLockHome } from "../lockfile/lock-path.ts";
 import { openLockSession } from "../lockfile/open.ts";
 import { MODEL_CONCURRENCY } from "../manager.ts";
 import type { RunContext } from "../models/context.ts";
@@ -27,7 +28,7 @@ export async function runLock(
 ): Promise<number> {
   // With --refresh nothing is pinned: every model is resolved again and moves with its branch or tag.
   const session = openLockSession(config, config.models, { lockMode: "update", refresh: options.refresh }, logger);
-  if (!session) throw new LockFileError("the lock command needs a configuration file: the lock is written beside it");
+  if (!session) throw new LockFileError(`the lock command needs a configuration file: the lock is written beside it, and ${noLockHome(config)}`);
   const reporter = new FailureReporter(logger, "locked");
   const lockOne = async (spec: ModelSpec): Promise<LockOutput["models"][number]> => {
     const pinned = session.pinFor(spec).pin;

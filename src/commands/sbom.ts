@@ -3,7 +3,7 @@ import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { ModelsConfig } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
-import { lockPathFor } from "../lockfile/lock-path.ts";
+import { lockableConfigPath, lockPathFor, noLockHome } from "../lockfile/lock-path.ts";
 import { openLockSession } from "../lockfile/open.ts";
 import { readLock } from "../lockfile/read-lock.ts";
 import { buildSbom } from "../lockfile/sbom.ts";
@@ -14,8 +14,9 @@ import type { ResultWriter } from "./output.ts";
 
 /** `model-manager sbom [--output FILE]`: a CycloneDX 1.6 document of what the committed lock pins. No network. */
 export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logger, out: ResultWriter): number {
-  if (!config.path) throw new LockFileError("sbom needs a configuration file: the lock is read from beside it");
-  const lockPath = lockPathFor(config.path);
+  const configPath = lockableConfigPath(config);
+  if (!configPath) throw new LockFileError(`sbom needs a configuration file: the lock is read from beside it, and ${noLockHome(config)}`);
+  const lockPath = lockPathFor(configPath);
   // --locked makes the SBOM fail when the lock no longer describes the configuration; the session has read the lock then.
   const lock = options.lockMode === "locked" ? openLockSession(config, config.models, { lockMode: "locked" }, logger)?.lock : readLock(lockPath);
   if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);

@@ -1,7 +1,7 @@
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { type Logger, silentLogger } from "../output/logger.ts";
 import { LockFileError } from "./errors.ts";
-import { lockPathFor } from "./lock-path.ts";
+import { lockableConfigPath, lockPathFor, noLockHome } from "./lock-path.ts";
 import { type LockMode, LockSession } from "./lock-session.ts";
 
 /**
@@ -14,9 +14,10 @@ export function openLockSession(
   how: { readonly lockMode: LockMode; readonly refresh?: boolean },
   logger: Logger = silentLogger,
 ): LockSession | undefined {
-  if (!config.path) {
+  const path = lockableConfigPath(config);
+  if (!path) {
     if (how.lockMode === "update") return undefined;
-    throw new LockFileError(`--${how.lockMode} needs a configuration file: the lock is kept beside it`);
+    throw new LockFileError(`--${how.lockMode} needs a configuration file: the lock is kept beside it, and ${noLockHome(config)}`);
   }
-  return LockSession.open(lockPathFor(config.path), how.lockMode, config.models, selected, logger, how.refresh ?? false);
+  return LockSession.open(lockPathFor(path), how.lockMode, config.models, selected, logger, how.refresh ?? false);
 }

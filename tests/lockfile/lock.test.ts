@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectSameBytes, project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
+import { expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
-import { DEAD_ENDPOINT } from "../helpers/run-cli.ts";
+import { DEAD_ENDPOINT, finished } from "../helpers/run-cli.ts";
 import { ENCODER, ENCODER_FILES, encoderAndTagger, TAGGER } from "../helpers/encoder-and-tagger.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
@@ -175,6 +175,22 @@ describe("--frozen", () => {
     expect(lacking.code).toBe(2);
     expect(lacking.stderr).toContain("--frozen: tagger is not in the lock");
     expect(hub.requests).toHaveLength(0);
+  });
+});
+
+describe("a configuration read from a pipe", () => {
+  test("has no lock beside it: lock, --frozen and sbom say so (exit 2) and write nothing where the pipe lives", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    const fifo = join(cwd, "piped.yaml");
+    expect(Bun.spawnSync(["mkfifo", fifo]).success).toBe(true);
+    for (const args of [["lock"], ["--frozen"], ["sbom"]]) {
+      const proc = await spawnAgainst(hub, ["-c", "piped.yaml", ...args], { cwd });
+      writeFileSync(fifo, ENCODER_CONFIG);
+      const run = await finished(proc);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`the lock is ${args[0] === "sbom" ? "read from" : args[0] === "lock" ? "written" : "kept"} beside it, and ${fifo} is not a regular file (a pipe or device)`);
+    }
+    expect(readdirSync(cwd).sort()).toEqual(["models.yaml", "piped.yaml"]);
   });
 });
 
