@@ -72,7 +72,8 @@ export function modelDir(cacheDir: string, spec: Pick<ModelSpec, "id" | "localDi
   if (first === STATE_DIR_NAME || first.startsWith(INDEX_FILE_NAME)) {
     throw new UnsafePathError(source, spec.localDir, `"${first}" is reserved for model-manager's own files`);
   }
-  return resolveInside(cacheDir, spec.localDir, source);
+  // A model folder linked to another disk is the usual way in: say the way that works.
+  return resolveInside(cacheDir, spec.localDir, source, "; to keep the models on another disk, point cache_dir (or --cache-dir) there, or make cache_dir itself the symlink");
 }
 
 /**
@@ -98,13 +99,13 @@ export function relativePathProblem(path: string): string | undefined {
  * through a symlink already on disk that points outside (or dangles).
  * `source` names where the path came from (a repo id, "configuration") for the message.
  */
-export function resolveInside(root: string, relativePath: string, source: string = root): string {
+export function resolveInside(root: string, relativePath: string, source: string = root, symlinkHint = ""): string {
   const problem = relativePathProblem(relativePath);
   if (problem) throw new UnsafePathError(source, relativePath, problem);
   const absoluteRoot = resolve(root);
   const target = join(absoluteRoot, ...relativePath.split("/"));
   const symlinkProblem = symlinkEscape(absoluteRoot, relativePath.split("/"));
-  if (symlinkProblem) throw new UnsafePathError(source, relativePath, symlinkProblem);
+  if (symlinkProblem) throw new UnsafePathError(source, relativePath, symlinkProblem + symlinkHint);
   return target;
 }
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tempDir } from "../helpers/binary.ts";
+import { project } from "../helpers/hub-scenario.ts";
+import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnsafePathError } from "../../src/errors.ts";
@@ -101,4 +104,17 @@ describe("resolveInside", () => {
       expect((error as Error).message).toContain("org/repo");
     });
   }
+});
+
+describe("a model folder linked out of the cache (through the binary)", () => {
+  test("is refused with the way that works: cache_dir itself on the other disk, or a symlink as cache_dir (exit 1)", async () => {
+    const cwd = project("models:\n  - id: q\n    repo_id: acme/q\n");
+    const otherDisk = tempDir("mm-other-disk");
+    mkdirSync(join(cwd, "models"));
+    symlinkSync(otherDisk, join(cwd, "models", "q"));
+    const run = await runCli(["-c", "models.yaml"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`"${join(cwd, "models", "q")}" is a symlink to "${otherDisk}", outside "${join(cwd, "models")}"; to keep the models on another disk, point cache_dir (or --cache-dir) there, or make cache_dir itself the symlink`);
+    expect(readdirSync(otherDisk)).toEqual([]);
+  });
 });
