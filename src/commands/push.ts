@@ -1,5 +1,5 @@
 import type { ModelSpec } from "../config/types.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, InterruptedError } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { Mirror } from "../mirror/mirror.ts";
 import { type PushReport, pushModel } from "../mirror/push.ts";
@@ -9,7 +9,7 @@ import { envelope, modelFailure } from "../output/json-report.ts";
 import type { PushOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ProgressDisplay } from "../output/progress.ts";
-import { messageOf } from "./describe-result.ts";
+import { FailureReporter } from "./failure-reporter.ts";
 import type { ResultWriter } from "./output.ts";
 
 /** The live display of a push: the downloads that make the models present end, then the uploads get their own. */
@@ -38,11 +38,12 @@ export async function runPush(
   const outcomes = await manager.ensureEach(specs);
   progress.endDownloads();
   const uploads = progress.startUploads();
-  const models: ModelResult[] = [];
+  const results = new Map<string, ModelResult>();
+  const reporter = new FailureReporter(logger, "pushed");
   const totals: Totals = { uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 0, skippedBytes: 0 };
   try {
     for (const outcome of outcomes) {
-      if (context.signal?.aborted) throw context.signal.reason;
+      if (context.signal?.aborted) break;
       const spec = specs.find((candidate) => candidate.id === outcome.id) as ModelSpec;
       try {
         if (!outcome.ok) throw outcome.error;
@@ -54,22 +55,34 @@ export async function runPush(
         logger.info(
           `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${pushed.uploadedFiles} file${pushed.uploadedFiles === 1 ? "" : "s"} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles} already there`,
         );
-        models.push(pushedJson(spec, result.commit, pushed, report));
+        results.set(spec.id, pushedJson(spec, result.commit, pushed, report));
       } catch (error) {
-        if (context.signal?.aborted) throw error;
-        logger.error(`${spec.id}: ${messageOf(error)}`);
-        models.push(modelFailure(spec.id, error));
+        // An interrupted model is reported below with the ones never reached.
+        if (context.signal?.aborted) break;
+        reporter.failed(spec.id, error);
+        results.set(spec.id, modelFailure(spec.id, error));
       }
     }
   } finally {
     uploads.stop();
   }
+  reporter.finish();
+  const interruption = context.signal?.aborted ? interruptionOf(context.signal.reason) : undefined;
+  if (interruption) {
+    logger.error(interruption.message);
+    logger.info(`the blobs uploaded so far stay in ${mirror.display} (the next push skips them); a model's manifest is only written once all its blobs are there`);
+  }
   logger.info(`uploaded ${totals.uploadedFiles} file${totals.uploadedFiles === 1 ? "" : "s"} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
+  const models = specs.map((spec) => results.get(spec.id) ?? modelFailure(spec.id, interruption ?? new InterruptedError()));
   const failure = models.find((model) => !model.ok);
-  const exitCode = failure && !failure.ok ? failure.exitCode : ExitCode.ok;
+  const exitCode = interruption ? ExitCode.interrupted : failure && !failure.ok ? failure.exitCode : ExitCode.ok;
   if (json) out.json({ ...envelope("push", exitCode, models), mirror: mirror.display, cacheDir: manager.config.cacheDir, models } satisfies PushOutput);
   else if (exitCode === ExitCode.ok) out.line(mirror.display);
   return exitCode;
+}
+
+function interruptionOf(reason: unknown): InterruptedError {
+  return reason instanceof InterruptedError ? reason : new InterruptedError();
 }
 
 function pushedJson(spec: ModelSpec, commit: string, totals: Totals, report: PushReport): ModelResult {

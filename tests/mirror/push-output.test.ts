@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { binaryPath } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
-import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { cleanEnv } from "../helpers/run-cli.ts";
 import { bucketClient, motoMissing, type S3Server, startMoto, startS3rver } from "../helpers/s3-servers.ts";
+import { throttledProxy } from "../helpers/throttled-proxy.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 const BUCKET = "pushes";
@@ -127,6 +128,45 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () =>
     const usage = await runAgainst(hub, ["push", "--json"], { cwd: project(CONFIG), env: moto.env });
     expect(usage.code).toBe(2);
     expect(parseJsonOutput(usage.stdout, "push")).toMatchObject({ ok: false, exitCode: 2, models: [], error: { code: "USAGE_ERROR" } });
+  });
+});
+
+describe.skipIf(skipMoto !== undefined)(mustRunOnCI("an interrupted push (moto behind a slow link)"), () => {
+  test("Ctrl-C during an upload: exit 130, the cut blob and the manifest are not in the mirror, --json says INTERRUPTED; the next push completes it", async () => {
+    const mirror = freshPrefix();
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    // 4 MB/s towards the store: the 20 MiB upload is still in flight when the signal comes.
+    const proxy = await throttledProxy({ host: "127.0.0.1", port: Number(new URL(moto.endpoint).port) }, 4_000_000);
+    const proc = await spawnAgainst(hub, ["push", mirror, "--json"], { cwd, env: { ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` } });
+    let stderr = "";
+    const collected = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
+    })();
+    await waitFor("the large upload to start", () => stderr.includes("big: uploading model.safetensors (20.0 MiB)"));
+    proc.kill("SIGINT");
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited, collected]);
+    await proxy.close();
+    expect(code).toBe(130);
+    expect(stderr).toContain("error: Interrupted by SIGINT");
+    expect(stderr).toContain(`the blobs uploaded so far stay in ${mirror} (the next push skips them)`);
+    const output = parseJsonOutput(stdout, "push");
+    expect(output).toMatchObject({ ok: false, exitCode: 130, models: [{ id: "big", ok: false, exitCode: 130, code: "INTERRUPTED" }] });
+    const client = bucketClient(moto, BUCKET);
+    const prefix = mirror.slice(`s3://${BUCKET}/`.length);
+    const weights = hub.file("acme/big", "model.safetensors");
+    expect(await client.exists(`${prefix}/blobs/sha256/${weights?.sha256}`)).toBe(false);
+    expect(await client.exists(`${prefix}/manifests/model/acme/big/${weights?.commit}.json`)).toBe(false);
+
+    const resumed = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: moto.env });
+    expect(resumed.code).toBe(0);
+    const model = parseJsonOutput(resumed.stdout, "push").models[0];
+    expect(model).toMatchObject({ ok: true, manifestWritten: true });
+    if (!model?.ok) throw new Error("unreachable");
+    expect(model.uploaded.map((blob) => blob.path)).toContain("model.safetensors");
+    expect(model.uploadedFiles + model.skippedFiles).toBe(2);
+    expect(await client.exists(`${prefix}/blobs/sha256/${weights?.sha256}`)).toBe(true);
   });
 });
 
