@@ -8,7 +8,7 @@ import type { HubSettings } from "./settings.ts";
 import { isHubUrl } from "./hub-hosts.ts";
 import { EndpointReachability } from "./reachability.ts";
 import { ERROR_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "./bounded-body.ts";
-import { refreshedToken, storedLogin } from "./login-refresh.ts";
+import { refreshedToken, type StoredLogin, storedLogin } from "./login-refresh.ts";
 import { RateLimitPacer } from "./rate-limit-pacer.ts";
 import { ANNOUNCED_WAIT_MS, type RetryOptions } from "./retrying.ts";
 import { describeTokenSource, type HubToken, tokenHeaderProblem } from "./token.ts";
@@ -70,6 +70,8 @@ export class HubHttp {
   readonly reachability: EndpointReachability;
   private readonly pacer = new RateLimitPacer();
   private activeToken: Promise<HubToken> | undefined;
+  /** The `hf auth login` entry the token belongs to, read from stored_tokens once per run (see tokenSource). */
+  private login: { readonly stored: StoredLogin | undefined } | undefined;
   private readonly endpointOrigin: string;
   private readonly userAgent = `model-manager/${VERSION}; bun/${Bun.version}`;
 
@@ -100,7 +102,8 @@ export class HubHttp {
   get tokenSource(): string | undefined {
     const token = this.settings.token;
     if (!token) return undefined;
-    const login = storedLogin(token);
+    this.login ??= { stored: storedLogin(token) };
+    const login = this.login.stored;
     const expired = login?.expiresAt !== undefined && login.expiresAt * 1000 < Date.now();
     return `${describeTokenSource(token)}${expired ? `, a browser login that expired on ${new Date((login?.expiresAt ?? 0) * 1000).toISOString()}` : ""}`;
   }
@@ -108,7 +111,11 @@ export class HubHttp {
   /** The token to send: the configured one, refreshed first (once per run) when it is an expiring browser login. */
   private token(): Promise<HubToken> {
     const token = this.settings.token as HubToken;
-    this.activeToken ??= refreshedToken(token, this.settings.endpoint, this.settings.oauthClientId, (url, form) => this.exchangeForm(url, form), this.logger);
+    this.activeToken ??= refreshedToken(token, this.settings.endpoint, this.settings.oauthClientId, (url, form) => this.exchangeForm(url, form), this.logger).then((active) => {
+      // Refreshed (here or by another run): the token sent is no longer the expiring one.
+      if (active.value !== token.value) this.login = { stored: undefined };
+      return active;
+    });
     return this.activeToken;
   }
 
