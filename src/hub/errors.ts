@@ -27,7 +27,7 @@ export async function errorFromResponse(response: Response, context: HubRequestC
   const status = response.status;
   const errorCode = response.headers.get("x-error-code") ?? "";
   const { message: serverMessage, json } = await readServerMessage(response);
-  const fromHub = isHubUrl(url, context.endpoint);
+  const fromHub = isHubUrl(url, new URL(context.endpoint).origin);
   const detail = serverMessage ? ` (${fromHub ? "Hub" : "server"} says: ${serverMessage})` : "";
   const repo = describeRepo(context);
 

@@ -144,7 +144,7 @@ export class HubHttp {
     this.reachability.check();
     const what = request.what ?? describeUrl(url);
     let current = fetchableUrl(url, undefined, what);
-    if (isHubUrl(current, this.settings.endpoint)) {
+    if (isHubUrl(current, this.endpointOrigin)) {
       // Before the stall watch starts: a pause asked for by the Hub is not a stalled connection.
       await this.pacer.pace(current, request.signal, (bucket, pauseMs) =>
         this.logger[pauseMs >= ANNOUNCED_WAIT_MS ? "info" : "debug"](
@@ -162,7 +162,7 @@ export class HubHttp {
         redirect = response;
         if (hop >= MAX_REDIRECTS) throw new DownloadError(`Too many redirects for ${what}, starting at ${describeUrl(url)}`);
         const next = fetchableUrl(location, current, what);
-        const crossOrigin = !isHubUrl(next, this.settings.endpoint);
+        const crossOrigin = !isHubUrl(next, this.endpointOrigin);
         if (crossOrigin) request.onCrossOriginRedirect?.(next, response);
         if (crossOrigin && request.stopAtCrossOrigin) return { response, url: current, watch };
         await response.body?.cancel().catch(() => {});
@@ -182,7 +182,7 @@ export class HubHttp {
     headers.set("user-agent", this.userAgent);
     // Exact byte counts: never let a proxy or server compress file bodies.
     headers.set("accept-encoding", "identity");
-    const toHub = isHubUrl(url, this.settings.endpoint) && !request.withoutToken;
+    const toHub = isHubUrl(url, this.endpointOrigin) && !request.withoutToken;
     if (request.bearer) {
       if (new URL(url).origin === request.bearer.origin) headers.set("authorization", `Bearer ${request.bearer.token}`);
       else headers.delete("authorization");

@@ -7,8 +7,9 @@
  */
 const OFFICIAL_HUB_HOSTS = new Set(["huggingface.co", "hf.co"]);
 
-export function isHubUrl(url: string, endpoint: string): boolean {
+/** `endpointOrigin`: `new URL(endpoint).origin`, worked out once by the caller rather than on every request. */
+export function isHubUrl(url: string, endpointOrigin: string): boolean {
   const target = new URL(url);
-  if (target.origin === new URL(endpoint).origin) return true;
+  if (target.origin === endpointOrigin) return true;
   return target.protocol === "https:" && target.port === "" && OFFICIAL_HUB_HOSTS.has(target.hostname);
 }
