@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as api from "../src/index.ts";
 import { readHubSettings } from "../src/hub/settings.ts";
+import { silentLogger } from "../src/output/logger.ts";
 import { generated, json, type LocalHub } from "./local-hub/index.ts";
 import { tempDir } from "./helpers/binary.ts";
 import { expectSameBytes, startHub } from "./helpers/hub-scenario.ts";
@@ -64,6 +65,16 @@ describe("the library API", () => {
     hub.resetLog();
     expect(await api.isCached({ ...manager.getModelSpec("one"), revision: "v9" }, manager.config.cacheDir)).toBe(false);
     expect(hub.requests).toHaveLength(0);
+  });
+
+  test("isCached reports a corrupt index on the logger it is given, and reads it as empty", async () => {
+    const cacheDir = tempDir("mm-api-bad-index");
+    writeFileSync(join(cacheDir, "model-manager.lock.json"), "{ not json");
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    expect(await api.isCached(ModelManager.fromConfig("models.yaml", { cwd, hub: settings }).getModelSpec("one"), cacheDir, { logger })).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(cacheDir);
   });
 
   test("verifyModel checks a model directory offline; downloadModel fetches a spec into a cache dir", async () => {

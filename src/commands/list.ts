@@ -1,8 +1,8 @@
-import { readIndex } from "../cache/index-file.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { effectiveVerifyLevel } from "../config/types.ts";
 import { ExitCode } from "../errors.ts";
 import { cacheLayout } from "../layout/index.ts";
+import { readIndexFor } from "../models/context.ts";
 import { modelPartialProgress } from "../models/partials.ts";
 import { modelState } from "../models/status.ts";
 import { formatBytes, formatTable } from "../output/format.ts";
@@ -23,7 +23,7 @@ export async function runList(
   upstream?: UpstreamLookup,
 ): Promise<number> {
   const layout = cacheLayout(config);
-  const index = await readIndex(layout.stateRoot, { onWarning: (warning) => logger.warn(warning.message) });
+  const index = await readIndexFor(layout.stateRoot, { logger });
   const rows = specs.map((spec) => {
     const state = modelState(spec, layout, index);
     const entry = state.entry;

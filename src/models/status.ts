@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
-import { readIndex } from "../cache/index-file.ts";
 import { type CacheLayout, type CacheLocation, cacheLayout } from "../layout/index.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
+import { type Logger, silentLogger } from "../output/logger.ts";
+import { readIndexFor } from "./context.ts";
 import { listModelPartials } from "./partials.ts";
 import { changedFiles, entryMatchesSpec } from "./records.ts";
 
@@ -27,10 +28,11 @@ export type ModelState = {
 /**
  * Seed API: true only when the index entry matches the spec and every file is as it was written. No network.
  * `cache` is the cache folder, or `{ cacheDir, layout }` of a configuration (layout hf).
+ * A bad index is reported on `options.logger` (and read as empty, see readIndex).
  */
-export async function isCached(spec: ModelSpec, cache: CacheLocation): Promise<boolean> {
+export async function isCached(spec: ModelSpec, cache: CacheLocation, options: { readonly logger?: Logger } = {}): Promise<boolean> {
   const layout = cacheLayout(cache);
-  const index = await readIndex(layout.stateRoot);
+  const index = await readIndexFor(layout.stateRoot, { logger: options.logger ?? silentLogger });
   return modelState(spec, layout, index).status === "cached";
 }
 
