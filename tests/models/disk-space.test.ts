@@ -54,10 +54,10 @@ describe.skipIf(skip !== undefined)(mustRunOnCI("disk space"), () => {
   });
 
   test("models that fit one by one but not together: the one that would overflow fails before its first byte, naming the model writing the space", async () => {
-    // The first download stalls for a stall timeout, so it is still writing when the other model checks its space.
+    // The first download stalls for a stall timeout (2 s, ample for planning a model here), so it is still writing when the other model checks its space.
     hub.inject({ kind: "stall", afterBytes: 1_000_000, host: "cdn", path: "model.safetensors" });
     hub.resetLog();
-    const run = await runAgainst(hub, [], { cwd: shared, env: { HF_HUB_DOWNLOAD_TIMEOUT: "1" } });
+    const run = await runAgainst(hub, [], { cwd: shared, env: { HF_HUB_DOWNLOAD_TIMEOUT: "2" } });
     expect(run.code).toBe(1);
     const refused = /Not enough disk space for model "(big2?)": it needs 19\.1 MiB \(plus 1\.6 MiB headroom\), but the filesystem holding \S+ has [\d.]+ MiB free, and model "(big2?)" of this run is still to write 19\.1 MiB of it\./.exec(run.stderr);
     expect(refused).not.toBeNull();
