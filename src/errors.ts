@@ -150,6 +150,9 @@ export class DownloadError extends ModelManagerError {
   override readonly exitCode: ExitCodeValue = ExitCode.download;
 }
 
+/** A server announced a file size other than the listing's (Content-Length, or the total of a Content-Range). */
+export class SizeMismatchError extends DownloadError {}
+
 /** A path from the Hub that would land outside the model directory. */
 export class UnsafePathError extends DownloadError {
   override readonly code = "UNSAFE_PATH";

@@ -1,9 +1,9 @@
-import { BadChecksumError, describeVerificationFailure } from "../errors.ts";
+import { BadChecksumError, describeVerificationFailure, SizeMismatchError } from "../errors.ts";
 import { describeError } from "../hub/retrying.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ByteSource } from "../transfer/byte-source.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
-import { MirrorAccessError, MirrorBlobMissingError, MirrorError } from "./errors.ts";
+import { MirrorAccessError, MirrorBlobError, MirrorError } from "./errors.ts";
 import { blobKey } from "./keys.ts";
 import type { Mirror } from "./mirror.ts";
 import { mirrorFileSource } from "./mirror-file-source.ts";
@@ -14,7 +14,7 @@ export type MirroredDownload = { readonly placed: PlacedFile[]; readonly from: "
 /**
  * Fetches the jobs' files from the mirror, each checked by sha256 or git blob SHA-1 whatever the
  * configured level (a mirror is never trusted more than the Hub). A file the mirror cannot deliver
- * verified (its blob missing, or its bytes wrong and quarantined) comes from the Hub instead; after
+ * verified (its blob missing or the wrong size, or its bytes wrong and quarantined) comes from the Hub instead; after
  * any other failure (the store down) the rest of the model does. Files the mirror delivered stay.
  * A refusal of the credentials is not worked around: it is a configuration to fix.
  */
@@ -58,7 +58,7 @@ class HubFallback {
     const { display } = this.mirror;
     if (this.failed !== undefined) {
       this.logger.debug(`${this.modelId}: ${job.file.path}: from the Hub (the mirror ${display} failed earlier)`);
-    } else if (failure instanceof BadChecksumError || failure instanceof MirrorBlobMissingError) {
+    } else if (isBlobFault(failure)) {
       this.logger.warn(`${this.modelId}: the mirror ${display} could not serve ${job.file.path} (${describeBlobFault(failure)}); downloading that file from the Hub instead`);
     } else {
       this.failed = describeError(failure);
@@ -68,7 +68,12 @@ class HubFallback {
   }
 }
 
-function describeBlobFault(failure: BadChecksumError | MirrorBlobMissingError): string {
+/** The blob's own fault (missing, the wrong size, the wrong bytes), not the mirror's: the model's other files still come from it. */
+function isBlobFault(failure: unknown): boolean {
+  return failure instanceof BadChecksumError || failure instanceof MirrorBlobError || failure instanceof SizeMismatchError;
+}
+
+function describeBlobFault(failure: unknown): string {
   return failure instanceof BadChecksumError ? failure.failures.map(describeVerificationFailure).join("; ") : describeError(failure);
 }
 

@@ -14,5 +14,5 @@ export class MirrorAccessError extends ModelManagerError {
 /** The mirror could not be reached at all (DNS, refused connection, TLS): the Hub is used instead. */
 export class MirrorUnreachableError extends MirrorError {}
 
-/** The mirror has no object for a blob its manifest lists (404): that file comes from the Hub. */
-export class MirrorBlobMissingError extends MirrorError {}
+/** The mirror's object for a blob its manifest lists is missing (404) or shorter than listed (416): that file comes from the Hub. */
+export class MirrorBlobError extends MirrorError {}

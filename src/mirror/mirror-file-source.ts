@@ -1,7 +1,7 @@
 import type { ByteRange } from "../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../hub/http.ts";
 import type { ByteSource, ByteSourceFactory } from "../transfer/byte-source.ts";
-import { MirrorBlobMissingError } from "./errors.ts";
+import { MirrorBlobError } from "./errors.ts";
 import type { Mirror } from "./mirror.ts";
 import { mirrorFailure } from "./mirror-response.ts";
 
@@ -24,7 +24,11 @@ class MirrorFileSource implements ByteSource {
     const { response, watch } = result;
     if (response.status === 200 || response.status === 206) return result;
     try {
-      throw (await mirrorFailure(response, this.mirror.display, this.key)) ?? new MirrorBlobMissingError(`mirror ${this.mirror.display} lacks ${this.key} (${this.what})`);
+      if (response.status === 416) {
+        void response.body?.cancel().catch(() => {});
+        throw new MirrorBlobError(`mirror ${this.mirror.display} holds a shorter ${this.key} than listed (${this.what}): HTTP 416 for ${range ? `bytes ${range.start}-${range.end - 1}` : "the whole object"}`);
+      }
+      throw (await mirrorFailure(response, this.mirror.display, this.key)) ?? new MirrorBlobError(`mirror ${this.mirror.display} lacks ${this.key} (${this.what})`);
     } finally {
       watch.release();
     }

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { fsyncDirectory } from "../cache/atomic-write.ts";
 import type { VerifyLevel } from "../config/types.ts";
-import { BadChecksumError, DownloadError, ModelManagerError, type VerificationFailure } from "../errors.ts";
+import { BadChecksumError, DownloadError, ModelManagerError, SizeMismatchError, type VerificationFailure } from "../errors.ts";
 import type { RemoteFile, RepoRef } from "../hub/api.ts";
 import type { ByteRange } from "../hub/file-source.ts";
 import type { HubHttp } from "../hub/http.ts";
@@ -480,7 +480,7 @@ function checkContentRange(response: Response, range: ByteRange | undefined, siz
     if (response.status !== 200) throw new DownloadError(`Unexpected HTTP ${response.status} for ${path}`);
     const length = response.headers.get("content-length");
     if (length !== null && Number(length) !== size) {
-      throw new DownloadError(`The server announced ${cleanServerText(length, 40)} bytes for ${path}, but the Hub's listing says ${size}`);
+      throw new SizeMismatchError(`The server announced ${cleanServerText(length, 40)} bytes for ${path}, but the Hub's listing says ${size}`);
     }
     return;
   }
@@ -489,11 +489,12 @@ function checkContentRange(response: Response, range: ByteRange | undefined, siz
     throw new RangesUnsupported(path);
   }
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
+  // The size first: a shorter object also answers a range past its end with a shorter range.
+  if (match && match[3] !== "*" && Number(match[3]) !== size) {
+    throw new SizeMismatchError(`The server reports ${match[3]} bytes for ${path}, but the Hub's listing says ${size}`);
+  }
   if (!match || Number(match[1]) !== range.start || Number(match[2]) !== range.end - 1) {
     throw new DownloadError(`The server answered ${path} with the wrong byte range (${cleanServerText(response.headers.get("content-range") ?? "none", 80)})`);
-  }
-  if (match[3] !== "*" && Number(match[3]) !== size) {
-    throw new DownloadError(`The server reports ${match[3]} bytes for ${path}, but the Hub's listing says ${size}`);
   }
 }
 

@@ -248,6 +248,26 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
   });
 
+  test("blobs shorter than listed (streamed and ranged): those files come from the Hub, the others from the mirror", async () => {
+    const folder = await pushedFolder();
+    for (const [repo, path] of [[TAGGER, "weights.bin"], [ENCODER, "model.safetensors"]] as const) {
+      const blob = join(folder, blobPath(repo, path));
+      writeFileSync(blob, readFileSync(blob).subarray(0, 1_000_000));
+    }
+    using server = staticServer(folder);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    hub.resetLog();
+    const pull = await runAgainst(hub, [], { cwd, env: { ...RESUME_ENV, MODEL_MANAGER_RANGED_THRESHOLD: "2MiB" } });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr).toMatch(/tagger: the mirror .* could not serve weights\.bin \(.*announced 1000000 bytes for weights\.bin, but the Hub's listing says 1500000.*\); downloading that file from the Hub instead/);
+    expect(pull.stderr).toMatch(/encoder: the mirror .* could not serve model\.safetensors \(The server reports 1000000 bytes for model\.safetensors, but the Hub's listing says 9000000.*\); downloading that file from the Hub instead/);
+    expect(pull.stderr).not.toContain("downloading the rest of the model");
+    const asked = hub.requests.filter((request) => request.listener === "hub").map((request) => `${request.repo} ${request.path}`);
+    expect(new Set(asked)).toEqual(new Set([`${TAGGER} weights.bin`, `${ENCODER} model.safetensors`]));
+    expectSameBytes(hub, ENCODER, ENCODER_FILES, join(cwd, "cache", "encoder"));
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+  });
+
   test("a mirror that fails while serving a model: the rest of that model comes from the Hub, said once", async () => {
     const folder = await pushedFolder();
     const control: StaticServerControl = { requests: [], failing: { paths: /^\/blobs\//, status: 503 } };
