@@ -81,7 +81,7 @@ function configFromText(
     ...(cacheDir === undefined ? {} : { cacheDirOverride: cacheDir.path }),
     ...(absolutePath === undefined ? {} : { path: absolutePath }),
   });
-  const ownFiles = ownFileIssues(config, schema.config.models, parsed.locator);
+  const ownFiles = ownFileIssues(config, schema.config.models, parsed.locator, options.cacheDir === undefined ? undefined : cacheDirName);
   if (ownFiles.length > 0) throw new ConfigurationError(shownAs, ownFiles);
   return config;
 }

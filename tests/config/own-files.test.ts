@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { project } from "../helpers/hub-scenario.ts";
@@ -41,5 +41,18 @@ describe("a model folder never holds the configuration or its lock", () => {
     const run = await runCli(["-c", "models.yaml", "--clean"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
     expect(run.code).toBe(0);
     expect(readFileSync(join(cwd, "models.yaml"), "utf8")).toContain("id: q");
+  });
+  test("a configuration named model-manager.yaml in its own cache: its lock would be the cache index, refused before either is written", async () => {
+    const cwd = tempDir("mm-own-index");
+    writeFileSync(join(cwd, "model-manager.yaml"), "cache_dir: .\nmodels:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    const expected = `the lock file of this configuration, ${join(cwd, "model-manager.lock.json")}, would be the cache index of cache_dir ${cwd} (model-manager.lock.json)`;
+    const lock = await runCli(["-c", "model-manager.yaml", "lock"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(lock.code).toBe(2);
+    expect(lock.stderr).toContain(`model-manager.yaml:1:12: cache_dir: ${expected}`);
+    writeFileSync(join(cwd, "model-manager.yaml"), "models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
+    const flag = await runCli(["-c", "model-manager.yaml", "--cache-dir", ".", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain(`--cache-dir: ${expected}`);
+    expect(readdirSync(cwd)).toEqual(["model-manager.yaml"]);
   });
 });
