@@ -1,7 +1,8 @@
-import { realpathSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { FilesystemError, fsErrorOf, fsFailureWords } from "./fs-errors.ts";
+import { realpathOrSelf } from "./real-path.ts";
 
 /**
  * Writes a file the user will look for (the lock, an SBOM, the configuration) atomically.
@@ -13,19 +14,11 @@ export function writeNamedFile(path: string, data: string, what: string): void {
   try {
     // Through a symlink (a configuration kept in a dotfiles repository): the file it points to is
     // replaced, not the link.
-    writeFileAtomic(realpathIfPresent(path), data);
+    writeFileAtomic(realpathOrSelf(path), data);
   } catch (error) {
     const failure = fsErrorOf(error);
     if (!failure) throw error;
     const why = failure.code === "ENOENT" ? `the folder ${dirname(path)} does not exist` : failure.code === "ENOTDIR" ? "a file stands where a folder of its path should be" : fsFailureWords(failure);
     throw new FilesystemError(`cannot write ${what} to ${path}: ${why}`);
-  }
-}
-
-function realpathIfPresent(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
   }
 }

@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
+import { realpathOrSelf } from "../cache/real-path.ts";
 import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { ModelsConfig } from "../config/types.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
 import { lockableConfigPath, lockPathFor, noLockHome } from "../lockfile/lock-path.ts";
 import { openLockSession } from "../lockfile/open.ts";
@@ -17,6 +18,7 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
   const configPath = lockableConfigPath(config);
   if (!configPath) throw new LockFileError(`sbom needs a configuration file: the lock is read from beside it, and ${noLockHome(config)}`);
   const lockPath = lockPathFor(configPath);
+  rejectOutputOnto(options.output, configPath, lockPath);
   // --locked makes the SBOM fail when the lock no longer describes the configuration; the session has read the lock then.
   const lock = options.lockMode === "locked" ? openLockSession(config, config.models, { lockMode: "locked" }, logger)?.lock : readLock(lockPath);
   if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);
@@ -30,4 +32,15 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
   logger.info(`wrote the SBOM of ${lock.models.length} model${lock.models.length === 1 ? "" : "s"} to ${path}`);
   out.line(path);
   return ExitCode.ok;
+}
+
+/** `--output models.lock.json` would replace the lock the SBOM is made from (or the configuration) with the SBOM. */
+function rejectOutputOnto(output: string | undefined, configPath: string, lockPath: string): void {
+  if (output === undefined) return;
+  const target = realpathOrSelf(resolve(output));
+  const own = [
+    { path: lockPath, what: "the lock the SBOM is made from" },
+    { path: configPath, what: "the configuration" },
+  ].find((file) => realpathOrSelf(file.path) === target);
+  if (own) throw new UsageError(`--output ${output} is ${own.what}; name another file (models.cdx.json)`);
 }

@@ -4,9 +4,9 @@
  * (`cache_dir: .` and a model called `models.yaml`, or `config` next to config/model_manager/);
  * nor may the lock be the cache's own index.
  */
-import { realpathSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { INDEX_FILE_NAME, indexPath } from "../cache/layout.ts";
+import { realpathOrSelf } from "../cache/real-path.ts";
 import type { ConfigIssue } from "../errors.ts";
 import { lockPathFor } from "../lockfile/lock-path.ts";
 import { quote } from "./describe.ts";
@@ -24,7 +24,7 @@ export function ownFileIssues(config: ModelsConfig, rawModels: readonly RawModel
   const issues: ConfigIssue[] = [];
   // `model-manager.yaml` beside its cache: its lock, model-manager.lock.json, is the cache index's name.
   const index = indexPath(config.cacheDir);
-  const sameAsIndex = own.find((file) => samePath(file.path, index) || samePath(realOrSelf(file.path), join(realOrSelf(config.cacheDir), INDEX_FILE_NAME)));
+  const sameAsIndex = own.find((file) => samePath(file.path, index) || samePath(realpathOrSelf(file.path), join(realpathOrSelf(config.cacheDir), INDEX_FILE_NAME)));
   if (sameAsIndex) {
     const place = cacheDirOption === undefined ? { path: "cache_dir", ...locator.locate(["cache_dir"]) } : { path: cacheDirOption };
     issues.push({
@@ -33,8 +33,8 @@ export function ownFileIssues(config: ModelsConfig, rawModels: readonly RawModel
     });
   }
   config.models.forEach((model, index) => {
-    const folders = [resolve(config.cacheDir, model.localDir), join(realOrSelf(config.cacheDir), model.localDir)];
-    const inside = own.find((file) => folders.some((folder) => holds(folder, file.path) || holds(folder, realOrSelf(file.path))));
+    const folders = [resolve(config.cacheDir, model.localDir), join(realpathOrSelf(config.cacheDir), model.localDir)];
+    const inside = own.find((file) => folders.some((folder) => holds(folder, file.path) || holds(folder, realpathOrSelf(file.path))));
     if (!inside) return;
     const field = rawModels[index]?.local_dir === undefined ? "id" : "local_dir";
     issues.push({
@@ -55,12 +55,4 @@ function holds(folder: string, file: string): boolean {
   const a = folder.toLowerCase();
   const b = file.toLowerCase();
   return b === a || b.startsWith(a.endsWith(sep) ? a : a + sep);
-}
-
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }

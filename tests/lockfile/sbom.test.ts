@@ -121,4 +121,16 @@ describe("model-manager sbom", () => {
       Bun.spawnSync(["umount", cwd]);
     }
   });
+  test("--output onto the lock or the configuration is refused (exit 2) and both stay as they were", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const lock = readFileSync(join(cwd, "models.lock.json"), "utf8");
+    for (const [output, what] of [["models.lock.json", "the lock the SBOM is made from"], ["./models.yaml", "the configuration"]] as const) {
+      const run = await runAgainst(hub, ["sbom", "--output", output], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`error: --output ${output} is ${what}; name another file (models.cdx.json)\n`);
+    }
+    expect(readFileSync(join(cwd, "models.lock.json"), "utf8")).toBe(lock);
+    expect(readFileSync(join(cwd, "models.yaml"), "utf8")).toBe(CONFIG);
+  });
 });
