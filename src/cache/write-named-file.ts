@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { FilesystemError, fsErrorOf, fsFailureWords } from "./fs-errors.ts";
@@ -10,11 +10,15 @@ import { realpathOrSelf } from "./real-path.ts";
  * `what`: "the lock", "the SBOM", …
  */
 export function writeNamedFile(path: string, data: string, what: string): void {
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new FilesystemError(`cannot write ${what} to ${path}: a folder stands there`);
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats?.isDirectory()) throw new FilesystemError(`cannot write ${what} to ${path}: a folder stands there`);
   try {
+    // A pipe or device (`--output /dev/stdout`) is written to as it is: nothing to replace atomically,
+    // and a temporary file beside it would land in /dev (or, through /proc, in the working directory).
+    if (stats && !stats.isFile()) writeFileSync(path, data);
     // Through a symlink (a configuration kept in a dotfiles repository): the file it points to is
     // replaced, not the link.
-    writeFileAtomic(realpathOrSelf(path), data);
+    else writeFileAtomic(realpathOrSelf(path), data);
   } catch (error) {
     const failure = fsErrorOf(error);
     if (!failure) throw error;

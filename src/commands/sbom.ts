@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { realpathOrSelf } from "../cache/real-path.ts";
 import { writeNamedFile } from "../cache/write-named-file.ts";
@@ -23,14 +24,16 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
   const lock = options.lockMode === "locked" ? openLockSession(config, config.models, { lockMode: "locked" }, logger)?.lock : readLock(lockPath);
   if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);
   const document = buildSbom(lock, { name: "model-manager", version: VERSION });
-  if (options.output === undefined) {
+  // /dev/stdout is written through stdout: opening it fails when it is a socket (ENXIO), as under Node-based CI runners.
+  if (options.output === undefined || options.output === "/dev/stdout") {
     out.json(document);
     return ExitCode.ok;
   }
   const path = resolve(options.output);
   writeNamedFile(path, `${JSON.stringify(document, null, 2)}\n`, "the SBOM");
   logger.info(`wrote the SBOM of ${lock.models.length} model${lock.models.length === 1 ? "" : "s"} to ${path}`);
-  out.line(path);
+  // Not after the document itself (`--output /dev/stdout | jq`).
+  if (statSync(path, { throwIfNoEntry: false })?.isFile()) out.line(path);
   return ExitCode.ok;
 }
 

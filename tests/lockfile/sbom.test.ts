@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { tempDir } from "../helpers/binary.ts";
-import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { project, runAgainst, spawnAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { finished } from "../helpers/run-cli.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 const SCHEMAS = join(import.meta.dir, "..", "..", "node_modules", "@cyclonedx", "cyclonedx-library", "res", "schema");
@@ -132,5 +133,28 @@ describe("model-manager sbom", () => {
     }
     expect(readFileSync(join(cwd, "models.lock.json"), "utf8")).toBe(lock);
     expect(readFileSync(join(cwd, "models.yaml"), "utf8")).toBe(CONFIG);
+  });
+  test("--output /dev/stdout (stdout a socket, as under Node-based CI runners): the document alone on stdout, nothing created", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const printed = await runAgainst(hub, ["sbom"], { cwd });
+    const run = await runAgainst(hub, ["sbom", "--output", "/dev/stdout"], { cwd });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(printed.stdout);
+    expect(readdirSync(cwd).sort()).toEqual(["models.lock.json", "models.yaml"]);
+  });
+
+  test.skipIf(process.platform !== "linux")("--output into a named pipe writes the document into it, with no temporary file beside it", async () => {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const printed = await runAgainst(hub, ["sbom"], { cwd });
+    expect(Bun.spawnSync(["mkfifo", join(cwd, "sbom.fifo")]).success).toBe(true);
+    const proc = await spawnAgainst(hub, ["sbom", "--output", "sbom.fifo", "-q"], { cwd });
+    const [received, run] = await Promise.all([Bun.file(join(cwd, "sbom.fifo")).text(), finished(proc)]);
+    expect(run.code).toBe(0);
+    expect(received).toBe(printed.stdout);
+    expect(run.stdout).toBe("");
+    expect(readdirSync(cwd).sort()).toEqual(["models.lock.json", "models.yaml", "sbom.fifo"]);
   });
 });
