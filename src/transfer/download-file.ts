@@ -227,7 +227,7 @@ class FileTransfer {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, job.xetReuse);
+    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, job.xetReuse, context.gcPacer);
     this.source = source;
     try {
       if (ranged) {

@@ -3,6 +3,7 @@ import type { HubHttp } from "../hub/http.ts";
 import { RemoteFileSource } from "../hub/file-source.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ByteSource } from "./byte-source.ts";
+import type { GcPacer } from "./gc-pacer.ts";
 import { XetWithBridgeFallback } from "./xet/bridge-fallback.ts";
 import type { ChunkCatalog } from "./xet/chunk-map.ts";
 import { XetFileSource } from "./xet/xet-file-source.ts";
@@ -12,7 +13,16 @@ import { XetFileSource } from "./xet/xet-file-source.ts";
  * `xetHash` (unless MODEL_MANAGER_XET=0 or HF_HUB_DISABLE_XET=1), with the bridge (`/resolve/`)
  * as the fallback; the bridge alone otherwise.
  */
-export function hubFileSource(http: HubHttp, repo: RepoRef, commit: string, file: RemoteFile, identity: string, logger: Logger, reuse?: ChunkCatalog): ByteSource {
+export function hubFileSource(
+  http: HubHttp,
+  repo: RepoRef,
+  commit: string,
+  file: RemoteFile,
+  identity: string,
+  logger: Logger,
+  reuse?: ChunkCatalog,
+  gcPacer?: GcPacer,
+): ByteSource {
   const context = http.requestContext(repo, commit);
   const bridge = new RemoteFileSource(http, context, { path: file.path, size: file.size, identity });
   if (!file.xetHash) return bridge;
@@ -22,5 +32,5 @@ export function hubFileSource(http: HubHttp, repo: RepoRef, commit: string, file
     return bridge;
   }
   logger.debug(`${what}: through Xet`);
-  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, reuse), bridge, logger, what);
+  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, reuse, gcPacer), bridge, logger, what);
 }

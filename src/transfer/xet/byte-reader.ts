@@ -22,13 +22,18 @@ export class ByteReader {
     return this.total;
   }
 
+  /** `count` bytes when they are already here (a view), without a promise; else undefined. */
+  buffered(count: number): Uint8Array | undefined {
+    if (this.current.length - this.at < count) return undefined;
+    const view = this.current.subarray(this.at, this.at + count);
+    this.at += count;
+    return view;
+  }
+
   /** Exactly `count` bytes; throws when the body ends first. */
   async exactly(count: number): Promise<Uint8Array> {
-    if (this.current.length - this.at >= count) {
-      const view = this.current.subarray(this.at, this.at + count);
-      this.at += count;
-      return view;
-    }
+    const here = this.buffered(count);
+    if (here) return here;
     const out = new Uint8Array(count);
     let filled = 0;
     while (filled < count) {
@@ -53,11 +58,14 @@ export class ByteReader {
   /** The bytes up to and including `delimiter`, at most `max` of them (multipart part headers). */
   async through(delimiter: string, max: number): Promise<string> {
     let text = "";
-    while (!text.endsWith(delimiter)) {
-      if (text.length >= max) throw new XorbFormatError(`multipart headers longer than ${max} bytes`);
-      text += String.fromCharCode((await this.exactly(1))[0]!);
+    for (;;) {
+      if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError("multipart answer cut short in a part's headers");
+      while (this.at < this.current.length) {
+        text += String.fromCharCode(this.current[this.at++]!);
+        if (text.endsWith(delimiter)) return text;
+        if (text.length >= max) throw new XorbFormatError(`multipart headers longer than ${max} bytes`);
+      }
     }
-    return text;
   }
 
   /** What is left of the body, which must be at most `max` bytes (a multipart epilogue). */

@@ -24,9 +24,9 @@ const FLAG_DICTIONARY_ID = 0x01;
 const BLOCK_UNCOMPRESSED = 0x80000000;
 const MIN_MATCH = 4;
 
-/** Decodes one LZ4 frame that must decode to exactly `decodedLength` bytes. */
-export function decodeLz4Frame(src: Uint8Array, decodedLength: number): Uint8Array {
-  const dst = new Uint8Array(decodedLength);
+/** Decodes one LZ4 frame that must decode to exactly `decodedLength` bytes, into `scratch` when it is given and large enough. */
+export function decodeLz4Frame(src: Uint8Array, decodedLength: number, scratch?: Uint8Array): Uint8Array {
+  const dst = scratch && scratch.length >= decodedLength ? scratch.subarray(0, decodedLength) : new Uint8Array(decodedLength);
   const reader = new FrameReader(src);
   if (reader.u32() !== FRAME_MAGIC) throw new Lz4FormatError("not an LZ4 frame (bad magic number)");
   const flags = reader.u8();

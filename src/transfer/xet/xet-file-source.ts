@@ -4,6 +4,7 @@ import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
+import type { GcPacer } from "../gc-pacer.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
@@ -38,6 +39,8 @@ export class XetFileSource implements ByteSource {
     private readonly size: number,
     /** Chunks already in the cache, copied from disk instead of fetched. */
     private readonly catalog?: ChunkCatalog,
+    /** Told of the buffers chunks are decoded into: like fetch chunks, each lives until a collection. */
+    private readonly gcPacer?: GcPacer,
   ) {
     this.tokens = XetTokenSource.for(http, context);
     this.reconstructions = new ReconstructionClient(http, this.tokens, context, xetHash);
@@ -175,20 +178,39 @@ export class XetFileSource implements ByteSource {
         this.fetchedBytes += bytes.received - counted;
         counted = bytes.received;
       };
+      // Chunks are decoded straight into pieces of up to PIECE_BYTES of one term, handed on when full
+      // or when the term ends: fewer, larger writes than one per chunk, and no copy.
       let index = 0;
       let lengths: number[] = [];
-      const inTerm = (chunk: number) => {
-        for (let at = index; at < run.length; at++) if (run[at]!.term.chunks.start <= chunk && chunk < run[at]!.term.chunks.end) return true;
-        return false;
-      };
-      for await (const chunk of streamChunks(bytes, answer, ranges, inTerm)) {
+      let decodedInTerm = 0;
+      let piece = new Uint8Array(0);
+      let filled = 0;
+      let full: Uint8Array | undefined;
+      const target = (chunk: number, decodedLength: number): Uint8Array | undefined => {
         const { term } = run[index]!;
-        if (chunk.index < term.chunks.start) continue; // another term of this run reads it, further on
-        lengths.push(chunk.bytes.length);
-        yield { term, lengths, bytes: chunk.bytes };
-        if (chunk.index === term.chunks.end - 1) {
+        if (chunk < term.chunks.start || chunk >= term.chunks.end) return undefined; // read by no term, or by one further on
+        if (filled + decodedLength > piece.length) {
+          if (filled > 0) full = piece.subarray(0, filled);
+          piece = new Uint8Array(Math.max(decodedLength, Math.min(PIECE_BYTES, term.unpackedLength - decodedInTerm)));
+          this.gcPacer?.received(piece.length);
+          filled = 0;
+        }
+        lengths.push(decodedLength);
+        decodedInTerm += decodedLength;
+        filled += decodedLength;
+        return piece.subarray(filled - decodedLength, filled);
+      };
+      for await (const chunk of streamChunks(bytes, answer, ranges, target)) {
+        const { term } = run[index]!;
+        if (full) yield { term, lengths, bytes: full };
+        full = undefined;
+        if (chunk === term.chunks.end - 1) {
+          yield { term, lengths, bytes: piece.subarray(0, filled) };
           yield { term, lengths };
+          piece = new Uint8Array(0);
+          filled = 0;
           lengths = [];
+          decodedInTerm = 0;
           if (++index === run.length) break;
         }
         note();
@@ -209,8 +231,8 @@ export class XetFileSource implements ByteSource {
 /** One piece of a term's bytes, or (no bytes) the end of the term with the lengths of its chunks. */
 type TermEvent = { readonly term: Term; readonly lengths: readonly number[]; readonly bytes?: Uint8Array };
 
-/** Bytes copied from a cached file per read (a term may be tens of MiB on the Hub). */
-const COPY_PIECE_BYTES = 1024 * 1024;
+/** Largest piece handed to the engine at once: a term may be tens of MiB on the Hub. */
+const PIECE_BYTES = 256 * 1024;
 
 /** A run of terms read from cached files (verified when cached; the new file's sha256 checks them again). */
 async function* copiedTerms(run: readonly SourcedTerm[], copyOf: (term: Term) => LocalCopy): AsyncGenerator<TermEvent> {
@@ -219,7 +241,7 @@ async function* copiedTerms(run: readonly SourcedTerm[], copyOf: (term: Term) =>
     const handle = await open(copy.path, "r");
     try {
       for (let read = 0; read < copy.length; ) {
-        const piece = new Uint8Array(Math.min(COPY_PIECE_BYTES, copy.length - read));
+        const piece = new Uint8Array(Math.min(PIECE_BYTES, copy.length - read));
         const { bytesRead } = await handle.read(piece, 0, piece.length, copy.offset + read);
         if (bytesRead === 0) throw new XetUnavailable(`the cached copy ${copy.path} is shorter than its index record`);
         read += bytesRead;

@@ -31,16 +31,17 @@ export function answerLimit(answer: XorbAnswer, ranges: readonly XorbByteRange[]
 }
 
 /**
- * The decoded chunks of `ranges` (ascending, as asked) as the body streams in, one chunk at a time:
- * those `wanted` are decoded, the others skipped. Each range must hold exactly its chunks; multipart
- * parts must come in the order asked (as storage servers send them).
+ * Decodes the chunks of `ranges` (ascending, as asked) as the body streams in, one chunk at a time,
+ * each into the buffer `target` gives for it (exactly its decoded length), or skips it when `target`
+ * gives none; yields the index of each chunk decoded. Each range must hold exactly its chunks;
+ * multipart parts must come in the order asked (as storage servers send them).
  */
 export async function* streamChunks(
   reader: ByteReader,
   answer: XorbAnswer,
   ranges: readonly XorbByteRange[],
-  wanted: (index: number) => boolean,
-): AsyncGenerator<{ readonly index: number; readonly bytes: Uint8Array }> {
+  target: (index: number, decodedLength: number) => Uint8Array | undefined,
+): AsyncGenerator<number> {
   let position = 0;
   for (const range of ranges) {
     if (answer.kind === "whole") {
@@ -58,11 +59,16 @@ export async function* streamChunks(
     let consumed = 0;
     for (let index = range.chunks.start; index < range.chunks.end; index++) {
       if (consumed + CHUNK_HEADER_BYTES > length) throw new XorbFormatError(`xorb range cut short before chunk ${index}`);
-      const header = readChunkHeader(await reader.exactly(CHUNK_HEADER_BYTES), 0);
+      const header = readChunkHeader(reader.buffered(CHUNK_HEADER_BYTES) ?? (await reader.exactly(CHUNK_HEADER_BYTES)), 0);
       consumed += CHUNK_HEADER_BYTES + header.compressedLength;
       if (consumed > length) throw new XorbFormatError(`xorb data cut short inside chunk ${index}`);
-      if (wanted(index)) yield { index, bytes: decodeChunkPayload(header, await reader.exactly(header.compressedLength)) };
-      else await reader.skip(header.compressedLength);
+      const into = target(index, header.uncompressedLength);
+      if (!into) {
+        await reader.skip(header.compressedLength);
+        continue;
+      }
+      decodeChunkPayload(header, reader.buffered(header.compressedLength) ?? (await reader.exactly(header.compressedLength)), into);
+      yield index;
     }
     if (consumed !== length) throw new XorbFormatError(`xorb range has ${length - consumed} bytes after its ${range.chunks.end - range.chunks.start} chunks`);
     position = range.bytes.end + 1;
