@@ -4,7 +4,7 @@
  * by retrying Xet or, when retrying cannot help, by finishing the file through the bridge.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -307,6 +307,53 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     expect(Number(report![1])).toBeGreaterThanOrEqual(50 * 0.85);
     expect(Math.abs(Number(report![2]) * MiB - fetched)).toBeLessThanOrEqual(0.06 * MiB);
   }, 60_000);
+
+  /** A repo whose main rewrites 5 % of an 8 MiB file, and a project with its v1 downloaded; returns the project and the new bytes. */
+  async function cachedFirstRevision(repo: string, seed: number): Promise<{ cwd: string; config: (revision: string) => string; second: Uint8Array }> {
+    const first = weightsLike(SIZE, seed);
+    const second = first.slice();
+    second.set(weightsLike(Math.floor(SIZE * 0.05), seed + 1), Math.floor(SIZE * 0.6));
+    hub.addRepo({ id: repo, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
+    const config = (revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+    const cwd = project(config("v1"));
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), config("main"));
+    return { cwd, config, second };
+  }
+
+  test("a cached file rotten on disk (size and mtime as indexed): the copied bytes fail the sha256, the file comes again from the network", async () => {
+    const { cwd, second } = await cachedFirstRevision("acme/xet-rot", 61);
+    const cached = join(cwd, "cache", "up", WEIGHTS);
+    // Bit rot: the bytes change, the size and mtime the index recorded do not.
+    const { mtimeMs } = statSync(cached);
+    const bytes = new Uint8Array(readFileSync(cached));
+    for (const offset of [1000, 2 * MiB, 5 * MiB]) bytes[offset]! ^= 0xff;
+    writeFileSync(cached, bytes);
+    utimesSync(cached, mtimeMs / 1000, mtimeMs / 1000);
+    expect(statSync(cached).mtimeMs).toBe(mtimeMs);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(cached)).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(run.stderr.match(/fetching it again from scratch/g)).toHaveLength(1);
+    // The second pass copies nothing: every xorb byte of the file is fetched.
+    expect(xorbBytes()).toBeGreaterThan(SIZE * 0.5);
+    expect(bridgeGets()).toEqual([]);
+  });
+
+  test("a CAS failing for good during an upgrade: the bridge finishes the file, the copied bytes stay", async () => {
+    const { cwd, second } = await cachedFirstRevision("acme/xet-upgrade-503", 71);
+    hub.inject({ kind: "status", status: 503, host: "cdn", route: "xorb", times: "always" });
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    const bridged = bridgeGets().reduce((sum, record) => sum + record.bodyBytes, 0);
+    expect(bridged).toBeGreaterThan(0);
+    expect(bridged).toBeLessThan(SIZE);
+  });
 
   test("another model naming a revision of the same file copies the chunks the first model's file shares", async () => {
     const REPO2 = "acme/xet-shared";
