@@ -6,7 +6,7 @@ import { lockedModelOf, pinOf } from "./convert.ts";
 import { LockFileError, LockOutOfDateError } from "./errors.ts";
 import { readLock } from "./read-lock.ts";
 import { LOCK_VERSION, type LockedModel, type LockFile } from "./schema.ts";
-import { formatLock, writeLock } from "./write-lock.ts";
+import { formatLock, formatLockedModel, writeLock } from "./write-lock.ts";
 
 /**
  * How a run treats the committed lock.
@@ -74,9 +74,11 @@ export class LockSession implements PinSource {
 
   settled(spec: ModelSpec, snapshot: RemoteSnapshot): void {
     const entry = this.locked.get(spec.id);
-    // Unchanged and still at the locked commit: the entry stays as written (with its Xet hashes, say).
-    if (entry && !requestDifference(entry, spec) && (!this.refresh || entry.commit === snapshot.commit)) return;
-    this.resolved.set(spec.id, lockedModelOf(spec, snapshot));
+    const resolved = lockedModelOf(spec, snapshot);
+    // Unchanged: the entry stays as written. Under --refresh only if it still says what the Hub
+    // serves: an entry edited by hand at the same commit (a hash, a dropped file) is pinned again.
+    if (entry && !requestDifference(entry, spec) && (!this.refresh || formatLockedModel(entry) === formatLockedModel(resolved))) return;
+    this.resolved.set(spec.id, resolved);
   }
 
   /** Locked model a run over `spec` uses: unchanged ones, and under --frozen any entry with its id. */
@@ -121,9 +123,13 @@ export class LockSession implements PinSource {
   }
 }
 
-/** "encoder (main 1a2b3c4d5e6f → 6f5e4d3c2b1a)", or "(configuration changed)" when the commit stayed. */
+/**
+ * "encoder (main 1a2b3c4d5e6f → 6f5e4d3c2b1a)"; "(main 1a2b3c4d5e6f: files re-pinned)" when only the
+ * files' entries differed from the Hub's (a lock edited by hand); "(configuration changed)" otherwise.
+ */
 function describeMove(before: LockedModel | undefined, after: LockedModel): string {
   if (before && before.commit !== after.commit) return `${after.id} (${after.revision} ${before.commit.slice(0, 12)} → ${after.commit.slice(0, 12)})`;
+  if (before && requestsDigest([before]) === requestsDigest([after])) return `${after.id} (${after.revision} ${after.commit.slice(0, 12)}: files re-pinned)`;
   return `${after.id} (configuration changed)`;
 }
 

@@ -10,7 +10,7 @@ const FILE_KEYS = ["path", "size", "sha256", "gitOid", "xetHash"] as const;
  * the same bytes, and a diff shows one line per changed file.
  */
 export function formatLock(lock: LockFile): string {
-  const models = [...lock.models].sort((a, b) => byCodeUnit(a.id, b.id)).map(formatModel);
+  const models = [...lock.models].sort((a, b) => byCodeUnit(a.id, b.id)).map(formatLockedModel);
   const body = models.length === 0 ? "[]" : `[\n${models.join(",\n")}\n  ]`;
   return `{\n  "lockVersion": ${lock.lockVersion},\n  "configDigest": ${JSON.stringify(lock.configDigest)},\n  "models": ${body}\n}\n`;
 }
@@ -19,7 +19,8 @@ export function writeLock(path: string, lock: LockFile): void {
   writeNamedFile(path, formatLock(lock), "the lock");
 }
 
-function formatModel(model: LockedModel): string {
+/** One model's entry as the lock writes it (files sorted), so two entries compare by their text. */
+export function formatLockedModel(model: LockedModel): string {
   const fields = MODEL_KEYS.map((key) => `      ${JSON.stringify(key)}: ${JSON.stringify(model[key])}`);
   const files = [...model.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => `        ${formatFile(file)}`);
   const list = files.length === 0 ? "[]" : `[\n${files.join(",\n")}\n      ]`;

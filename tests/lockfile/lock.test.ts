@@ -348,6 +348,24 @@ describe("a normal run with a lock", () => {
     }
   });
 
+  test("lock --refresh and --refresh re-pin an entry edited by hand at the same commit (a changed hash, a dropped file), as the exit-3 message advises", async () => {
+    for (const args of [["lock", "--refresh"], ["--refresh"]]) {
+      const cwd = project(ENCODER_CONFIG);
+      expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+      const pinned = lockText(cwd);
+      const lock = lockJson(cwd);
+      lock.models[0].files[1].sha256 = "0".repeat(64);
+      lock.models[0].files.pop();
+      writeFileSync(join(cwd, "models.lock.json"), JSON.stringify(lock));
+      const run = await runAgainst(hub, args, { cwd });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain("updated the lock");
+      expect(run.stderr).toContain(`encoder (main ${lock.models[0].commit.slice(0, 12)}: files re-pinned)`);
+      expect(lockText(cwd)).toBe(pinned);
+      expect((await runAgainst(hub, ["--frozen", "-q"], { cwd })).code).toBe(0);
+    }
+  });
+
   test("a tampered regular file's git blob id is caught by the bytes (exit 3), even at verify: none", async () => {
     const cwd = project(ENCODER_CONFIG.replace("verify: sha256", "verify: none"));
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
