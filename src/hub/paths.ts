@@ -9,11 +9,12 @@ import { cleanServerText } from "./server-text.ts";
  * systems, is refused before it is used.
  */
 export function assertSafeRepoPath(repoId: string, path: string): void {
-  const reason = unsafePathReason(path);
+  const reason = repoPathProblem(path);
   if (reason) throw new UnsafePathError(repoId, path, reason);
 }
 
-function unsafePathReason(path: string): string | undefined {
+/** What makes a repository path unsafe to write under the model directory, if anything; the one rule for Hub listings, locks and mirror manifests. */
+export function repoPathProblem(path: string): string | undefined {
   return relativePathProblem(path) ?? (/[\x00-\x1f\x7f-\x9f]/.test(path) ? "the path contains a control character" : undefined);
 }
 
@@ -28,10 +29,10 @@ export function assertSelectedPathsSafe(repoId: string, listed: readonly string[
   const skipped: string[] = [];
   for (const path of listed) {
     if (selected.has(path)) assertSafeRepoPath(repoId, path);
-    else if (unsafePathReason(path)) skipped.push(path);
+    else if (repoPathProblem(path)) skipped.push(path);
   }
   if (skipped.length === 0) return;
-  const named = skipped.slice(0, NAMED_SKIPPED_PATHS).map((path) => `${JSON.stringify(cleanServerText(path, 200))} (${unsafePathReason(path)})`);
+  const named = skipped.slice(0, NAMED_SKIPPED_PATHS).map((path) => `${JSON.stringify(cleanServerText(path, 200))} (${repoPathProblem(path)})`);
   const more = skipped.length > named.length ? ` and ${skipped.length - named.length} more` : "";
   logger.debug(`${repoId}: not selected, and not safe to write here, so skipped: ${named.join(", ")}${more}`);
 }

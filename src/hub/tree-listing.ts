@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { DownloadError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import type { RemoteFile } from "./api.ts";
-import { GIT_OBJECT_ID } from "./object-id.ts";
+import { FILE_SIZE, GIT_OBJECT_ID } from "./object-id.ts";
 import { cleanServerText } from "./server-text.ts";
 
 /** Any entry: what every kind shares. Extra fields are ignored (valibot's object drops unknown keys). */
@@ -11,14 +11,14 @@ const EntrySchema = v.object({ type: v.string(), path: v.string() });
 const FileEntrySchema = v.object({
   path: v.string(),
   oid: v.pipe(v.string(), v.regex(GIT_OBJECT_ID)),
-  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  size: FILE_SIZE,
   // Only recorded (in the committed lock), never used to fetch: an unexpected form is dropped rather than failing the listing.
   xetHash: v.fallback(v.nullish(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))), undefined),
   // Mirrors and older Hub versions send `lfs: null` for regular files.
   lfs: v.nullish(
     v.object({
       oid: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
-      size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+      size: FILE_SIZE,
     }),
   ),
 });

@@ -51,9 +51,11 @@ export function describeUrl(url: string): string {
 
 /** Every URL inside `text` (an error message that quotes one) without its query, fragment or user info. */
 export function withoutUrlQueries(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
+  const urls = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
     const trailing = /[).,;:]+$/.exec(url)?.[0] ?? "";
     const bare = url.slice(0, url.length - trailing.length);
     return (/[?#@]/.test(bare) ? describeUrl(bare) : bare) + trailing;
   });
+  // A request target quoted without its origin (an S3 error echoing "/bucket/key?X-Amz-Signature=…") loses its query too.
+  return urls.replace(/(\/[^\s?"'<>`]*)\?[^\s"'<>`…]+/g, "$1?…");
 }

@@ -5,7 +5,8 @@
  */
 
 import * as v from "valibot";
-import { relativePathProblem } from "../cache/layout.ts";
+import { FILE_SIZE } from "../hub/object-id.ts";
+import { repoPathProblem } from "../hub/paths.ts";
 import { REPO_TYPES, type RepoType } from "../config/types.ts";
 
 /** Bump when the meaning of a field changes; a reader refuses a newer version instead of guessing. */
@@ -46,14 +47,14 @@ export interface LockFile {
 const hex = (length: number) => v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${length}}$`), `expected ${length} lowercase hex digits`));
 const safeRelativePath = v.pipe(
   v.string(),
-  v.check((path) => relativePathProblem(path) === undefined, (issue) => `unsafe path: ${relativePathProblem(String(issue.input))}`),
+  v.check((path) => repoPathProblem(path) === undefined, (issue) => `unsafe path: ${repoPathProblem(String(issue.input))}`),
 );
 const nonEmpty = v.pipe(v.string(), v.minLength(1, "must not be empty"));
 
 export const LockedFileSchema = v.pipe(
   v.strictObject({
     path: safeRelativePath,
-    size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    size: FILE_SIZE,
     sha256: v.optional(hex(64)),
     gitOid: v.optional(hex(40)),
     xetHash: v.optional(hex(64)),

@@ -16,3 +16,6 @@ export class MirrorUnreachableError extends MirrorError {}
 
 /** The mirror's object for a blob its manifest lists is missing (404) or shorter than listed (416): that file comes from the Hub. */
 export class MirrorBlobError extends MirrorError {}
+
+/** The mirror's location is wrong (no such bucket, the wrong region): a configuration to fix, not worked around. */
+export class MirrorSetupError extends MirrorError {}

@@ -4,7 +4,10 @@ import { isCommitSha } from "../hub/object-id.ts";
 import { LockMismatchError } from "../lockfile/errors.ts";
 import { type PinnedSnapshot, type RemoteSnapshot, selectSnapshot } from "../models/plan.ts";
 import type { Logger } from "../output/logger.ts";
-import { MirrorError, MirrorUnreachableError } from "./errors.ts";
+import { ModelManagerError } from "../errors.ts";
+import { cleanServerText } from "../hub/server-text.ts";
+import { withoutUrlQueries } from "../hub/urls.ts";
+import { MirrorError, MirrorSetupError } from "./errors.ts";
 import { manifestKey, refKey } from "./keys.ts";
 import { filesOf, MANIFEST_LIMIT, type MirrorManifest, parseManifest } from "./manifest.ts";
 import type { Mirror } from "./mirror.ts";
@@ -27,16 +30,20 @@ export async function findInMirrors(
   resolved: string | undefined,
   lookup: Lookup,
 ): Promise<MirrorHit | undefined> {
+  const lacking: Mirror[] = [];
   for (const mirror of mirrors) {
     try {
       const hit = await lookIn(mirror, spec, pin, resolved, lookup);
       if (hit) return hit;
+      lacking.push(mirror);
     } catch (error) {
-      if (!(error instanceof MirrorUnreachableError) || lookup.signal?.aborted) throw error;
-      lookup.warnOnce(`${error.message}; using the Hub instead`);
+      // A mirror is never trusted more than the Hub: whatever it answered, the Hub is asked instead.
+      // A mirror configured wrong (like one refusing the credentials) is for the user to fix.
+      if (!(error instanceof MirrorError) || error instanceof MirrorSetupError || lookup.signal?.aborted) throw error;
+      lookup.warnOnce(`${cleanServerText(withoutUrlQueries(error.message), 1000)}; using the Hub instead`);
     }
   }
-  if (mirrors.length > 0) lookup.logger.info(`${spec.id}: not in ${mirrors.length === 1 ? "the mirror" : "any mirror"} (${mirrors.map((mirror) => mirror.display).join(", ")}); downloading it from the Hub`);
+  if (lacking.length > 0) lookup.logger.info(`${spec.id}: not in ${lacking.length === 1 ? "the mirror" : "any mirror"} (${lacking.map((mirror) => mirror.display).join(", ")}); downloading it from the Hub`);
   return undefined;
 }
 
@@ -47,7 +54,7 @@ async function lookIn(mirror: Mirror, spec: ModelSpec, pin: PinnedSnapshot | und
   const text = await mirror.readText(lookup.http, key, MANIFEST_LIMIT, lookup.signal);
   if (text === undefined) return undefined;
   const manifest = parseManifest(text, `${mirror.display}/${key}`, { repoId: spec.repoId, repoType: spec.repoType, commit });
-  const snapshot = pin ? checkedAgainstLock(manifest, pin, spec, `${mirror.display}/${key}`) : selectSnapshot(spec, commit, filesOf(manifest), lookup.logger);
+  const snapshot = pin ? checkedAgainstLock(manifest, pin, spec, `${mirror.display}/${key}`) : selectFromManifest(spec, commit, manifest, `${mirror.display}/${key}`, lookup.logger);
   const stored = new Set(manifest.stored);
   const lacking = snapshot.files.filter((file) => !stored.has(file.path));
   if (lacking.length > 0) {
@@ -58,12 +65,22 @@ async function lookIn(mirror: Mirror, spec: ModelSpec, pin: PinnedSnapshot | und
   return { mirror, snapshot };
 }
 
+/** The manifest's files the spec selects; what the selection finds wrong with them is the manifest's fault, for the Hub to settle. */
+function selectFromManifest(spec: ModelSpec, commit: string, manifest: MirrorManifest, shownAs: string, logger: Logger): RemoteSnapshot {
+  try {
+    return selectSnapshot(spec, commit, filesOf(manifest), logger);
+  } catch (error) {
+    if (error instanceof ModelManagerError) throw new MirrorError(`${shownAs}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
 async function readRef(mirror: Mirror, spec: ModelSpec, lookup: Lookup): Promise<string | undefined> {
   const key = refKey(spec.repoType, spec.repoId, spec.revision);
   const text = await mirror.readText(lookup.http, key, REF_LIMIT, lookup.signal);
   if (text === undefined) return undefined;
   const commit = text.trim();
-  if (!isCommitSha(commit)) throw new MirrorError(`${mirror.display}/${key}: expected a 40-hex commit, found ${JSON.stringify(commit.slice(0, 60))}`);
+  if (!isCommitSha(commit)) throw new MirrorError(`${mirror.display}/${key}: expected a 40-hex commit, found ${JSON.stringify(cleanServerText(commit, 60))}`);
   return commit;
 }
 

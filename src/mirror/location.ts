@@ -11,11 +11,18 @@ export type MirrorLocation =
 /** Parses `s3://bucket/prefix` or `https://host/path`; anything else is a usage error naming `where` it came from. */
 export function parseMirrorLocation(text: string, where: string): MirrorLocation {
   const trimmed = text.trim();
-  const s3 = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(trimmed);
+  const s3 = /^s3:\/\/([^/?#]*)([^?#]*)([?#].*)?$/i.exec(trimmed);
   if (s3) {
-    const bucket = s3[1] as string;
+    const [, authority = "", path = "", query] = s3;
+    // Whatever precedes "@" may be an access key and secret: never repeated, and never used.
+    const at = authority.lastIndexOf("@");
+    const bucket = authority.slice(at + 1);
+    const shown = `s3://${bucket}${path}`;
+    if (at >= 0) throw new UsageError(`${where}: a mirror URL must not carry credentials (${shown}); S3 credentials come from the environment (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)`);
+    if (query !== undefined) throw new UsageError(`${where}: a mirror URL must not carry a query or fragment (${shown})`);
+    if (bucket === "") throw new UsageError(`${where}: "${trimmed}" names no bucket; expected s3://bucket/prefix`);
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`${where}: "${bucket}" is not a valid S3 bucket name`);
-    const prefix = trimPrefix(s3[2] ?? "");
+    const prefix = trimPrefix(path);
     return { kind: "s3", bucket, prefix, display: `s3://${bucket}${prefix ? `/${prefix}` : ""}` };
   }
   let url: URL;

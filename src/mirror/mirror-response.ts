@@ -1,6 +1,8 @@
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "../hub/retry.ts";
+import { readTextPrefix } from "../hub/bounded-body.ts";
 import { cleanServerText } from "../hub/server-text.ts";
-import { MirrorAccessError, MirrorError } from "./errors.ts";
+import { withoutUrlQueries } from "../hub/urls.ts";
+import { MirrorAccessError, MirrorError, MirrorSetupError } from "./errors.ts";
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
@@ -25,14 +27,15 @@ const REGION_CODES = new Set(["PermanentRedirect", "AuthorizationHeaderMalformed
 export function mirrorRefusalError(refusal: MirrorRefusal, mirror: string, object: string): Error | undefined {
   const { status, code, message } = refusal;
   if ((status === 404 && (code === undefined || code === "NoSuchKey")) || code === "NoSuchKey") return undefined;
-  const said = code ? `${code}${message ? `: ${cleanServerText(message, 200)}` : ""}` : `HTTP ${status ?? "error"}${message ? ` ${cleanServerText(message, 200)}` : ""}`;
+  const shown = message ? serverSaid(message, 200) : undefined;
+  const said = code ? `${serverSaid(code, 100)}${shown ? `: ${shown}` : ""}` : `HTTP ${status ?? "error"}${shown ? ` ${shown}` : ""}`;
   const where = `mirror ${mirror} (${object})`;
-  if (code === "NoSuchBucket") return new MirrorError(`The bucket of mirror ${mirror} does not exist (${said}); check the mirror URL and S3_ENDPOINT`);
+  if (code === "NoSuchBucket") return new MirrorSetupError(`The bucket of mirror ${mirror} does not exist (${said}); check the mirror URL and S3_ENDPOINT`);
   if (code === "RequestTimeTooSkewed" || code === "RequestExpired") {
     return new MirrorAccessError(`${where} refused the request because this machine's clock differs too much from the server's (${said}); fix the clock (NTP)`);
   }
   if ((code !== undefined && REGION_CODES.has(code)) || status === 301) {
-    return new MirrorError(`${where}: wrong region or endpoint (${said}); set S3_REGION (or mirror.region in the configuration) to the bucket's region`);
+    return new MirrorSetupError(`${where}: wrong region or endpoint (${said}); set S3_REGION (or mirror.region in the configuration) to the bucket's region`);
   }
   if (status === 401 || status === 403 || code === "AccessDenied" || (code !== undefined && CREDENTIAL_CODES.has(code))) {
     const hint =
@@ -44,12 +47,17 @@ export function mirrorRefusalError(refusal: MirrorRefusal, mirror: string, objec
   return new MirrorError(`${where} answered ${said}`);
 }
 
+/** Text from the mirror, safe to print: no URL query (it may echo a presigned request), no escapes, cut. */
+function serverSaid(text: string, max: number): string {
+  return cleanServerText(withoutUrlQueries(text), max);
+}
+
 /** A non-success HTTP answer from a mirror (see mirrorRefusalError); 408/429/5xx are retryable. */
 export async function mirrorFailure(response: Response, mirror: string, object: string): Promise<Error | undefined> {
-  const body = await readBounded(response, ERROR_BODY_LIMIT).catch(() => "");
+  const body = await readTextPrefix(response, ERROR_BODY_LIMIT);
   const parsed = s3ErrorOf(body);
   if (isRetryableStatus(response.status)) {
-    return new RetryableResponseError(response.status, serverRequestedDelayMs(response.headers), `HTTP ${response.status} from mirror ${mirror}${parsed.code ? ` (${parsed.code})` : ""}`);
+    return new RetryableResponseError(response.status, serverRequestedDelayMs(response.headers), `HTTP ${response.status} from mirror ${mirror}${parsed.code ? ` (${serverSaid(parsed.code, 100)})` : ""}`);
   }
   return mirrorRefusalError({ status: response.status, ...parsed }, mirror, object);
 }
@@ -59,18 +67,5 @@ export function s3ClientError(error: unknown, mirror: string, object: string): E
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (typeof code === "string" && /^[A-Z][A-Za-z]+$/.test(code)) return mirrorRefusalError({ code, message }, mirror, object);
-  return new MirrorError(`mirror ${mirror} (${object}): ${cleanServerText(message, 300)}`, { cause: error });
-}
-
-/** The body as text, failing beyond `limit` bytes (a mirror is not trusted to send a sane amount). */
-export async function readBounded(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > limit) throw new MirrorError(`a response from the mirror exceeds ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return new MirrorError(`mirror ${mirror} (${object}): ${serverSaid(message, 300)}`, { cause: error });
 }

@@ -1,9 +1,11 @@
 import type { HubHttp } from "../hub/http.ts";
 import { encodePath } from "../hub/urls.ts";
+import { readLimitedBytes } from "../hub/bounded-body.ts";
 import { describeError } from "../hub/retrying.ts";
-import { MirrorError, MirrorUnreachableError } from "./errors.ts";
+import { formatBytes } from "../output/format.ts";
+import { MirrorAccessError, MirrorError, MirrorUnreachableError } from "./errors.ts";
 import type { MirrorLocation } from "./location.ts";
-import { mirrorFailure, readBounded } from "./mirror-response.ts";
+import { mirrorFailure } from "./mirror-response.ts";
 
 /** Endpoint and region for S3 mirrors, from the configuration's `mirror:` section; secrets only ever come from the environment. */
 export type MirrorSettings = { readonly endpoint?: string; readonly region?: string };
@@ -53,22 +55,33 @@ export class Mirror {
     return this.s3Client;
   }
 
-  /** The text of a small object; undefined when the mirror does not have it. */
+  /**
+   * The text of a small object (a manifest, a ref); undefined when the mirror does not have it.
+   * Like a Hub API answer: refused past `limit` bytes as it streams, and ended at the API deadline
+   * (a mirror trickling bytes never stalls). Any failure is a MirrorError naming the mirror and object.
+   */
   async readText(http: HubHttp, key: string, limit: number, signal?: AbortSignal): Promise<string | undefined> {
     const what = `${this.display}/${key}`;
     let result: Awaited<ReturnType<HubHttp["send"]>>;
     try {
-      result = await http.send(this.urlFor(key), { signal, what });
+      result = await http.send(this.urlFor(key), { signal, what, deadlineMs: http.settings.apiDeadlineMs });
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new MirrorUnreachableError(`mirror ${this.display} could not be reached for ${key}: ${describeError(error)}`, { cause: error });
     }
     const { response, watch } = result;
     try {
-      if (response.ok) return await readBounded(response, limit);
+      if (response.ok) {
+        const tooLarge = () => new MirrorError(`${what} is larger than ${formatBytes(limit)}, the limit for this object of a mirror; refusing it`);
+        return new TextDecoder().decode(await readLimitedBytes(response, limit, tooLarge, watch.touch));
+      }
       const failure = await mirrorFailure(response, this.display, key);
       if (failure) throw failure;
       return undefined;
+    } catch (error) {
+      if (signal?.aborted || error instanceof MirrorError || error instanceof MirrorAccessError) throw error;
+      const cause: unknown = watch.signal.aborted ? watch.signal.reason : error;
+      throw new MirrorError(`mirror ${this.display} did not deliver ${key}: ${describeError(cause)}`, { cause });
     } finally {
       watch.release();
     }
