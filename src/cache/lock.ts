@@ -35,6 +35,7 @@ import {
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { ModelManagerError } from "../errors.ts";
+import { sleep } from "../sleep.ts";
 
 /** What a lock file contains. */
 export type LockOwner = {
@@ -449,20 +450,6 @@ function pidNamespace(): string | undefined {
 
 function jitter(ms: number): number {
   return Math.max(1, Math.round(ms * (0.75 + Math.random() * 0.5)));
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function errorCode(error: unknown): string | undefined {

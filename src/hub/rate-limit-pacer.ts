@@ -1,4 +1,4 @@
-import { sleep } from "./retry.ts";
+import { sleep } from "../sleep.ts";
 
 /** Below this many requests left in the window, requests are spread over what remains of it. */
 export const FEW_REQUESTS_LEFT = 20;

@@ -1,7 +1,8 @@
 import type { Logger } from "../output/logger.ts";
 import { cleanServerText } from "./server-text.ts";
 import { withoutUrlQueries } from "./urls.ts";
-import { backoffDelayMs, isTransientError, RetryableResponseError, type RetryPolicy, sleep } from "./retry.ts";
+import { sleep } from "../sleep.ts";
+import { backoffDelayMs, isTransientError, RetryableResponseError, type RetryPolicy } from "./retry.ts";
 
 export type RetryOptions = {
   readonly policy: RetryPolicy;
