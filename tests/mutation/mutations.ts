@@ -145,6 +145,13 @@ export const MUTATIONS: readonly Mutation[] = [
     filter: "expired token",
   },
   {
+    name: "xet-retried-forever",
+    breaks: "a CAS that keeps failing (503, xorb URLs that stay expired) fails the file instead of handing it to the bridge",
+    edits: [{ file: "src/transfer/xet/bridge-fallback.ts", find: "return ++this.failuresInARow >= XET_FAILURES_BEFORE_BRIDGE;", replace: "return false;" }],
+    tests: ["tests/transfer/xet-transport.test.ts"],
+    filter: "a few tries on Xet",
+  },
+  {
     name: "xet-reuse-wrong-offset",
     breaks: "chunks reused from the cache are read from the wrong place: every upgrade refetches the whole file after a checksum failure",
     edits: [{ file: "src/transfer/xet/chunk-map.ts", find: "for (let index = run.firstChunk; index < start; index++) offset += run.lengths[index - run.firstChunk]!;", replace: "" }],

@@ -37,6 +37,14 @@ const bridgeGets = () => hub.requests.filter((record) => record.route === "cdn" 
 /** Whether every injected fault was met (a fault that never fires proves nothing). */
 const faultsFired = () => hub.faults.every((fault) => fault.fired > 0);
 
+/** Bytes the resume state of a partial download says are on disk (0 without a state). */
+function resumeStateBytes(cwd: string, modelId: string, file: string): number {
+  const path = join(cwd, "cache", ".model-manager", "partial", modelId, `${file}.state.json`);
+  if (!existsSync(path)) return 0;
+  const state = JSON.parse(readFileSync(path, "utf8")) as { done: Array<[number, number]> };
+  return state.done.reduce((sum, [start, end]) => sum + (end - start), 0);
+}
+
 /** Runs the model (only `files` of it when given) and checks every byte; a fault must not cost the user anything. */
 async function downloadsIntact(env: Record<string, string> = {}, args: string[] = ["-v"], files: readonly string[] = FILES) {
   const cwd = project(files === FILES ? CONFIG : `${CONFIG}    files: ${JSON.stringify(files)}\n`);
@@ -222,12 +230,7 @@ describe("resuming a Xet download", () => {
   const MiB = 1024 * 1024;
   const BIG_SIZE = 12 * MiB + 99;
   const BIG_CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: big\n    repo_id: ${BIG_REPO}\n`;
-  const statePath = (cwd: string) => join(cwd, "cache", ".model-manager", "partial", "big", `${BIG}.state.json`);
-  const recordedBytes = (cwd: string) => {
-    if (!existsSync(statePath(cwd))) return 0;
-    const state = JSON.parse(readFileSync(statePath(cwd), "utf8")) as { done: Array<[number, number]> };
-    return state.done.reduce((sum, [start, end]) => sum + (end - start), 0);
-  };
+  const recordedBytes = (cwd: string) => resumeStateBytes(cwd, "big", BIG);
   /** File bytes asked of the CAS, from the reconstructions' Range headers. */
   const askedBytes = () =>
     hub.requests
@@ -354,6 +357,29 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     expect(bridged).toBeGreaterThan(0);
     expect(bridged).toBeLessThan(SIZE);
   });
+
+  test("kill -9 in the middle of an upgrade: the next run resumes, still copying from the cached revision", async () => {
+    const { cwd, second } = await cachedFirstRevision("acme/xet-upgrade-kill", 81);
+    const env = { MODEL_MANAGER_CHUNK_SIZE: "1MiB" };
+    const recorded = () => resumeStateBytes(cwd, "up", WEIGHTS);
+    // The copied 60 % before the change goes fast; the changed chunks trickle in.
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 50_000, host: "cdn", route: "xorb", times: "always" });
+    const proc = await spawnAgainst(hub, [], { cwd, env });
+    await waitFor("resume state past the copied start", () => recorded() >= 3 * MiB);
+    proc.kill("SIGKILL");
+    expect((await finished(proc)).code).not.toBe(0);
+    expect(recorded()).toBeLessThan(SIZE);
+    hub.clearFaults();
+    const firstFetch = xorbBytes();
+    hub.resetLog();
+    const run = await runAgainst(hub, ["-v"], { cwd, env });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`resuming ${WEIGHTS}`);
+    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(bridgeGets()).toEqual([]);
+    expect(firstFetch + xorbBytes()).toBeLessThanOrEqual(SIZE * 0.15);
+  }, 30_000);
 
   test("another model naming a revision of the same file copies the chunks the first model's file shares", async () => {
     const REPO2 = "acme/xet-shared";
