@@ -13,7 +13,7 @@
  * "model-manager" has no "--", so it is never a repo folder's name.
  */
 
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats, statSync, symlinkSync, utimesSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
@@ -59,7 +59,11 @@ export class HfLayout implements CacheLayout {
     return {
       directory: snapshotDir,
       content,
-      published: (file) => isLinked(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file))),
+      published: (file) => isLinked(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)), locate(content, file)),
+      standalone: (files) => ({
+        root: { root: snapshotDir, relativePath: (file) => file.path },
+        files: files.filter((file) => !isLinkTo(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)))),
+      }),
       publish: (files) => {
         for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)), this.symlinks);
         if (needsRef(spec.revision)) writeRef(resolveInside(repoDir, `refs/${spec.revision}`, `revision of ${spec.id}`), commit, this.stateRoot);
@@ -167,12 +171,24 @@ function entryPathOrUndefined(snapshotDir: string, path: string): string | undef
   }
 }
 
-/** The snapshot entry is the link to its blob, or (no symlinks on this system) a regular copy. */
-function isLinked(entry: string | undefined, target: string): boolean {
+function isLinkTo(entry: string | undefined, target: string): boolean {
+  return entry !== undefined && lstatSync(entry, { throwIfNoEntry: false })?.isSymbolicLink() === true && readlinkSync(entry) === target;
+}
+
+/** The snapshot entry is the link to its blob, or (no symlinks on this system) the copy made of it. */
+function isLinked(entry: string | undefined, target: string, blob: string): boolean {
   const stats = entry === undefined ? undefined : lstatSync(entry, { throwIfNoEntry: false });
   if (!stats || !entry) return false;
-  if (stats.isFile()) return true;
+  if (stats.isFile()) return isCopyOf(stats, statSync(blob, { throwIfNoEntry: false }));
   return stats.isSymbolicLink() && readlinkSync(entry) === target;
+}
+
+/**
+ * A copy is made with its blob's mtime: one with another size or mtime was changed since
+ * (or put there by another tool) and is copied again, as a plain file with a new mtime is re-checked.
+ */
+function isCopyOf(copy: Stats, blob: Stats | undefined): boolean {
+  return blob !== undefined && copy.size === blob.size && Math.floor(copy.mtimeMs) === Math.floor(blob.mtimeMs);
 }
 
 function sameRepo(a: Repo, b: Repo): boolean {
@@ -187,10 +203,14 @@ function sameRepo(a: Repo, b: Repo): boolean {
 function linkIntoSnapshot(blob: string, link: string, target: string, symlinks: boolean): void {
   const current = lstatSync(link, { throwIfNoEntry: false });
   if (current?.isSymbolicLink() && readlinkSync(link) === target) return;
-  if (!symlinks && current?.isFile() && current.size === statSync(blob).size) return;
+  if (!symlinks && current?.isFile() && isCopyOf(current, statSync(blob))) return;
   mkdirSync(dirname(link), { recursive: true });
   const temp = join(dirname(link), `.${basename(link)}.mm-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  if (!(symlinks && madeSymlink(target, temp))) copyFileSync(blob, temp);
+  if (!(symlinks && madeSymlink(target, temp))) {
+    copyFileSync(blob, temp);
+    const blobStats = statSync(blob);
+    utimesSync(temp, blobStats.atime, blobStats.mtime);
+  }
   try {
     renameSync(temp, link);
   } catch (error) {

@@ -28,6 +28,11 @@ export interface ModelPlacement {
   readonly content: FileRoot;
   /** The file appears where readers look for it (hf: its snapshot link points at its blob); plain: always. */
   published(file: StoredFile): boolean;
+  /**
+   * hf: the snapshot entries readers open that are not the link to their content (a copy, a
+   * foreign link, a file put there by hand), to be checked as files themselves; plain: none.
+   */
+  readonly standalone?: <F extends StoredFile>(files: readonly F[]) => { readonly root: FileRoot; readonly files: F[] };
   /** Makes verified content visible under `directory` (hf: snapshot links and refs/<revision>); plain: nothing to do. */
   publish(files: readonly StoredFile[]): void;
   /** Bytes the given files take on disk, each content counted once. */

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
 import { updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME } from "../cache/layout.ts";
-import { type CacheLocation, cacheLayout, type FileRoot, locate } from "../layout/index.ts";
+import { type CacheLocation, cacheLayout, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import { describeFsFailure, fsErrorOf } from "../cache/fs-errors.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
@@ -46,19 +46,21 @@ export async function verifyCachedModel(spec: ModelSpec, cache: CacheLocation, l
           : "it has not been downloaded";
     return { ...base, status: "not-cached", files: 0, bytes: 0, failures: [], reason };
   }
-  const { directory, content } = layout.placement(spec, state.entry.commit);
-  return verifyEntry(spec.id, state.entry, { directory, content }, layout.stateRoot, level, context);
+  return verifyEntry(spec.id, state.entry, layout.placement(spec, state.entry.commit), layout.stateRoot, level, context);
 }
 
-/** A model's folder and where its files' bytes are (hf: the blobs, which are hashed). */
-type Where = { readonly directory: string; readonly content: FileRoot };
+/** A model's folder, where its files' bytes are (hf: the blobs, which are hashed) and what readers open instead of them. */
+type Where = Pick<ModelPlacement, "directory" | "content" | "standalone">;
 
 async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
   const { directory, content } = where;
-  const { failures } = await verifyFiles(content, entry.files, level, {
-    signal: context.signal,
-    onWarning: (message) => context.logger.debug(message),
-  });
+  const options = { signal: context.signal, onWarning: (message: string) => context.logger.debug(message) };
+  const contentCheck = await verifyFiles(content, entry.files, level, options);
+  // hf: a snapshot entry that is not the link to its blob is what Python reads: a copy is checked as a file, anything else is damage.
+  const readers = where.standalone?.(entry.files);
+  const readerCheck = readers && readers.files.length > 0 ? await verifyFiles(readers.root, readers.files, level, options) : { failures: [] };
+  const failed = new Set(contentCheck.failures.map((failure) => failure.path));
+  const failures = [...contentCheck.failures, ...readerCheck.failures.filter((failure) => !failed.has(failure.path))];
   const bad = new Set(failures.map((failure) => failure.path));
   const access = cacheAccess(cacheDir);
   if (access === "writable") await recordVerificationIfPossible(cacheDir, id, entry, content, level, bad, context);

@@ -1,6 +1,6 @@
 /** layout: hf through the compiled binary: the standard Hugging Face cache, shared blobs, refs, clean. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
@@ -143,6 +143,48 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     expect(hub.requests).toHaveLength(0);
     expect(readFileSync(join(repoDir(cwd), "snapshots", commitOf(), "sub", "deep", "notes.txt"), "utf8")).toBe("notes\n");
+  });
+
+  test("--verify-only checks what Python opens: a snapshot entry replaced by a file, a foreign or dangling link is exit 3; the next run relinks it", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO)));
+    const snapshot = join(repoDir(cwd), "snapshots", commitOf());
+    writeFileSync(join(cwd, "outside.txt"), "notes\n");
+    rmSync(join(snapshot, "config.json"));
+    writeFileSync(join(snapshot, "config.json"), '{"edited": true}');
+    rmSync(join(snapshot, "sub", "deep", "notes.txt"));
+    symlinkSync(join(cwd, "outside.txt"), join(snapshot, "sub", "deep", "notes.txt"));
+    rmSync(join(snapshot, "model.safetensors"));
+    symlinkSync("../../blobs/0000", join(snapshot, "model.safetensors"));
+    const report = await offline(cwd, ["--verify-only"]);
+    expect(report.code).toBe(3);
+    expect(report.stdout).toContain("FAILED      tiny");
+    expect(report.stdout).toContain(`config.json: wrong size (expected ${hub.file(REPO, "config.json")!.size} bytes, found 16)`);
+    expect(report.stdout).toContain(`sub/deep/notes.txt: not a regular file (a symlink to ${join(cwd, "outside.txt")})`);
+    expect(report.stdout).toContain("model.safetensors: not a regular file (a symlink to ../../blobs/0000)");
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    for (const path of Object.keys(V2)) expect(lstatSync(join(snapshot, path)).isSymbolicLink()).toBe(true);
+    expect(sha256OfFile(join(snapshot, "config.json"))).toBe(hub.file(REPO, "config.json")!.sha256);
+    expect((await offline(cwd, ["--verify-only", "--verify", "sha256"])).code).toBe(0);
+  });
+
+  test("with copies in the snapshot (HF_HUB_DISABLE_SYMLINKS=1), --verify-only hashes the copies Python reads; the next run copies the blob again", async () => {
+    const copies = { HF_HUB_DISABLE_SYMLINKS: "1" };
+    const cwd = project(hfConfig(model("tiny", REPO)));
+    expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
+    const copy = join(repoDir(cwd), "snapshots", commitOf(), "model.safetensors");
+    expect(lstatSync(copy).isFile()).toBe(true);
+    const bytes = readFileSync(copy);
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    writeFileSync(copy, bytes);
+    const report = await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT, ...copies } });
+    expect(report.code).toBe(3);
+    expect(report.stdout).toContain("model.safetensors: wrong sha256");
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    expect(sha256OfFile(copy)).toBe(hub.file(REPO, "model.safetensors")!.sha256);
   });
 
   test("--clean-model removes the snapshot, its ref and only the blobs no other snapshot links; other repos untouched", async () => {
