@@ -82,6 +82,13 @@ describe("manifest and ref reads are bounded", () => {
   });
 });
 
+test("an endless 404 for the manifest is read only for its first 64 KiB: the mirror lacks the model, it comes from the Hub", async () => {
+  using server = mirrorWith(() => ({ status: 404, headers: { "Content-Type": "application/xml" }, endless: "<Error>" }));
+  const result = await pull(server.url);
+  expectHubFallback(result, server.url, "tiny: not in the mirror");
+  expect(server.endlessBytesSent()).toBeLessThan(32 * MiB);
+});
+
 describe("a manifest is checked field by field", () => {
   const cases: Array<[string, (honest: Record<string, unknown>) => unknown, string]> = [
     ["a path climbing out", (m) => withFile(m, { path: "../escape.json" }), "files.0.path"],
@@ -218,4 +225,43 @@ describe("a mirror location that is not s3:// or http(s):// is a configuration e
       expect(fromFile.stderr).toContain("models.yaml");
     });
   }
+});
+
+describe("blob reads from a hostile mirror", () => {
+  /** A mirror holding the model honestly, except that `blob` answers for model.safetensors. */
+  function mirrorWithBlob(blob: (request: HostileRequest) => HostileReply) {
+    const weights = hub.file(REPO, "model.safetensors");
+    const config = hub.file(REPO, "config.json");
+    return startHostileServer((request) => {
+      if (request.target.startsWith("/refs/")) return ok(commit);
+      if (request.target.startsWith("/manifests/")) return ok(manifest());
+      if (request.target === `/blobs/sha256/${weights?.sha256}`) return blob(request);
+      if (request.target === `/blobs/git-sha1/${config?.oid}`) return ok(Buffer.from(config?.bytes ?? []).toString("latin1"));
+      return notFound;
+    });
+  }
+
+  test("a blob that never arrives is a stall: that file comes from the Hub, said once, the other from the mirror", async () => {
+    using server = mirrorWithBlob(() => ({ hold: true }));
+    const result = await pull(server.url, { HF_HUB_DOWNLOAD_TIMEOUT: "0.3" });
+    expectHubFallback(result, server.url, "downloading the rest of the model from the Hub instead");
+    expect(result.stderr).toContain("no data received for");
+    expect(server.requests.some((request) => request.target.startsWith("/blobs/git-sha1/"))).toBe(true);
+  });
+
+  test("a blob redirected to file: is refused, naming the scheme; the file comes from the Hub", async () => {
+    using server = mirrorWithBlob(() => ({ status: 302, headers: { Location: "file:///etc/passwd" }, body: "" }));
+    expectHubFallback(await pull(server.url), server.url, 'the scheme "file" is not http or https');
+  });
+
+  test("a blob redirected to a presigned URL that refuses: no query in stderr, --json or the -v log", async () => {
+    const secret = "BLOBSIGNATUREsecret42";
+    using elsewhere = startHostileServer((request) => ({ status: 500, headers: { "Content-Type": "application/xml" }, body: `<Error><Code>InternalError</Code><Message>${request.target}</Message></Error>` }));
+    using server = mirrorWithBlob(() => ({ status: 302, headers: { Location: `${elsewhere.url}/blob?X-Amz-Signature=${secret}` }, body: "" }));
+    const result = await pull(server.url, {}, ["--json", "-v"]);
+    expect(result.code).toBe(0);
+    expect(elsewhere.requests.length).toBeGreaterThan(0);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expectSameBytes(hub, REPO, PATHS, join(result.cwd, "cache", "tiny"));
+  });
 });
