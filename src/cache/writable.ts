@@ -5,15 +5,19 @@
  */
 
 import { accessSync, constants, statSync, type Stats } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ModelManagerError } from "../errors.ts";
-import { lstatExisting } from "./layout.ts";
+import { INDEX_FILE_NAME, lstatExisting } from "./layout.ts";
 
-export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder" | "broken-link";
+export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder" | "broken-link" | UnreachableAccess;
+/** A cache_dir that cannot even be read: every command that uses the cache stops on it. */
+export type UnreachableAccess = "link-loop" | "too-long";
 
 /** cache_dir that does not exist yet is judged by the folder it would be created in. */
 export function cacheAccess(cacheDir: string): CacheAccess {
   let existing = resolve(cacheDir);
+  const unreachable = unreachableReason(existing);
+  if (unreachable) return unreachable;
   let stats = statExisting(existing);
   while (!stats && dirname(existing) !== existing) {
     // A symlink to a volume that is not mounted: no folder can be created through it.
@@ -38,8 +42,13 @@ const PROBLEMS: Record<Exclude<CacheAccess, "writable">, { readonly problem: str
   "read-only": { problem: "is read-only", fix: "mount it writable, or choose another cache with --cache-dir" },
   "no-permission": { problem: "is not writable by this user (permission denied)", fix: "give this user write access, or choose another cache with --cache-dir" },
   "broken-link": {
-    problem: "is (or is inside) a symlink that leads nowhere (its target is missing, or the links loop)",
+    problem: "is (or is inside) a symlink that leads nowhere (its target is missing)",
     fix: "create the target or mount the volume it points to, or choose another cache with --cache-dir",
+  },
+  "link-loop": { problem: "is (or is inside) a symlink loop (too many levels of symbolic links)", fix: "point the link at a real folder, or choose another cache with --cache-dir" },
+  "too-long": {
+    problem: "is too long for the filesystem (a path over its limit, or a folder name over 255 bytes)",
+    fix: "choose a shorter cache_dir, or another cache with --cache-dir",
   },
   "not-a-folder": { problem: "is not a folder (a file stands where it, or a folder above it, should be)", fix: "move that file away, or choose another cache with --cache-dir" },
 };
@@ -69,6 +78,36 @@ export class UnwritableCacheError extends ModelManagerError {
 export function requireWritableCache(cacheDir: string, modelId: string, what: string): void {
   const access = cacheAccess(cacheDir);
   if (access !== "writable") throw new UnwritableCacheError(cacheDir, access, modelId, what);
+}
+
+/** A cache_dir that cannot be read: said once for the run, before any model is looked at. */
+export class UnreachableCacheError extends ModelManagerError {
+  override readonly code = "CACHE_UNREACHABLE";
+
+  constructor(cacheDir: string, access: UnreachableAccess) {
+    super(`${describeUnwritable(cacheDir, access)}; ${PROBLEMS[access].fix}`);
+  }
+}
+
+/** Throws UnreachableCacheError when cache_dir (or the index file in it) cannot be reached at all. */
+export function requireReachableCache(cacheDir: string): void {
+  const access = unreachableReason(resolve(cacheDir));
+  if (access) throw new UnreachableCacheError(cacheDir, access);
+}
+
+const UNREACHABLE_CODES: Readonly<Record<string, UnreachableAccess>> = { ELOOP: "link-loop", ENAMETOOLONG: "too-long" };
+
+/** The folder itself, then a file inside it: a cache_dir just under the limit leaves no room for its files. */
+function unreachableReason(cacheDir: string): UnreachableAccess | undefined {
+  for (const path of [cacheDir, join(cacheDir, INDEX_FILE_NAME)]) {
+    try {
+      statSync(path);
+    } catch (error) {
+      const access = UNREACHABLE_CODES[(error as NodeJS.ErrnoException).code ?? ""];
+      if (access) return access;
+    }
+  }
+  return undefined;
 }
 
 function statExisting(path: string): Stats | undefined {

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { defaultConfigPath, missingDefaultConfigError } from "../config/default-path.ts";
+import { requireReachableCache } from "../cache/writable.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
@@ -70,6 +71,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       mirrors: options.action === "lock" ? [] : configuredMirrors(config, environment.env),
     });
     if (options.action === "lock") return await runLock(config, context, options, logger, out);
+    requireReachableCache(config.cacheDir);
     const manager = new ModelManager(withVerifyOverride(config, options), { context, pins });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");

@@ -68,12 +68,37 @@ describe("filesystem errors", () => {
     const run = await runAgainst(hub, [], { cwd });
     expect(run.code).toBe(1);
     expect(errors(run.stderr)).toEqual([
-      `error: cache_dir ${join(cwd, "cache")} is (or is inside) a symlink that leads nowhere (its target is missing, or the links loop); create the target or mount the volume it points to, or choose another cache with --cache-dir`,
+      `error: cache_dir ${join(cwd, "cache")} is (or is inside) a symlink that leads nowhere (its target is missing); create the target or mount the volume it points to, or choose another cache with --cache-dir`,
       "error: one: has to be downloaded",
       "error: two: has to be downloaded",
     ]);
     expect(hub.requests).toHaveLength(0);
     expect(existsSync(join(cwd, "unmounted"))).toBe(false);
+  });
+
+  test("cache_dir a symlink loop: --list, --verify-only and a run say it once, naming it, exit 1, no raw ELOOP", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    symlinkSync("cache", join(cwd, "cache"));
+    hub.resetLog();
+    for (const args of [["--list"], ["--verify-only"], [], ["--clean"]]) {
+      const run = await runAgainst(hub, args, { cwd });
+      expect(run.stderr).not.toContain("ELOOP");
+      expect(errors(run.stderr)).toEqual([`error: cache_dir ${join(cwd, "cache")} is (or is inside) a symlink loop (too many levels of symbolic links); point the link at a real folder, or choose another cache with --cache-dir`]);
+      expect(run.stderr).not.toContain("warning:");
+      expect(run.code).toBe(1);
+    }
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  test("cache_dir longer than the filesystem allows: said once with the path, exit 1, no raw ENAMETOOLONG", async () => {
+    const cacheDir = join("/tmp", ...Array.from({ length: 20 }, () => "d".repeat(250)));
+    const cwd = project(`cache_dir: ${cacheDir}\n${models}`);
+    for (const args of [["--list"], ["--verify-only"], []]) {
+      const run = await runAgainst(hub, args, { cwd });
+      expect(run.stderr).not.toContain("ENAMETOOLONG");
+      expect(errors(run.stderr)).toEqual([`error: cache_dir ${cacheDir} is too long for the filesystem (a path over its limit, or a folder name over 255 bytes); choose a shorter cache_dir, or another cache with --cache-dir`]);
+      expect(run.code).toBe(1);
+    }
   });
 
   test("a file name from the Hub too long for the filesystem is named, with the way to leave it out", async () => {
