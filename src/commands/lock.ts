@@ -1,5 +1,5 @@
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
 import { LockFileError } from "../lockfile/errors.ts";
 import { noLockHome } from "../lockfile/lock-path.ts";
 import { openLockSession } from "../lockfile/open.ts";
@@ -29,6 +29,7 @@ export async function runLock(
   // With --refresh nothing is pinned: every model is resolved again and moves with its branch or tag.
   const session = openLockSession(config, config.models, { lockMode: "update", refresh: options.refresh }, logger);
   if (!session) throw new LockFileError(`the lock command needs a configuration file: the lock is written beside it, and ${noLockHome(config)}`);
+  requireHubFor(config.models.filter((spec) => !session.pinFor(spec).pin), context, session.path);
   const reporter = new FailureReporter(logger, "locked");
   const lockOne = async (spec: ModelSpec): Promise<LockOutput["models"][number]> => {
     const pinned = session.pinFor(spec).pin;
@@ -60,4 +61,13 @@ export async function runLock(
   if (options.json) out.json({ ...envelope("lock", exitCode, models), lockFile: session.path, written, models } satisfies LockOutput);
   else if (exitCode === ExitCode.ok) out.line(session.path);
   return exitCode;
+}
+
+/** Offline, a lock whose every model is already pinned is still checked and tidied; resolving one needs the Hub. */
+function requireHubFor(unpinned: readonly ModelSpec[], context: RunContext, lockPath: string): void {
+  if (!context.settings.offline || unpinned.length === 0) return;
+  const ids = unpinned.map((spec) => spec.id).join(", ");
+  throw new UsageError(
+    `HF_HUB_OFFLINE is set, but the lock must resolve ${unpinned.length === 1 ? "a model" : `${unpinned.length} models`} on the Hub (new, or changed in the configuration): ${ids}; run \`lock\` without HF_HUB_OFFLINE. ${lockPath} is unchanged`,
+  );
 }

@@ -95,6 +95,35 @@ describe("model-manager lock", () => {
     for (const file of index.models.encoder.files) expect(file.oid).toBe(tree.find((entry) => entry.path === file.path)?.oid);
   });
 
+  test("HF_HUB_OFFLINE: a lock that must resolve models says so once, naming them (exit 2, no request); an up-to-date lock is checked offline", async () => {
+    const cwd = project(ENCODER_CONFIG);
+    const offline = { HF_HUB_OFFLINE: "1" };
+    hub.resetLog();
+    const first = await runAgainst(hub, ["lock"], { cwd, env: offline });
+    const errors = first.stderr.split("\n").filter((line) => line.startsWith("error:"));
+    expect(errors).toEqual([
+      `error: HF_HUB_OFFLINE is set, but the lock must resolve a model on the Hub (new, or changed in the configuration): encoder; run \`lock\` without HF_HUB_OFFLINE. ${join(cwd, "models.lock.json")} is unchanged`,
+    ]);
+    expect(first.code).toBe(2);
+    expect(existsSync(join(cwd, "models.lock.json"))).toBe(false);
+
+    expect((await runAgainst(hub, ["lock"], { cwd })).code).toBe(0);
+    const locked = lockText(cwd);
+    hub.resetLog();
+    const upToDate = await runAgainst(hub, ["lock"], { cwd, env: offline });
+    expect(upToDate.stderr).toContain("is up to date");
+    expect(upToDate.code).toBe(0);
+
+    writeFileSync(join(cwd, "models.yaml"), BOTH_CONFIG);
+    const added = await runAgainst(hub, ["lock", "--json"], { cwd, env: offline });
+    expect(added.code).toBe(2);
+    expect(added.stderr).toContain("must resolve a model on the Hub (new, or changed in the configuration): tagger;");
+    expect(added.stderr).not.toContain("encoder");
+    expect(parseJsonOutput(added.stdout, "lock")).toMatchObject({ exitCode: 2 });
+    expect(lockText(cwd)).toBe(locked);
+    expect(hub.requests).toHaveLength(0);
+  });
+
   test("a malformed lock or one from a newer release is refused with the file and the field (exit 2)", async () => {
     const cwd = project(ENCODER_CONFIG);
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
