@@ -41,6 +41,7 @@ export async function runPush(
   const results = new Map<string, ModelResult>();
   const reporter = new FailureReporter(logger, "pushed");
   const totals: Totals = { uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 0, skippedBytes: 0 };
+  let sameContent = 0;
   try {
     for (const outcome of outcomes) {
       if (context.signal?.aborted) break;
@@ -52,8 +53,10 @@ export async function runPush(
         const report = await pushModel(mirror, spec, result, tree, context.hub.http, uploads, context.signal);
         const pushed = totalsOf(report);
         for (const key of Object.keys(totals) as (keyof Totals)[]) totals[key] += pushed[key];
+        const copies = report.skipped.filter((blob) => blob.sameAs !== undefined).length;
+        sameContent += copies;
         logger.info(
-          `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${pushed.uploadedFiles} file${pushed.uploadedFiles === 1 ? "" : "s"} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles} already there`,
+          `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${pushed.uploadedFiles} file${pushed.uploadedFiles === 1 ? "" : "s"} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles - copies} already there${copies > 0 ? `, ${copies} the same content as another file (one blob)` : ""}`,
         );
         results.set(spec.id, pushedJson(spec, result.commit, pushed, report));
       } catch (error) {
@@ -72,7 +75,7 @@ export async function runPush(
     logger.error(interruption.message);
     logger.info(`the blobs uploaded so far stay in ${mirror.display} (the next push skips them); a model's manifest is only written once all its blobs are there`);
   }
-  logger.info(`uploaded ${totals.uploadedFiles} file${totals.uploadedFiles === 1 ? "" : "s"} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
+  logger.info(`uploaded ${totals.uploadedFiles} file${totals.uploadedFiles === 1 ? "" : "s"} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror${sameContent > 0 ? " or the same content as another file" : ""} (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
   const models = specs.map((spec) => results.get(spec.id) ?? modelFailure(spec.id, interruption ?? new InterruptedError()));
   const failure = models.find((model) => !model.ok);
   const exitCode = interruption ? ExitCode.interrupted : failure && !failure.ok ? failure.exitCode : ExitCode.ok;

@@ -16,8 +16,11 @@ import { uploadBlob } from "./upload-blob.ts";
 /** Files stat'ed or uploaded at once; with PART_SIZE × PARTS_IN_FLIGHT each (upload-blob.ts), at most 64 MiB of parts are in memory. */
 const FILES_AT_ONCE = 4;
 
-/** One file of the model as a blob of the mirror: its path in the model, its key under the mirror's prefix, its size. */
-export type PushedBlob = { readonly path: string; readonly key: string; readonly size: number };
+/**
+ * One file of the model as a blob of the mirror: its path in the model, its key under the mirror's prefix, its size;
+ * `sameAs`: another file of the model with the same content, whose blob this file shares (not uploaded again).
+ */
+export type PushedBlob = { readonly path: string; readonly key: string; readonly size: number; readonly sameAs?: string };
 
 /** What one model's push did: blobs uploaded and skipped (already there with the right size), the manifest and ref keys. */
 export type PushReport = {
@@ -45,12 +48,12 @@ export async function pushModel(
   signal?: AbortSignal,
 ): Promise<PushReport> {
   const client = mirror.client();
-  const files = [...result.snapshot.files].sort((a, b) => b.size - a.size);
-  const present = await inLanes(files, FILES_AT_ONCE, async (file) => (await statOf(http, mirror, mirror.objectKey(blobKey(file))))?.size === file.size, signal);
+  const { blobs, copies } = oneFilePerBlob([...result.snapshot.files].sort((a, b) => b.size - a.size));
+  const present = await inLanes(blobs, FILES_AT_ONCE, async (file) => (await statOf(http, mirror, mirror.objectKey(blobKey(file))))?.size === file.size, signal);
   signal?.throwIfAborted();
   const blobOf = (file: RemoteFile): PushedBlob => ({ path: file.path, key: blobKey(file), size: file.size });
-  const toUpload = files.filter((_, index) => !present[index]);
-  const skipped = files.filter((_, index) => present[index]).map(blobOf);
+  const toUpload = blobs.filter((_, index) => !present[index]);
+  const skipped = [...blobs.filter((_, index) => present[index]).map(blobOf), ...copies.map(({ file, sameAs }) => ({ ...blobOf(file), sameAs: sameAs.path }))];
   observer.modelPlanned(spec.id, { files: toUpload.length, bytes: toUpload.reduce((sum, file) => sum + file.size, 0) });
   await inLanes(
     toUpload,
@@ -84,6 +87,21 @@ export async function pushModel(
   const ref = isCommitSha(spec.revision) ? undefined : refKey(spec.repoType, spec.repoId, spec.revision);
   if (ref !== undefined) await put(client, mirror, mirror.objectKey(ref), `${result.commit}\n`, "text/plain");
   return { uploaded: toUpload.map(blobOf), skipped, manifest: { key: manifestName, written: writeManifest }, ...(ref !== undefined ? { ref } : {}) };
+}
+
+/**
+ * Files with the same content have the same key: the first (the order is kept) stands for the blob,
+ * so it is looked up and uploaded once; the others are copies of it.
+ */
+function oneFilePerBlob(files: readonly RemoteFile[]): { blobs: RemoteFile[]; copies: { file: RemoteFile; sameAs: RemoteFile }[] } {
+  const first = new Map<string, RemoteFile>();
+  const copies: { file: RemoteFile; sameAs: RemoteFile }[] = [];
+  for (const file of files) {
+    const holder = first.get(blobKey(file));
+    if (holder) copies.push({ file, sameAs: holder });
+    else first.set(blobKey(file), file);
+  }
+  return { blobs: [...first.values()], copies };
 }
 
 /** Size of an object, by a presigned HEAD (Bun's stat() reports a refused HEAD only as "UnknownError"). */

@@ -149,6 +149,7 @@ const pushedBlob = v.object({
   path: describe(v.string(), "the file's path in the model"),
   key: describe(v.string(), "the blob's key under the mirror's prefix: blobs/sha256/<hex> (LFS) or blobs/git-sha1/<hex>"),
   size: count,
+  sameAs: describe(v.optional(v.string()), "in skipped: the path of another file of the model with the same content, whose blob this file shares (uploaded or found once)"),
 });
 
 const pushSuccess = v.object({
@@ -156,10 +157,10 @@ const pushSuccess = v.object({
   commit,
   uploadedFiles: count,
   uploadedBytes: count,
-  skippedFiles: describe(count, "blobs already in the mirror with the right size, not uploaded again"),
+  skippedFiles: describe(count, "files not uploaded: their blob was in the mirror with the right size already, or another file of the model has the same content (sameAs)"),
   skippedBytes: count,
   uploaded: describe(v.array(pushedBlob), "the blobs this push uploaded"),
-  skipped: describe(v.array(pushedBlob), "the blobs that were there already"),
+  skipped: describe(v.array(pushedBlob), "the files whose blob was there already or is another file's (sameAs)"),
   manifest: describe(v.string(), "key of the commit's manifest under the prefix: manifests/<repo_type>/<repo_id>/<commit>.json"),
   manifestWritten: describe(v.boolean(), "false: an identical manifest was there already"),
   ref: describe(v.optional(v.string()), "key of the ref written for the branch or tag (refs/<repo_type>/<repo_id>/<revision>); absent when the revision is a commit"),

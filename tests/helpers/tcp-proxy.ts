@@ -6,7 +6,14 @@
 import { createConnection, createServer, type Server } from "node:net";
 import { Transform } from "node:stream";
 
-export type TcpProxy = { readonly port: number; /** The connection was cut. */ wasCut(): boolean; close(): Promise<void> };
+export type TcpProxy = {
+  readonly port: number;
+  /** The connection was cut. */
+  wasCut(): boolean;
+  /** Bytes the client has sent towards the server so far (requests and bodies). */
+  sentBytes(): number;
+  close(): Promise<void>;
+};
 export type TcpProxyOptions = { readonly bytesPerSecond?: number; readonly cutOnceAfterBytes?: number };
 
 export async function tcpProxy(target: { host: string; port: number }, options: TcpProxyOptions): Promise<TcpProxy> {
@@ -40,6 +47,7 @@ export async function tcpProxy(target: { host: string; port: number }, options: 
   return {
     port: address.port,
     wasCut: () => cut,
+    sentBytes: () => sent,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -117,6 +117,34 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () =>
     expect(second.models[0]).toMatchObject({ ok: true, uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 2, skippedBytes: 20 * 1024 * 1024 + (config?.size ?? 0), uploaded: [], manifestWritten: false });
   });
 
+  test("two files with the same content: one blob uploaded once, the other file skipped with sameAs, in the progress and --json", async () => {
+    const size = 20 * 1024 * 1024;
+    hub.addRepo({ id: "acme/twins", files: { "config.json": json({}), "a/model.safetensors": generated(size, "twins"), "b/model.safetensors": generated(size, "twins") } });
+    const weights = hub.file("acme/twins", "a/model.safetensors");
+    expect(hub.file("acme/twins", "b/model.safetensors")?.sha256).toBe(weights?.sha256 as string);
+    const mirror = freshPrefix();
+    const proxy = await tcpProxy(motoAddress(), {});
+    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd: project("cache_dir: cache\nmodels:\n  - id: twins\n    repo_id: acme/twins\n"), env: { ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` } });
+    await proxy.close();
+    expect(run.code).toBe(0);
+    // One copy of the blob went to the store, not two.
+    expect(proxy.sentBytes()).toBeGreaterThan(size);
+    expect(proxy.sentBytes()).toBeLessThan(1.5 * size);
+    const model = parseJsonOutput(run.stdout, "push").models[0];
+    if (!model?.ok) throw new Error(`push failed: ${run.stdout}`);
+    const key = `blobs/sha256/${weights?.sha256}`;
+    expect(model).toMatchObject({ uploadedFiles: 2, uploadedBytes: size + (hub.file("acme/twins", "config.json")?.size ?? 0), skippedFiles: 1, skippedBytes: size });
+    const uploaded = model.uploaded.find((blob) => blob.key === key);
+    const other = uploaded?.path === "a/model.safetensors" ? "b/model.safetensors" : "a/model.safetensors";
+    expect(model.uploaded.filter((blob) => blob.key === key)).toHaveLength(1);
+    expect(model.skipped).toEqual([{ path: other, key, size, sameAs: uploaded?.path as string }]);
+    expect(run.stderr).toContain(`twins: uploading 2 files, 20.0 MiB to ${mirror}\n`);
+    expect(run.stderr.match(/twins: uploading [ab]\/model\.safetensors/g)).toHaveLength(1);
+    expect(run.stderr).toContain("2 files uploaded (20.0 MiB), 0 already there, 1 the same content as another file (one blob)");
+    const stored = await bucketClient(moto, BUCKET).file(`${mirror.slice(`s3://${BUCKET}/`.length)}/${key}`).bytes();
+    expect(new Bun.CryptoHasher("sha256").update(stored).digest("hex")).toBe(weights?.sha256 as string);
+  });
+
   test("a model pinned to a commit writes no ref; a usage error still prints the push envelope", async () => {
     const commit = hub.file("acme/big", "config.json")?.commit as string;
     const run = await runAgainst(hub, ["push", freshPrefix(), "--json"], { cwd: project(`${CONFIG}    revision: ${commit}\n`), env: moto.env });
