@@ -1,11 +1,12 @@
 /**
  * One large Xet file on a link throttled per connection, native Xet vs the Hub's bridge (not part of
- * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1]`.
+ * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1] [--xorb-mib 1]
+ * [--results NAME]`. The local hub's xorbs are 1 MiB unless `--xorb-mib` says otherwise (the Hub's: up to 64 MiB).
  *
  * The local hub runs in this process (it chunks and compresses the file once, before the timings);
  * each run downloads into a fresh cache with `verify: sha256`, under /usr/bin/time (measure.ts), the
- * two transports alternating. Reports wall time, throughput, peak RSS, the bytes the CDN listener
- * sent and, for Xet, how many xorb requests were in flight at once at most.
+ * two transports alternating. Reports wall time, throughput, peak RSS, client CPU time, the bytes the
+ * CDN listener sent and, for Xet, how many xorb requests were in flight at once at most.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,12 +21,15 @@ const { values } = parseArgs({
     "size-mib": { type: "string", default: "2048" },
     bandwidth: { type: "string", default: "40MB" },
     runs: { type: "string", default: "1" },
+    "xorb-mib": { type: "string", default: "1" },
+    results: { type: "string" },
   },
 });
 const MiB = 1024 * 1024;
 const size = Number(values["size-mib"]) * MiB;
 const bandwidth = parseSize(values.bandwidth!);
 const runs = Number(values.runs);
+const xorbMaxBytes = Number(values["xorb-mib"]) * MiB;
 const FILE = "model.safetensors";
 const REPO = "bench/large";
 
@@ -33,6 +37,7 @@ const hub = await LocalHub.start({
   dataDir: join(tempDir("mm-xet-large-bench"), "data"),
   repos: [{ id: REPO, xet: true, files: { [FILE]: weightsLike(size, 3) } }],
   rateLimitHeaders: false,
+  xorbMaxBytes,
 });
 {
   const started = performance.now();
@@ -73,16 +78,17 @@ const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
 const rows = [...results].map(([name, { samples, fetched, inFlight }]) => {
   const wallMs = median(samples.map((sample) => sample.wallMs));
   const rss = Math.max(...samples.map((sample) => sample.maxRssBytes));
+  const cpuMs = median(samples.map((sample) => sample.userMs + sample.systemMs));
   const throughput = size / MiB / (wallMs / 1000);
-  return `| ${mib(size)}, ${(bandwidth / 1e6).toFixed(0)} MB/s per connection | ${name} | ${(wallMs / 1000).toFixed(2)} s | ${throughput.toFixed(0)} MiB/s | ${mib(rss)} | ${mib(fetched)} | ${inFlight || "–"} |`;
+  return `| ${mib(size)}, ${mib(xorbMaxBytes)} xorbs, ${(bandwidth / 1e6).toFixed(0)} MB/s per connection | ${name} | ${(wallMs / 1000).toFixed(2)} s | ${throughput.toFixed(0)} MiB/s | ${mib(rss)} | ${(cpuMs / 1000).toFixed(1)} s | ${mib(fetched)} | ${inFlight || "–"} |`;
 });
 const table = [
-  `| file | tool | wall time${runs > 1 ? ` (median of ${runs})` : ""} | throughput | peak RSS | bytes from the CDN | xorb requests at once (max) |`,
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  `| file | tool | wall time${runs > 1 ? ` (median of ${runs})` : ""} | throughput | peak RSS | client CPU | bytes from the CDN | xorb requests at once (max) |`,
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
 ].join("\n");
 console.log(table);
-writeFileSync(join(import.meta.dir, "results", "xet-large.md"), `${table}\n`);
+writeFileSync(join(import.meta.dir, "results", values.results ? `${values.results}.md` : "xet-large.md"), `${table}\n`);
 
 /** The most requests whose [arrival, arrival + duration] overlap at one moment. */
 function mostAtOnce(records: readonly RequestRecord[]): number {

@@ -92,7 +92,10 @@ export class XetStore {
   private schemeCounter = 0;
 
   /** `content` finds the bytes of a Xet file by its hash; files are chunked on first use. */
-  constructor(private readonly content: (xetHash: string) => Uint8Array | undefined) {}
+  constructor(
+    private readonly content: (xetHash: string) => Uint8Array | undefined,
+    private readonly xorbMaxBytes = XORB_MAX_BYTES,
+  ) {}
 
   /** The Xet file id of an LFS object (a stand-in for the real Merkle hash: clients only pass it back). */
   static xetHashOf(sha256: string): string {
@@ -138,7 +141,7 @@ export class XetStore {
     for (const { key, plain } of pieces) {
       if (this.chunks.has(key) || queued.has(key)) continue;
       const encoded = encodeChunk(plain, SCHEMES[this.schemeCounter++ % SCHEMES.length]!);
-      if (building.size + encoded.length > XORB_MAX_BYTES) seal();
+      if (building.size + encoded.length > this.xorbMaxBytes) seal();
       building.chunks.push(encoded);
       building.size += encoded.length;
       building.keys.push(key);
