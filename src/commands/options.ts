@@ -43,14 +43,14 @@ type CommandWord = keyof typeof COMMAND_WORDS;
 
 export type ParsedCommandLine = { readonly kind: "help" } | { readonly kind: "version" } | { readonly kind: "run"; readonly options: CliOptions } | ParsedAdd;
 
-const ACTION_FLAGS = ["list", "verifyOnly", "clean", "cleanModel", "cacheKey"] as const;
-const FLAG_NAMES: Record<(typeof ACTION_FLAGS)[number], string> = {
-  list: "--list",
-  verifyOnly: "--verify-only",
-  clean: "--clean",
-  cleanModel: "--clean-model",
-  cacheKey: "--cache-key",
-};
+/** The action flags: the parsed option, the flag as typed, the action it asks for (in the order messages name them). */
+const ACTION_FLAGS = [
+  { key: "list", flag: "--list", action: "list" },
+  { key: "verifyOnly", flag: "--verify-only", action: "verify-only" },
+  { key: "clean", flag: "--clean", action: "clean" },
+  { key: "cleanModel", flag: "--clean-model", action: "clean-model" },
+  { key: "cacheKey", flag: "--cache-key", action: "cache-key" },
+] as const;
 
 export function buildCli() {
   const cli = cac("model-manager");
@@ -91,12 +91,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const switches = cli.globalCommand.options.filter((option) => option.isBoolean);
   try {
     rejectMisreadArguments(argv, new Set(switches.flatMap((option) => option.rawName.split(/[ ,]+/).filter((part) => part.startsWith("-")))));
-    const parsed = cli.parse(["model-manager", "model-manager", ...argv], { run: false });
+    const parsed = parseWithCac(cli, argv);
     if (parsed.options.help) return { kind: "help" };
     if (parsed.options.version) return { kind: "version" };
     cli.globalCommand.checkUnknownOptions();
     cli.globalCommand.checkOptionValue();
-    command = Object.hasOwn(COMMAND_WORDS, parsed.args[0] ?? "") ? (parsed.args[0] as CommandWord) : undefined;
+    command = commandWordOf(parsed.args);
     if (!command) cli.globalCommand.checkUnusedArgs();
     else {
       operands = parsed.args.slice(1).map(String);
@@ -116,15 +116,35 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return { kind: "run", options: { ...validated, action: command, ...(command === "push" ? { pushTo: operands[0] } : {}) } };
 }
 
+/**
+ * The action a command line asks for, read without checking the line: the --json result of a line
+ * that could not be parsed still names it. `add` has its own parser.
+ */
+export function requestedAction(argv: readonly string[]): CliOptions["action"] | "add" {
+  if (argv[0] === "add") return "add";
+  const parsed = parseWithCac(buildCli(), argv);
+  return commandWordOf(parsed.args) ?? chosenActionFlags(parsed.options)[0]?.action ?? "download";
+}
+
+function parseWithCac(cli: ReturnType<typeof buildCli>, argv: readonly string[]) {
+  return cli.parse(["model-manager", "model-manager", ...argv], { run: false });
+}
+
+/** The command word, if the first operand is one (`--config FILE push …`: the value of an option is not an operand). */
+function commandWordOf(operands: readonly unknown[]): CommandWord | undefined {
+  const [first] = operands;
+  return typeof first === "string" && Object.hasOwn(COMMAND_WORDS, first) ? (first as CommandWord) : undefined;
+}
+
 /** The action flags (--list, --clean, …) given on the command line. */
 function chosenActionFlags(raw: Record<string, unknown>) {
-  return ACTION_FLAGS.filter((flag) => raw[flag] !== undefined && raw[flag] !== false);
+  return ACTION_FLAGS.filter(({ key }) => raw[key] !== undefined && raw[key] !== false);
 }
 
 /** A command word takes no action flag. */
 function rejectActionFlags(command: string, raw: Record<string, unknown>): void {
   const [action] = chosenActionFlags(raw);
-  if (action) throw new UsageError(`${FLAG_NAMES[action]} cannot be used with the ${command} command`);
+  if (action) throw new UsageError(`${action.flag} cannot be used with the ${command} command`);
 }
 
 function checkLockCommand(command: "lock" | "sbom", options: CliOptions): void {
@@ -154,26 +174,13 @@ function withTypedValues(parsed: Record<string, unknown>, argv: readonly string[
 
 function validate(raw: Record<string, unknown>): CliOptions {
   const chosen = chosenActionFlags(raw);
-  if (chosen.length > 1) {
-    throw new UsageError(`${chosen.map((flag) => FLAG_NAMES[flag]).join(" and ")} cannot be used together`);
-  }
+  if (chosen.length > 1) throw new UsageError(`${chosen.map(({ flag }) => flag).join(" and ")} cannot be used together`);
   const verify = raw.verify === undefined ? undefined : verifyLevel(raw.verify);
   const models = stringList(raw.model, "--model");
   const cleanModels = stringList(raw.cleanModel, "--clean-model");
-  const action: CliOptions["action"] =
-    raw.list !== undefined
-      ? "list"
-      : raw.verifyOnly !== undefined
-        ? "verify-only"
-        : raw.clean !== undefined
-          ? "clean"
-          : raw.cleanModel !== undefined
-            ? "clean-model"
-            : raw.cacheKey !== undefined
-              ? "cache-key"
-              : "download";
+  const action: CliOptions["action"] = chosen[0]?.action ?? "download";
   /** The action flag as typed, for the messages below. */
-  const chosenName = chosen[0] && FLAG_NAMES[chosen[0]];
+  const chosenName = chosen[0]?.flag;
   if (raw.quiet && raw.verbose) throw new UsageError("--quiet and --verbose cannot be used together");
   if (raw.refresh && (raw.locked || raw.frozen)) {
     throw new UsageError(`--refresh moves models and rewrites the lock; it cannot be used with ${raw.locked ? "--locked" : "--frozen"}, which keep the lock as it is`);
