@@ -158,6 +158,15 @@ describe("Xet faults", () => {
       expect(bridgeGets()).toHaveLength(1);
       expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
     });
+
+    test(`${what}, on parallel ranges: a few tries on Xet, then the bridge, said once`, async () => {
+      hub.inject(fault);
+      const run = await downloadsIntact(RANGED, ["-v"], [WEIGHTS]);
+      // Three in a row end Xet; requests already in flight on the file's other connections may fail too.
+      expect(hub.requests.filter((record) => record.faults.length > 0).length).toBeLessThanOrEqual(3 + Number(RANGED.MODEL_MANAGER_CONNECTIONS_PER_FILE) - 1);
+      expect(bridgeGets().length).toBeGreaterThanOrEqual(1);
+      expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+    });
   }
 
   test("a truncated xorb body is fetched again from Xet", async () => {

@@ -46,8 +46,8 @@ export class XetWithBridgeFallback implements ByteSource {
     try {
       return await this.xet.plan?.(gaps, maxUnitBytes, signal);
     } catch (error) {
-      if (!(error instanceof XetUnavailable)) throw error;
-      this.switchToBridge(error);
+      if (!this.givesUpXet(error, signal)) throw error;
+      this.switchToBridge(error as Error);
       return undefined;
     }
   }
