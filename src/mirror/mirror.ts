@@ -1,5 +1,6 @@
 import type { HubHttp } from "../hub/http.ts";
 import { encodePath } from "../hub/urls.ts";
+import { ModelManagerError } from "../errors.ts";
 import { readLimitedBytes } from "../hub/bounded-body.ts";
 import { describeError } from "../hub/retrying.ts";
 import { formatBytes } from "../output/format.ts";
@@ -67,6 +68,8 @@ export class Mirror {
       result = await http.send(this.urlFor(key), { signal, what, deadlineMs: http.settings.apiDeadlineMs });
     } catch (error) {
       if (signal?.aborted) throw error;
+      // Our own refusals (a redirect to file:, too many redirects) are what the mirror answered, not a network failure.
+      if (error instanceof ModelManagerError) throw new MirrorError(`mirror ${this.display} did not deliver ${key}: ${error.message}`, { cause: error });
       throw new MirrorUnreachableError(`mirror ${this.display} could not be reached for ${key}: ${describeError(error)}`, { cause: error });
     }
     const { response, watch } = result;

@@ -162,7 +162,9 @@ describe("what a mirror says is cleaned before it is printed", () => {
 describe("redirects from a mirror", () => {
   test("to file: the redirect is refused, naming the scheme; the model comes from the Hub", async () => {
     using server = mirrorWith(() => ({ status: 302, headers: { Location: "file:///etc/passwd" }, body: "" }));
-    expectHubFallback(await pull(server.url), server.url, 'the scheme "file" is not http or https');
+    const result = await pull(server.url);
+    expectHubFallback(result, `mirror ${server.url} did not deliver manifests/model/${REPO}/${commit}.json`, 'the scheme "file" is not http or https');
+    expect(result.stderr).not.toContain("could not be reached");
   });
 
   test("to a presigned URL elsewhere that fails: no query reaches stderr, --json or the -v log", async () => {
@@ -263,5 +265,31 @@ describe("blob reads from a hostile mirror", () => {
     expect(elsewhere.requests.length).toBeGreaterThan(0);
     expect(result.stdout + result.stderr).not.toContain(secret);
     expectSameBytes(hub, REPO, PATHS, join(result.cwd, "cache", "tiny"));
+  });
+});
+
+describe("with a committed lock", () => {
+  async function locked(): Promise<string> {
+    const cwd = project(CONFIG);
+    expect((await runAgainst(hub, ["lock"], { cwd })).code).toBe(0);
+    return cwd;
+  }
+
+  test("a malformed manifest for the locked commit: skipped with a warning, the locked files come from the Hub", async () => {
+    const cwd = await locked();
+    using server = mirrorWith(() => ok(manifest((m) => withFile(m, { path: "../escape.json" }))));
+    const result = await runAgainst(hub, ["--frozen"], { cwd, env: { MODEL_MANAGER_MIRROR: server.url } });
+    expectHubFallback({ ...result, cwd }, server.url, "files.0.path");
+    // The lock names the commit: the mirror's ref is not asked.
+    expect(server.requests.some((request) => request.target.startsWith("/refs/"))).toBe(false);
+  });
+
+  test("a well-formed manifest that disagrees with the lock: exit 3, naming the manifest and the file", async () => {
+    const cwd = await locked();
+    using server = mirrorWith(() => ok(manifest((m) => withFile(m, { gitOid: "d".repeat(40) }))));
+    const result = await runAgainst(hub, ["--frozen"], { cwd, env: { MODEL_MANAGER_MIRROR: server.url } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`the mirror manifest ${server.url}/manifests/model/${REPO}/${commit}.json disagrees with the lock`);
+    expect(result.stderr).toContain('"config.json"');
   });
 });
