@@ -7,7 +7,7 @@
  *   <cacheDir>/.model-manager/             tool state: locks/, partial/, quarantine/, tmp/, index.lock
  */
 
-import { existsSync, lstatSync, readlinkSync, realpathSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import type { ModelSpec } from "../config/types.ts";
 import { UnsafePathError } from "../errors.ts";
@@ -173,4 +173,13 @@ export function safeFileName(name: string): string {
   if (encoded.length <= MAX_FILE_NAME) return encoded;
   const digest = new Bun.CryptoHasher("sha256").update(name).digest("hex").slice(0, 16);
   return `${encoded.slice(0, MAX_FILE_NAME - 17)}-${digest}`;
+}
+
+/** stat through links, or undefined when it cannot be read for any reason (missing, broken link, no permission…). */
+export function statExisting(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }

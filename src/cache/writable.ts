@@ -4,10 +4,10 @@
  * ahead without any lock file, and only work that must write is refused.
  */
 
-import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ModelManagerError } from "../errors.ts";
-import { INDEX_FILE_NAME, lstatExisting } from "./layout.ts";
+import { INDEX_FILE_NAME, lstatExisting, statExisting } from "./layout.ts";
 
 export type CacheAccess = "writable" | "read-only" | "no-permission" | "not-a-folder" | "broken-link" | UnreachableAccess;
 /** A cache_dir that cannot even be read: every command that uses the cache stops on it. */
@@ -110,10 +110,3 @@ function unreachableReason(cacheDir: string): UnreachableAccess | undefined {
   return undefined;
 }
 
-function statExisting(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}

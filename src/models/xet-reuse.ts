@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { CacheIndex, IndexEntry, IndexedFile } from "../cache/index-schema.ts";
+import { statExisting } from "../cache/layout.ts";
 import type { CacheLayout } from "../layout/types.ts";
 import { type CachedXetFile, ChunkCatalog, fromStored } from "../transfer/xet/chunk-map.ts";
 import type { WorkPlan } from "./ensure.ts";
@@ -19,7 +19,7 @@ export function reusableXetChunks(plan: WorkPlan, layout: CacheLayout, index: Ca
     const path = join(root, relativePath(file));
     if (seen.has(path)) return;
     seen.add(path);
-    const onDisk = statOf(path);
+    const onDisk = statExisting(path);
     if (!onDisk || onDisk.size !== file.size || onDisk.mtimeMs !== file.mtimeMs) return;
     files.push({ path, size: file.size, mtimeMs: file.mtimeMs, runs: fromStored(file.xetChunks) });
   };
@@ -39,10 +39,3 @@ function specOf(id: string, entry: IndexEntry) {
   return { id, repoId: entry.repoId, repoType: entry.repoType, revision: entry.revision, localDir: entry.localDir, exclude: [] };
 }
 
-function statOf(path: string): { size: number; mtimeMs: number } | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
