@@ -64,4 +64,9 @@ describe("server text is printed without control characters", () => {
     expect(withoutUrlQueries("see https://huggingface.co/org/model.")).toBe("see https://huggingface.co/org/model.");
     expect(withoutUrlQueries("s3://bucket/key?sig=1 and http://u:p@h:8/p#frag")).toBe("s3://bucket/key?… and http://h:8/p");
   });
+
+  test("withoutUrlQueries also drops the query of a request target quoted without its origin (an S3 error echoing the request)", () => {
+    expect(withoutUrlQueries("The request /fleet/k?X-Amz-Signature=abc&X-Amz-Credential=AKID was refused")).toBe("The request /fleet/k?… was refused");
+    expect(withoutUrlQueries("what? and why?")).toBe("what? and why?");
+  });
 });
