@@ -64,6 +64,7 @@ export class HfLayout implements CacheLayout {
         root: { root: snapshotDir, relativePath: (file) => file.path },
         files: files.filter((file) => !isLinkTo(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)))),
       }),
+      refReadable: () => !needsRef(spec.revision) || refReadable(repoDir, spec.revision, commit),
       publish: (files) => {
         for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)), this.symlinks);
         if (needsRef(spec.revision)) writeRef(resolveInside(repoDir, `refs/${spec.revision}`, `revision of ${spec.id}`), commit, this.stateRoot);
@@ -238,6 +239,15 @@ function writeRef(path: string, commit: string, stateRoot: string): void {
   mkdirSync(dirname(tmp), { recursive: true });
   writeFileAtomic(tmp, commit);
   renameSync(tmp, path);
+}
+
+/**
+ * huggingface_hub reads a ref as it is (no trim): it must hold exactly a commit whose snapshot exists.
+ * Another commit with a snapshot is left alone (another tool moved the branch there).
+ */
+function refReadable(repoDir: string, revision: string, commit: string): boolean {
+  const text = readFileOrUndefined(join(repoDir, "refs", ...revision.split("/")));
+  return text === commit || (text !== undefined && isCommitSha(text) && existsSync(join(repoDir, "snapshots", text)));
 }
 
 function readRef(repoDir: string, revision: string): string | undefined {

@@ -187,6 +187,25 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(sha256OfFile(copy)).toBe(hub.file(REPO, "model.safetensors")!.sha256);
   });
 
+  test("a warm run rewrites a ref Python cannot follow (a trailing newline, a commit with no snapshot) without a request; a ref moved to another snapshot stays", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO) + model("old", REPO, "v1")));
+    const ref = join(repoDir(cwd), "refs", "main");
+    for (const written of [`${commitOf()}\n`, "1".repeat(40), ""]) {
+      writeFileSync(ref, written);
+      hub.resetLog();
+      const run = await runAgainst(hub, ["-q"], { cwd });
+      expect(run.code).toBe(0);
+      expect(hub.requests).toHaveLength(0);
+      expect(readFileSync(ref, "utf8")).toBe(commitOf());
+    }
+    rmSync(ref);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(readFileSync(ref, "utf8")).toBe(commitOf());
+    writeFileSync(ref, commitOf("v1"));
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(readFileSync(ref, "utf8")).toBe(commitOf("v1"));
+  });
+
   test("--clean-model removes the snapshot, its ref and only the blobs no other snapshot links; other repos untouched", async () => {
     const cwd = await fill(hfConfig(model("new", REPO) + model("old", REPO, "v1") + model("other", "acme/other")));
     const repo = repoDir(cwd);
