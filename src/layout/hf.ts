@@ -90,6 +90,9 @@ export class HfLayout implements CacheLayout {
 
   /** The new snapshot is linked before this runs, so blobs it shares with the old one stay. */
   removeRecorded(spec: ModelSpec, previous: IndexEntry, paths: readonly string[], index: CacheIndex): RemovalResult {
+    // A model moved to another repository leaves the old one whole: the hub cache is shared (another
+    // configuration using the same model id, Python), and the index cannot tell whether anyone still loads it.
+    if (!sameRepo(previous, spec)) return { removed: [], kept: [] };
     const removal = this.planRemoval(previous, paths, otherEntries(index, spec.id));
     const targets = pathTargets(removal.paths, removal.pruneUpTo);
     for (const target of targets) target.remove();

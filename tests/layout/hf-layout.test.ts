@@ -258,6 +258,23 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(commit0).not.toBe(commitOf());
   });
 
+  test("two configurations sharing one hub cache with the same model id for two repositories never delete each other's repository", async () => {
+    const hubCache = join(tempDir("mm-shared-hub"), "hub");
+    const configA = project(`layout: hf\nmodels:\n${model("m", "acme/moving")}`);
+    const configB = project(`layout: hf\nmodels:\n${model("m", REPO, "v1")}`);
+    const run = (cwd: string) => runAgainst(hub, ["-q"], { cwd, env: { HF_HUB_CACHE: hubCache } });
+    const snapshotFiles = (repo: string) => readdirSync(join(hubCache, `models--${repo.replace("/", "--")}`, "snapshots"), { recursive: true }).length;
+    expect((await run(configA)).code).toBe(0);
+    expect((await run(configB)).code).toBe(0);
+    const before = [snapshotFiles("acme/moving"), snapshotFiles(REPO)];
+    expect(before[0]).toBeGreaterThan(1);
+    hub.resetLog();
+    expect((await run(configA)).code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    expect([snapshotFiles("acme/moving"), snapshotFiles(REPO)]).toEqual(before);
+    expect((await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd: configA, env: { HF_ENDPOINT: DEAD_ENDPOINT, HF_HUB_CACHE: hubCache } })).code).toBe(0);
+  });
+
   test("without cache_dir the cache is HF_HUB_CACHE, else HF_HOME/hub", async () => {
     const home = tempDir("mm-hfhome");
     const cwd = project(hfConfig(model("other", "acme/other"), ""));
