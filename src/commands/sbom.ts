@@ -4,6 +4,7 @@ import { realpathOrSelf } from "../cache/real-path.ts";
 import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { ModelsConfig } from "../config/types.ts";
 import { ExitCode, UsageError } from "../errors.ts";
+import { describeDrift, hasDrift, lockDrift } from "../lockfile/compare.ts";
 import { LockFileError } from "../lockfile/errors.ts";
 import { lockableConfigPath, lockPathFor, noLockHome } from "../lockfile/lock-path.ts";
 import { openLockSession } from "../lockfile/open.ts";
@@ -23,6 +24,10 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
   // --locked makes the SBOM fail when the lock no longer describes the configuration; the session has read the lock then.
   const lock = options.lockMode === "locked" ? openLockSession(config, config.models, { lockMode: "locked" }, logger)?.lock : readLock(lockPath);
   if (!lock) throw new LockFileError(`sbom: there is no lock ${lockPath}; run "model-manager lock" first`);
+  const drift = lockDrift(lock, config.models);
+  if (hasDrift(drift)) {
+    logger.warn(`the lock ${lockPath} does not match the configuration (${describeDrift(drift).join("; ")}); the SBOM describes the lock: run "model-manager lock" first, or sbom --locked to fail here`);
+  }
   const document = buildSbom(lock, { name: "model-manager", version: VERSION });
   // /dev/stdout is written through stdout: opening it fails when it is a socket (ENXIO), as under Node-based CI runners.
   if (options.output === undefined || options.output === "/dev/stdout") {

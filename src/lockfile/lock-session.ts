@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { ModelSpec } from "../config/types.ts";
 import type { PinnedSnapshot, PinSource, RemoteSnapshot } from "../models/plan.ts";
 import type { Logger } from "../output/logger.ts";
@@ -102,8 +103,15 @@ export class LockSession implements PinSource {
     models.push(...this.resolved.values());
     const next = lockFrom(models);
     if (this.lock && formatLock(next) === formatLock(this.lock)) {
-      if (options.create) this.logger.info(`the lock ${this.path} is up to date`);
-      return false;
+      if (!options.create) return false;
+      // Same pins, other text (reformatted, reordered by hand): the lock command writes the form a review diff expects.
+      if (readTextOrUndefined(this.path) === formatLock(next)) {
+        this.logger.info(`the lock ${this.path} is up to date`);
+        return false;
+      }
+      writeLock(this.path, next);
+      this.logger.info(`rewrote the lock ${this.path} in its own layout (sorted, one file per line); the pins are unchanged`);
+      return true;
     }
     writeLock(this.path, next);
     if (!this.lock) {
@@ -131,6 +139,14 @@ function describeMove(before: LockedModel | undefined, after: LockedModel): stri
   if (before && before.commit !== after.commit) return `${after.id} (${after.revision} ${before.commit.slice(0, 12)} → ${after.commit.slice(0, 12)})`;
   if (before && requestsDigest([before]) === requestsDigest([after])) return `${after.id} (${after.revision} ${after.commit.slice(0, 12)}: files re-pinned)`;
   return `${after.id} (configuration changed)`;
+}
+
+function readTextOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** A lock holding `models`; its digest is that of the configuration these entries were resolved from. */

@@ -34,7 +34,7 @@ export function parseLock(text: string, shownAs: string): LockFile {
   }
   const result = v.safeParse(LockFileSchema, value);
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) => `  ${shownAs}: ${fieldPath(issue.path)}${issue.message}`);
+  const problems = result.issues.map((issue) => `  ${shownAs}: ${fieldPath(issue.path)}${issue.type === "strict_object" ? "unknown field (not part of lockVersion 1)" : issue.message}`);
   const more = problems.length > SHOWN_PROBLEMS ? [`  … and ${problems.length - SHOWN_PROBLEMS} more`] : [];
   return failWith(`Invalid lock file ${shownAs}; fix it or delete it and run "model-manager lock":\n${[...problems.slice(0, SHOWN_PROBLEMS), ...more].join("\n")}`);
 }

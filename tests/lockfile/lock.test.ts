@@ -124,6 +124,24 @@ describe("model-manager lock", () => {
     expect(hub.requests).toHaveLength(0);
   });
 
+  test("a lock with the same pins in another layout (reordered, reindented by hand) is rewritten by lock in its own form; a run leaves it", async () => {
+    const cwd = project(BOTH_CONFIG);
+    expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
+    const canonical = lockText(cwd);
+    const lock = lockJson(cwd);
+    lock.models.reverse();
+    lock.models[0].files.reverse();
+    const edited = JSON.stringify(lock, null, 1);
+    writeFileSync(join(cwd, "models.lock.json"), edited);
+    expect((await runAgainst(hub, ["--locked", "-q"], { cwd })).code).toBe(0);
+    expect(lockText(cwd)).toBe(edited);
+    const relock = await runAgainst(hub, ["lock"], { cwd });
+    expect(relock.code).toBe(0);
+    expect(relock.stderr).toContain("the pins are unchanged");
+    expect(lockText(cwd)).toBe(canonical);
+    expect((await runAgainst(hub, ["lock"], { cwd })).stderr).toContain("is up to date");
+  });
+
   test("a malformed lock or one from a newer release is refused with the file and the field (exit 2)", async () => {
     const cwd = project(ENCODER_CONFIG);
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
@@ -138,6 +156,11 @@ describe("model-manager lock", () => {
     const newer = await runAgainst(hub, ["--frozen"], { cwd });
     expect(newer.code).toBe(2);
     expect(newer.stderr).toContain("lockVersion 2 was written by a newer model-manager");
+
+    writeFileSync(join(cwd, "models.lock.json"), JSON.stringify({ ...good, reviewedBy: "me" }));
+    const extra = await runAgainst(hub, ["--frozen"], { cwd });
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain(`${join(cwd, "models.lock.json")}: reviewedBy: unknown field`);
 
     writeFileSync(join(cwd, "models.lock.json"), "{ not json");
     const broken = await runAgainst(hub, ["lock"], { cwd });

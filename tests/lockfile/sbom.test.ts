@@ -88,6 +88,11 @@ describe("model-manager sbom", () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("solo: revision main → v2");
+    // Without --locked the document is the lock's, and the run says the lock is behind the configuration.
+    const stale = await runAgainst(hub, ["sbom"], { cwd });
+    expect(stale.code).toBe(0);
+    expect(JSON.parse(stale.stdout).components).toHaveLength(3);
+    expect(stale.stderr).toContain(`the lock ${join(cwd, "models.lock.json")} does not match the configuration (solo: revision main → v2)`);
   });
 
   test("without a lock it fails with exit 2 and says how to make one", async () => {
