@@ -26,8 +26,6 @@ export function crossModelIssues(value: unknown, locator: DocumentLocator): Conf
     return `model ${label} (models[${index}]${line === undefined ? "" : `, line ${line}`})`;
   };
 
-  // With layout hf a model lives in its repository's cache folder: local_dir is ignored (warnings.ts says so), so it cannot clash.
-  const localDirIgnored = isRecord(value) && value.layout === "hf";
   const firstWithId = new Map<string, number>();
   const folders: ModelFolder[] = [];
   for (const [index, model] of models) {
@@ -42,7 +40,6 @@ export function crossModelIssues(value: unknown, locator: DocumentLocator): Conf
     }
 
     if (typeof model.local_dir === "string") {
-      if (localDirIgnored) continue;
       const result = normaliseLocalDir(model.local_dir);
       if ("dir" in result) folders.push({ index, label, dir: result.dir, field: "local_dir" });
     } else if (model.local_dir === undefined && id !== undefined) {

@@ -39,30 +39,4 @@ describe("settings that load but change nothing", () => {
       expect(run.stderr).not.toContain("is ignored");
     }
   });
-
-  test("layout: hf: local_dirs that would be the same or nested folders load with their warnings; the plain layout refuses them", async () => {
-    const clashing = `cache_dir: hub
-layout: hf
-models:
-  - id: encoder
-    repo_id: org/encoder
-    local_dir: shared
-  - id: tagger
-    repo_id: org/tagger
-    local_dir: shared
-  - id: parser
-    repo_id: org/parser
-    local_dir: shared/parser
-`;
-    const hf = await runCli(["--config", "models.yaml", "--list"], { cwd: project(clashing), env: { HF_ENDPOINT: DEAD_ENDPOINT } });
-    expect(hf.code).toBe(0);
-    expect(hf.stderr.split("\n").filter((line) => line.includes("local_dir: is ignored"))).toHaveLength(3);
-    expect(hf.stderr).not.toContain("must not nest");
-    expect(hf.stderr).not.toContain("is also the folder of");
-    expect(hf.stdout).toMatch(/^parser\s+org\/parser@main\s+missing/m);
-    const plain = await runCli(["--config", "models.yaml", "--list"], { cwd: project(clashing.replace("layout: hf\n", "")), env: { HF_ENDPOINT: DEAD_ENDPOINT } });
-    expect(plain.code).toBe(2);
-    expect(plain.stderr).toContain('folder "shared" of model "tagger" is also the folder of model "encoder"');
-    expect(plain.stderr).toContain("model folders must not nest");
-  });
 });
