@@ -49,7 +49,7 @@ export async function pushModel(
 ): Promise<PushReport> {
   const client = mirror.client();
   const { blobs, copies } = oneFilePerBlob([...result.snapshot.files].sort((a, b) => b.size - a.size));
-  const present = await inLanes(blobs, FILES_AT_ONCE, async (file) => (await statOf(http, mirror, mirror.objectKey(blobKey(file))))?.size === file.size, signal);
+  const present = await inLanes(blobs, FILES_AT_ONCE, async (file) => (await statOf(http, mirror, blobKey(file)))?.size === file.size, signal);
   signal?.throwIfAborted();
   const blobOf = (file: RemoteFile): PushedBlob => ({ path: file.path, key: blobKey(file), size: file.size });
   const toUpload = blobs.filter((_, index) => !present[index]);
@@ -59,14 +59,14 @@ export async function pushModel(
     toUpload,
     FILES_AT_ONCE,
     async (file) => {
-      const key = mirror.objectKey(blobKey(file));
+      const name = blobKey(file);
       const progress = observer.fileStarted(spec.id, file.path, { size: file.size, resumedBytes: 0, ranged: false });
       try {
-        await uploadBlob(client, key, join(result.path, ...file.path.split("/")), progress, signal);
+        await uploadBlob(client, mirror.objectKey(name), join(result.path, ...file.path.split("/")), progress, signal);
       } catch (error) {
         progress.failed();
         if (signal?.aborted) throw signal.reason;
-        throw s3ClientError(error, mirror.display, key) ?? error;
+        throw s3ClientError(error, mirror.display, name) ?? error;
       }
       progress.finished();
     },
@@ -83,9 +83,9 @@ export async function pushModel(
   if (earlier && sameTree(earlier.files.map((file) => file.path), tree.map((file) => file.path))) stored.push(...earlier.stored);
   const manifest = formatManifest(manifestOf(repo, result.commit, tree, stored));
   const writeManifest = earlier === undefined || formatManifest(earlier) !== manifest;
-  if (writeManifest) await put(client, mirror, mirror.objectKey(manifestName), manifest, "application/json");
+  if (writeManifest) await put(client, mirror, manifestName, manifest, "application/json");
   const ref = isCommitSha(spec.revision) ? undefined : refKey(spec.repoType, spec.repoId, spec.revision);
-  if (ref !== undefined) await put(client, mirror, mirror.objectKey(ref), `${result.commit}\n`, "text/plain");
+  if (ref !== undefined) await put(client, mirror, ref, `${result.commit}\n`, "text/plain");
   return { uploaded: toUpload.map(blobOf), skipped, manifest: { key: manifestName, written: writeManifest }, ...(ref !== undefined ? { ref } : {}) };
 }
 
@@ -104,12 +104,12 @@ function oneFilePerBlob(files: readonly RemoteFile[]): { blobs: RemoteFile[]; co
   return { blobs: [...first.values()], copies };
 }
 
-/** Size of an object, by a presigned HEAD (Bun's stat() reports a refused HEAD only as "UnknownError"). */
-async function statOf(http: HubHttp, mirror: Mirror, key: string): Promise<{ size: number } | undefined> {
-  const { response, watch } = await http.send(mirror.client().presign(key, { method: "HEAD", expiresIn: 900 }), { method: "HEAD", what: `${mirror.display}/${key}` });
+/** Size of the object `name` (relative to the prefix), by a presigned HEAD (Bun's stat() reports a refused HEAD only as "UnknownError"). */
+async function statOf(http: HubHttp, mirror: Mirror, name: string): Promise<{ size: number } | undefined> {
+  const { response, watch } = await http.send(mirror.client().presign(mirror.objectKey(name), { method: "HEAD", expiresIn: 900 }), { method: "HEAD", what: `${mirror.display}/${name}` });
   try {
     if (response.ok) return { size: Number(response.headers.get("content-length") ?? -1) };
-    const failure = await mirrorFailure(response, mirror.display, key);
+    const failure = await mirrorFailure(response, mirror.display, name);
     if (failure) throw failure;
     return undefined;
   } finally {
@@ -118,19 +118,19 @@ async function statOf(http: HubHttp, mirror: Mirror, key: string): Promise<{ siz
 }
 
 async function readManifest(client: Bun.S3Client, http: HubHttp, mirror: Mirror, name: string, repo: { repoId: string; repoType: ModelSpec["repoType"] }, commit: string) {
-  const key = mirror.objectKey(name);
-  const stat = await statOf(http, mirror, key);
+  const stat = await statOf(http, mirror, name);
   if (!stat) return undefined;
   if (stat.size > MANIFEST_LIMIT) throw new MirrorError(`${mirror.display}/${name} is ${stat.size} bytes, more than a manifest can be`);
-  const text = await client.file(key).text();
+  const text = await client.file(mirror.objectKey(name)).text();
   return parseManifest(text, `${mirror.display}/${name}`, { ...repo, commit });
 }
 
-async function put(client: Bun.S3Client, mirror: Mirror, key: string, text: string, type: string): Promise<void> {
+/** Writes the object `name` (relative to the prefix). */
+async function put(client: Bun.S3Client, mirror: Mirror, name: string, text: string, type: string): Promise<void> {
   try {
-    await client.write(key, text, { type });
+    await client.write(mirror.objectKey(name), text, { type });
   } catch (error) {
-    throw s3ClientError(error, mirror.display, key) ?? error;
+    throw s3ClientError(error, mirror.display, name) ?? error;
   }
 }
 

@@ -231,6 +231,8 @@ describe("push --json against a mirror that checks signatures (s3rver)", () => {
     expect(failed).toMatchObject({ ok: false, exitCode: 5, mirror });
     expect(failed.models).toEqual([expect.objectContaining({ id: "big", ok: false, exitCode: 5, code: "MIRROR_ACCESS_DENIED", message: expect.stringContaining(`mirror ${mirror}`) })]);
     expect(refused.stdout + refused.stderr).not.toContain("not-the-secret-1234");
+    // The object is named under the mirror once: "s3://bucket/signed-json (blobs/…)", not "(signed-json/blobs/…)".
+    expect(failed.models[0]?.ok === false && failed.models[0].message).toMatch(new RegExp(`mirror ${mirror} \\(blobs/sha256/[0-9a-f]{64}\\)`));
 
     const pushed = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: s3rver.env });
     expect(pushed.code).toBe(0);
