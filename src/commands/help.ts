@@ -13,6 +13,8 @@ export const HELP_EXAMPLES = [
   "model-manager lock                              # pin every model: writes models.lock.json beside the config",
   "model-manager --frozen                          # download exactly what the lock pins (Docker, CI)",
   "model-manager sbom --output models.cdx.json     # CycloneDX 1.6 SBOM of the locked models",
+  "model-manager push s3://ml-models/hf            # fill the fleet's mirror (S3_* credentials)",
+  "MODEL_MANAGER_MIRROR=s3://ml-models/hf model-manager   # pull from the mirror, the Hub only for what it lacks",
 ];
 
 const COMMANDS = `(none)  download and verify the configured models (the default)
@@ -26,7 +28,7 @@ const EXIT_CODES = `0    success
 2    usage or configuration error; invalid lock; --locked or --frozen without a usable lock
 3    verification failed (also: a file disagrees with the committed lock)
 4    not found (model id, repository, revision, file; or not cached with --verify-only / HF_HUB_OFFLINE)
-5    access denied (token missing, invalid, or not approved for a gated repository)
+5    access denied (token missing, invalid, or not approved for a gated repository; mirror credentials refused)
 130  interrupted (partial downloads are kept and resume on the next run)`;
 
 const ENVIRONMENT = `HF_TOKEN, HUGGING_FACE_HUB_TOKEN   token for gated and private repositories
@@ -36,7 +38,11 @@ HF_HUB_OFFLINE=1                  never touch the network; cached models only
 HF_HUB_DOWNLOAD_TIMEOUT           seconds without data before a connection is retried (default 30)
 HF_HUB_DISABLE_PROGRESS_BARS=1    plain progress lines even on a terminal
 CI_MINIMAL_MODELS=true|1|yes      default to models.minimal.yaml
-HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests`;
+HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests
+MODEL_MANAGER_MIRROR              mirrors to read first, comma-separated (s3://bucket/prefix or https://…)
+S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_SESSION_TOKEN, S3_ENDPOINT, S3_REGION (or AWS_*)
+                                  S3 mirror credentials, endpoint and region (never in the configuration)
+MODEL_MANAGER_XET=0               Xet files through the Hub's bridge, not natively (also HF_HUB_DISABLE_XET=1)`;
 
 /** cac's help, with the sections a user of a CI tool looks for. */
 export function helpSections(sections: HelpSection[]): HelpSection[] {
