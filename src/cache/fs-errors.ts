@@ -68,7 +68,7 @@ export function explainFsError(error: unknown, context: FsErrorContext): Filesys
   switch (failure.code) {
     case "ENOSPC":
     case "EDQUOT": {
-      const cause = `the disk holding ${context.cacheDir} is full (${failure.code === "EDQUOT" ? "disk quota exceeded" : "no space left on device"}); free some space, or choose another cache with --cache-dir`;
+      const cause = `the disk holding ${context.cacheDir} is full (${fsFailureWords(failure)}); free some space, or choose another cache with --cache-dir`;
       const detail = context.onFullDisk?.() ?? "stopped";
       return new FilesystemError(`${cause}: ${context.modelId} ${detail}`, cause, detail);
     }
@@ -85,7 +85,7 @@ export function explainFsError(error: unknown, context: FsErrorContext): Filesys
     case "EROFS": {
       // Not shared: a folder of one model may be read-only while the rest of the cache is not.
       return new FilesystemError(
-        `${where} is not writable (${failure.code === "EROFS" ? "read-only filesystem" : "permission denied"}); give this user write access or mount it writable, or choose another cache with --cache-dir`,
+        `${where} is not writable (${fsFailureWords(failure)}); give this user write access or mount it writable, or choose another cache with --cache-dir`,
       );
     }
     case "ENOTDIR":
