@@ -46,8 +46,7 @@ export class XetWithBridgeFallback implements ByteSource {
     try {
       return await this.xet.plan?.(gaps, maxUnitBytes, signal);
     } catch (error) {
-      if (!this.givesUpXet(error, signal)) throw error;
-      this.switchToBridge(error as Error);
+      if (!this.endsXet(error, signal)) throw error;
       return undefined;
     }
   }
@@ -58,8 +57,7 @@ export class XetWithBridgeFallback implements ByteSource {
         const opened = await this.xet.open(range, signal);
         return { ...opened, response: this.watchBody(opened.response) };
       } catch (error) {
-        if (!this.givesUpXet(error, signal)) throw error;
-        this.switchToBridge(error as Error);
+        if (!this.endsXet(error, signal)) throw error;
       }
     }
     return this.bridge.open(range, signal);
@@ -74,6 +72,13 @@ export class XetWithBridgeFallback implements ByteSource {
     if (error instanceof XetUnavailable) return true;
     if (signal?.aborted || !isTransientError(error)) return false;
     return ++this.failuresInARow >= XET_FAILURES_BEFORE_BRIDGE;
+  }
+
+  /** Whether `error` ends Xet for this file; if it does, the rest goes through the bridge. */
+  private endsXet(error: unknown, signal?: AbortSignal): boolean {
+    if (!this.givesUpXet(error, signal)) return false;
+    this.switchToBridge(error as Error);
+    return true;
   }
 
   private switchToBridge(error: Error): void {
