@@ -6,11 +6,11 @@ import { type PinnedSnapshot, type RemoteSnapshot, selectSnapshot } from "../mod
 import type { Logger } from "../output/logger.ts";
 import { ModelManagerError } from "../errors.ts";
 import { cleanServerText } from "../hub/server-text.ts";
-import { withoutUrlQueries } from "../hub/urls.ts";
 import { MirrorError, MirrorSetupError } from "./errors.ts";
 import { manifestKey, refKey } from "./keys.ts";
 import { filesOf, MANIFEST_LIMIT, type MirrorManifest, parseManifest } from "./manifest.ts";
 import type { Mirror } from "./mirror.ts";
+import { serverSaid } from "./mirror-response.ts";
 
 const REF_LIMIT = 1024;
 
@@ -40,7 +40,7 @@ export async function findInMirrors(
       // A mirror is never trusted more than the Hub: whatever it answered, the Hub is asked instead.
       // A mirror configured wrong (like one refusing the credentials) is for the user to fix.
       if (!(error instanceof MirrorError) || error instanceof MirrorSetupError || lookup.signal?.aborted) throw error;
-      lookup.warnOnce(`${cleanServerText(withoutUrlQueries(error.message), 1000)}; using the Hub instead`);
+      lookup.warnOnce(`${serverSaid(error.message, 1000)}; using the Hub instead`);
     }
   }
   if (lacking.length > 0) lookup.logger.info(`${spec.id}: not in ${lacking.length === 1 ? "the mirror" : "any mirror"} (${lacking.map((mirror) => mirror.display).join(", ")}); downloading it from the Hub`);

@@ -48,7 +48,7 @@ export function mirrorRefusalError(refusal: MirrorRefusal, mirror: string, objec
 }
 
 /** Text from the mirror, safe to print: no URL query (it may echo a presigned request), no escapes, cut. */
-function serverSaid(text: string, max: number): string {
+export function serverSaid(text: string, max: number): string {
   return cleanServerText(withoutUrlQueries(text), max);
 }
 
