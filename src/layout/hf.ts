@@ -249,13 +249,17 @@ function writeRef(path: string, commit: string, stateRoot: string): void {
  * Another commit with a snapshot is left alone (another tool moved the branch there).
  */
 function refReadable(repoDir: string, revision: string, commit: string): boolean {
-  const text = readFileOrUndefined(join(repoDir, "refs", ...revision.split("/")));
+  const text = readFileOrUndefined(refFile(repoDir, revision));
   return text === commit || (text !== undefined && isCommitSha(text) && existsSync(join(repoDir, "snapshots", text)));
 }
 
 function readRef(repoDir: string, revision: string): string | undefined {
-  const text = readFileOrUndefined(join(repoDir, "refs", ...revision.split("/")))?.trim();
+  const text = readFileOrUndefined(refFile(repoDir, revision))?.trim();
   return text && isCommitSha(text) ? text : undefined;
+}
+
+function refFile(repoDir: string, revision: string): string {
+  return join(repoDir, "refs", ...revision.split("/"));
 }
 
 function readFileOrUndefined(path: string): string | undefined {
