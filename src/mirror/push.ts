@@ -97,9 +97,10 @@ function oneFilePerBlob(files: readonly RemoteFile[]): { blobs: RemoteFile[]; co
   const first = new Map<string, RemoteFile>();
   const copies: { file: RemoteFile; sameAs: RemoteFile }[] = [];
   for (const file of files) {
-    const holder = first.get(blobKey(file));
+    const key = blobKey(file);
+    const holder = first.get(key);
     if (holder) copies.push({ file, sameAs: holder });
-    else first.set(blobKey(file), file);
+    else first.set(key, file);
   }
   return { blobs: [...first.values()], copies };
 }
