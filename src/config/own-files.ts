@@ -17,14 +17,16 @@ import type { ModelsConfig } from "./types.ts";
 /** `cacheDirOption`: how the option that replaced cache_dir is named ("--cache-dir"), when one did. */
 export function ownFileIssues(config: ModelsConfig, rawModels: readonly RawModelSpec[], locator: DocumentLocator, cacheDirOption?: string): ConfigIssue[] {
   if (config.path === undefined || config.layout === "hf") return [];
+  // Each path as given and as resolved through symlinks, resolved once for every model below.
   const own = [
     { path: config.path, what: "the configuration file" },
     { path: lockPathFor(config.path), what: "the lock file of this configuration" },
-  ];
+  ].map((file) => ({ ...file, realPath: realpathOrSelf(file.path) }));
+  const realCacheDir = realpathOrSelf(config.cacheDir);
   const issues: ConfigIssue[] = [];
   // `model-manager.yaml` beside its cache: its lock, model-manager.lock.json, is the cache index's name.
   const index = indexPath(config.cacheDir);
-  const sameAsIndex = own.find((file) => samePath(file.path, index) || samePath(realpathOrSelf(file.path), join(realpathOrSelf(config.cacheDir), INDEX_FILE_NAME)));
+  const sameAsIndex = own.find((file) => samePath(file.path, index) || samePath(file.realPath, join(realCacheDir, INDEX_FILE_NAME)));
   if (sameAsIndex) {
     const place = cacheDirOption === undefined ? { path: "cache_dir", ...locator.locate(["cache_dir"]) } : { path: cacheDirOption };
     issues.push({
@@ -33,8 +35,8 @@ export function ownFileIssues(config: ModelsConfig, rawModels: readonly RawModel
     });
   }
   config.models.forEach((model, index) => {
-    const folders = [resolve(config.cacheDir, model.localDir), join(realpathOrSelf(config.cacheDir), model.localDir)];
-    const inside = own.find((file) => folders.some((folder) => holds(folder, file.path) || holds(folder, realpathOrSelf(file.path))));
+    const folders = [resolve(config.cacheDir, model.localDir), join(realCacheDir, model.localDir)];
+    const inside = own.find((file) => folders.some((folder) => holds(folder, file.path) || holds(folder, file.realPath)));
     if (!inside) return;
     const field = rawModels[index]?.local_dir === undefined ? "id" : "local_dir";
     issues.push({
