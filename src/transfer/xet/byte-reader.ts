@@ -71,14 +71,13 @@ export class ByteReader {
   /** What is left of the body, which must be at most `max` bytes (a multipart epilogue). */
   async rest(max: number): Promise<number> {
     let left = this.current.length - this.at;
-    this.at = this.current.length;
-    while (await this.pull()) {
-      left += this.current.length;
+    for (;;) {
       this.at = this.current.length;
+      const more = await this.pull();
+      if (more) left += this.current.length;
       if (left > max) throw new XorbFormatError(`${left} bytes after the last range asked`);
+      if (!more) return left;
     }
-    if (left > max) throw new XorbFormatError(`${left} bytes after the last range asked`);
-    return left;
   }
 
   private async pull(): Promise<boolean> {
