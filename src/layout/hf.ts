@@ -13,9 +13,10 @@
  * "model-manager" has no "--", so it is never a repo folder's name.
  */
 
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats, statSync, symlinkSync, utimesSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, type Stats, statSync, symlinkSync, utimesSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { readTextOrUndefined } from "../cache/read-text.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
 import { relativePathProblem, resolveInside, tmpDir } from "../cache/layout.ts";
 import { UnsafePathError } from "../errors.ts";
@@ -236,7 +237,7 @@ function madeSymlink(target: string, path: string): boolean {
 
 /** refs/<revision> holds the commit with no newline; written through a temp file outside refs/ (scan_cache_dir reads every file there). */
 function writeRef(path: string, commit: string, stateRoot: string): void {
-  if (readFileOrUndefined(path) === commit) return;
+  if (readTextOrUndefined(path) === commit) return;
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(tmpDir(stateRoot), `ref-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
   mkdirSync(dirname(tmp), { recursive: true });
@@ -249,12 +250,12 @@ function writeRef(path: string, commit: string, stateRoot: string): void {
  * Another commit with a snapshot is left alone (another tool moved the branch there).
  */
 function refReadable(repoDir: string, revision: string, commit: string): boolean {
-  const text = readFileOrUndefined(refFile(repoDir, revision));
+  const text = readTextOrUndefined(refFile(repoDir, revision));
   return text === commit || (text !== undefined && isCommitSha(text) && existsSync(join(repoDir, "snapshots", text)));
 }
 
 function readRef(repoDir: string, revision: string): string | undefined {
-  const text = readFileOrUndefined(refFile(repoDir, revision))?.trim();
+  const text = readTextOrUndefined(refFile(repoDir, revision))?.trim();
   return text && isCommitSha(text) ? text : undefined;
 }
 
@@ -262,19 +263,11 @@ function refFile(repoDir: string, revision: string): string {
   return join(repoDir, "refs", ...revision.split("/"));
 }
 
-function readFileOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every ref of the repo: name ("main", "refs/pr/1") → commit. */
 function refsOf(repoDir: string): Map<string, string> {
   const refsDir = join(repoDir, "refs");
   const refs = new Map<string, string>();
-  for (const path of filesUnder(refsDir)) refs.set(relative(refsDir, path).split(sep).join("/"), readFileOrUndefined(path)?.trim() ?? "");
+  for (const path of filesUnder(refsDir)) refs.set(relative(refsDir, path).split(sep).join("/"), readTextOrUndefined(path)?.trim() ?? "");
   return refs;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readTextOrUndefined } from "../cache/read-text.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { PinnedSnapshot, PinSource, RemoteSnapshot } from "../models/plan.ts";
 import type { Logger } from "../output/logger.ts";
@@ -139,14 +139,6 @@ function describeMove(before: LockedModel | undefined, after: LockedModel): stri
   if (before && before.commit !== after.commit) return `${after.id} (${after.revision} ${before.commit.slice(0, 12)} → ${after.commit.slice(0, 12)})`;
   if (before && requestsDigest([before]) === requestsDigest([after])) return `${after.id} (${after.revision} ${after.commit.slice(0, 12)}: files re-pinned)`;
   return `${after.id} (configuration changed)`;
-}
-
-function readTextOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
 }
 
 /** A lock holding `models`; its digest is that of the configuration these entries were resolved from. */
