@@ -42,10 +42,11 @@ export async function runPush(
   const reporter = new FailureReporter(logger, "pushed");
   const totals: Totals = { uploadedFiles: 0, uploadedBytes: 0, skippedFiles: 0, skippedBytes: 0 };
   let sameContent = 0;
+  const specById = new Map(specs.map((spec) => [spec.id, spec]));
   try {
     for (const outcome of outcomes) {
       if (context.signal?.aborted) break;
-      const spec = specs.find((candidate) => candidate.id === outcome.id) as ModelSpec;
+      const spec = specById.get(outcome.id) as ModelSpec;
       try {
         if (!outcome.ok) throw outcome.error;
         const { result } = outcome;
