@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { closestMatch, UsageError } from "../errors.ts";
 
 /**
  * Argument shapes cac (mri) accepts but reads differently from what the user meant:
@@ -29,4 +29,26 @@ export function switchesGivenTwiceAsOnce(options: Record<string, unknown>, switc
     if (Array.isArray(value) && value.every((each) => each === true)) result[name] = true;
   }
   return result;
+}
+
+/**
+ * Where `word` stands as the first operand of argv (`-c models.yaml add org/x`), or -1:
+ * the value of an option (`--config add`) is not an operand. `valueFlags`: the options that take a value.
+ */
+export function firstOperandIndex(argv: readonly string[], word: string, valueFlags: ReadonlySet<string>): number {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === "--") return -1;
+    if (!arg.startsWith("-") || arg === "-") return arg === word ? index : -1;
+    if (valueFlags.has(arg)) index++;
+  }
+  return -1;
+}
+
+/** A stray word read as a mistyped command (`lok`: lock) or a flag without its dashes (`list`: --list). */
+export function strayWordHint(word: string, commands: readonly string[], longFlags: readonly string[]): string | undefined {
+  const command = closestMatch(word, commands);
+  if (command) return command;
+  const flag = closestMatch(word, longFlags.map((name) => name.replace(/^--/, "")));
+  return flag ? `--${flag}` : undefined;
 }

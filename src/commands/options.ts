@@ -2,7 +2,7 @@ import { cac } from "cac";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { closestMatch, UsageError } from "../errors.ts";
 import { type ParsedAdd, parseAddCommandLine } from "./add-options.ts";
-import { rejectMisreadArguments, switchesGivenTwiceAsOnce } from "./argv-shape.ts";
+import { firstOperandIndex, rejectMisreadArguments, strayWordHint, switchesGivenTwiceAsOnce } from "./argv-shape.ts";
 import { HELP_EXAMPLES, helpSections } from "./help.ts";
 import { typedValues } from "./typed-values.ts";
 
@@ -83,14 +83,16 @@ export function buildCli() {
 
 /** Parses argv (without the program and script entries). Usage problems raise UsageError. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  if (argv[0] === "add") return parseAddCommandLine(argv.slice(1));
   const cli = buildCli();
+  // `-c models.yaml add org/x`: the options before the word are add's too.
+  const addAt = addWordIndex(argv, cli);
+  if (addAt !== -1) return parseAddCommandLine([...argv.slice(addAt + 1), ...argv.slice(0, addAt)]);
   let options: Record<string, unknown>;
   let command: CommandWord | undefined;
   let operands: string[] = [];
   const switches = cli.globalCommand.options.filter((option) => option.isBoolean);
   try {
-    rejectMisreadArguments(argv, new Set(switches.flatMap((option) => option.rawName.split(/[ ,]+/).filter((part) => part.startsWith("-")))));
+    rejectMisreadArguments(argv, new Set(flagSpellings(switches)));
     const parsed = parseWithCac(cli, argv);
     if (parsed.options.help) return { kind: "help" };
     if (parsed.options.version) return { kind: "version" };
@@ -121,9 +123,18 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
  * that could not be parsed still names it. `add` has its own parser.
  */
 export function requestedAction(argv: readonly string[]): CliOptions["action"] | "add" {
-  if (argv[0] === "add") return "add";
-  const parsed = parseWithCac(buildCli(), argv);
+  const cli = buildCli();
+  if (addWordIndex(argv, cli) !== -1) return "add";
+  const parsed = parseWithCac(cli, argv);
   return commandWordOf(parsed.args) ?? chosenActionFlags(parsed.options)[0]?.action ?? "download";
+}
+
+function addWordIndex(argv: readonly string[], cli: ReturnType<typeof buildCli>): number {
+  return firstOperandIndex(argv, "add", new Set(flagSpellings(cli.globalCommand.options.filter((option) => !option.isBoolean))));
+}
+
+function flagSpellings(options: readonly { rawName: string }[]): string[] {
+  return options.flatMap((option) => option.rawName.split(/[ ,]+/).filter((part) => part.startsWith("-")));
 }
 
 function parseWithCac(cli: ReturnType<typeof buildCli>, argv: readonly string[]) {
@@ -250,6 +261,10 @@ function usageErrorFrom(error: unknown, knownFlags: readonly string[]): UsageErr
   const missing = /^option `(.+)` value is missing$/.exec(message);
   if (missing?.[1]) return new UsageError(`option ${missing[1]} needs a value`);
   const unused = /^Unused args: (.+)$/.exec(message);
-  if (unused?.[1]) return new UsageError(`unexpected argument${unused[1].includes(",") ? "s" : ""} ${unused[1].replaceAll("`", "")}; options start with --, see --help`);
+  if (unused?.[1]) {
+    const words = unused[1].replaceAll("`", "");
+    const hint = strayWordHint(words.split(", ")[0] ?? "", ["add", ...Object.keys(COMMAND_WORDS)], knownFlags.flatMap((raw) => raw.split(/[ ,]+/).filter((part) => part.startsWith("--"))));
+    return new UsageError(`unexpected argument${words.includes(",") ? "s" : ""} ${words}${hint ? ` (did you mean ${hint}?); see --help` : "; options start with --, see --help"}`);
+  }
   return new UsageError(message);
 }

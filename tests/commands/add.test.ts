@@ -56,6 +56,20 @@ describe("model-manager add", () => {
     expect(existsSync(join(cwd, "cache", "enc", "v1", "model.onnx"))).toBe(true);
   });
 
+  test("options before the word are add's own: -q -c FILE add org/name; --config add is a file, not the command", async () => {
+    const cwd = project("cache_dir: cache\nmodels:\n  - id: other\n    repo_id: acme/other\n");
+    const run = await runCli(["-q", "-c", "models.yaml", "add", "acme/encoder", "--files", "config.json"], { cwd });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(read(cwd)).toBe("cache_dir: cache\nmodels:\n  - id: other\n    repo_id: acme/other\n  - id: encoder\n    repo_id: acme/encoder\n    files:\n      - config.json\n");
+    const global = await runCli(["--json", "add", "acme/other2"], { cwd });
+    expect(global.code).toBe(2);
+    expect(global.stderr).toContain("add: unknown option --json");
+    const named = await runCli(["--config", "add", "--list"], { cwd });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain("add: file not found");
+  });
+
   test("without a configuration file it creates the default one, then adds to it", async () => {
     const cwd = tempDir("mm-add-new");
     const first = await runCli(["add", "sentence-transformers/all-MiniLM-L12-v2"], { cwd });

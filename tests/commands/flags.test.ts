@@ -50,6 +50,24 @@ describe("command line", () => {
     expect(run.stderr).toContain("unexpected argument models.yaml");
   });
 
+  test("a mistyped command or a flag without its dashes gets a hint", async () => {
+    const cases: Array<[string[], string]> = [
+      [["lok"], "unexpected argument lok (did you mean lock?)"],
+      [["sbm"], "(did you mean sbom?)"],
+      [["puhs", "s3://b/p"], "unexpected arguments puhs, s3://b/p (did you mean push?)"],
+      [["ad", "org/x"], "(did you mean add?)"],
+      [["list"], "unexpected argument list (did you mean --list?)"],
+      [["lst"], "(did you mean --list?)"],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
+    const far = await runCli(["xyzzy"]);
+    expect(far.stderr).toBe("error: unexpected argument xyzzy; options start with --, see --help\n");
+  });
+
   test("a flag without its value is a usage error", async () => {
     const run = await runCli(["--config"]);
     expect(run.code).toBe(2);
