@@ -30,3 +30,19 @@ export function fetchableUrl(target: string, base: string | undefined, what: str
   }
   return url.href;
 }
+
+/**
+ * Why a URL a server names for us to fetch later (a Xet CAS, a xorb) is refused, or undefined: it must
+ * be absolute http(s), and carry no user info (fetch would send it as credentials).
+ */
+export function servedUrlProblem(target: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return "is not an absolute URL";
+  }
+  if (!FETCHABLE_SCHEMES.has(url.protocol)) return `has the scheme "${url.protocol.replace(/:$/, "")}", not http or https`;
+  if (url.username || url.password) return "carries credentials";
+  return undefined;
+}

@@ -1,7 +1,10 @@
 import * as v from "valibot";
-import { API_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "../../hub/bounded-body.ts";
+import { API_BODY_LIMIT_BYTES } from "../../hub/bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
+import { servedUrlProblem } from "../../hub/url-guard.ts";
+import { describeUrl } from "../../hub/urls.ts";
+import { readXetJson } from "./xet-answer.ts";
 import type { XetTokenSource } from "./xet-token.ts";
 import { XetUnavailable } from "./xet-errors.ts";
 
@@ -82,9 +85,11 @@ export class ReconstructionClient {
           const error = await errorFromResponse(response, this.context, url);
           throw response.status === 429 || response.status >= 500 ? error : new XetUnavailable(`${what}: HTTP ${response.status}`);
         }
-        const json = safeJson(await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch));
+        const json = await readXetJson(response, API_BODY_LIMIT_BYTES, what, watch.touch);
         const reconstruction = this.version === "v2" ? fromV2(json) : fromV1(json);
         if (!reconstruction) throw new XetUnavailable(`${what}: the CAS's answer is not a ${this.version} reconstruction`);
+        const problem = inconsistency(reconstruction);
+        if (problem) throw new XetUnavailable(`${what}: the CAS's answer ${problem}`);
         keepWatch = true;
         return { reconstruction, watch };
       } finally {
@@ -119,4 +124,31 @@ function normalised(output: { offset_into_first_range: number; terms: v.InferOut
 
 function toTerm(term: v.InferOutput<typeof TermJson>): Term {
   return { xorb: term.hash, chunks: term.range, unpackedLength: term.unpacked_length };
+}
+
+/**
+ * What makes a well-formed answer unusable, or undefined: chunk and byte ranges must be non-empty
+ * and in order, the offset must fall inside the first term, and every URL must be one we fetch
+ * (absolute http(s), no credentials).
+ */
+function inconsistency(reconstruction: Reconstruction): string | undefined {
+  const first = reconstruction.terms[0];
+  if (first && reconstruction.offsetIntoFirstRange >= first.unpackedLength) {
+    return `skips ${reconstruction.offsetIntoFirstRange} bytes of a first term of ${first.unpackedLength}`;
+  }
+  for (const term of reconstruction.terms) {
+    if (term.chunks.end <= term.chunks.start) return `names chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…`;
+  }
+  for (const [xorb, fetches] of reconstruction.fetches) {
+    for (const fetch of fetches) {
+      const problem = servedUrlProblem(fetch.url);
+      if (problem) return `gives xorb ${xorb.slice(0, 12)}… a URL that ${problem} (${describeUrl(fetch.url)})`;
+      for (const { chunks, bytes } of fetch.ranges) {
+        if (chunks.end <= chunks.start || bytes.end < bytes.start) {
+          return `names chunks ${chunks.start}-${chunks.end} at bytes ${bytes.start}-${bytes.end} of xorb ${xorb.slice(0, 12)}…`;
+        }
+      }
+    }
+  }
+  return undefined;
 }

@@ -155,7 +155,8 @@ export class XetFileSource implements ByteSource {
     const ranges = fetch.ranges.filter((range) => run.some((item) => item.source!.range === range));
     const what = `xorb ${xorb.slice(0, 12)}… of ${this.what}`;
     const header = `bytes=${ranges.map((range) => `${range.bytes.start}-${range.bytes.end}`).join(",")}`;
-    const { response, watch } = await this.http.send(fetch.url, { headers: { range: header }, signal, what });
+    // Signed by the CAS, which may name any host: never with the Hub token, even when it names the Hub.
+    const { response, watch } = await this.http.send(fetch.url, { headers: { range: header }, signal, what, withoutToken: true });
     let cancel = () => response.body?.cancel();
     let counted = 0;
     try {

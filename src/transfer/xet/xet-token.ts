@@ -1,13 +1,18 @@
 import * as v from "valibot";
-import { API_BODY_LIMIT_BYTES, readLimitedText, safeJson } from "../../hub/bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
 import type { HubHttp } from "../../hub/http.ts";
-import { repoApiBase } from "../../hub/urls.ts";
+import { tokenHeaderProblem } from "../../hub/token.ts";
+import { servedUrlProblem } from "../../hub/url-guard.ts";
+import { describeUrl, repoApiBase } from "../../hub/urls.ts";
+import { readXetJson } from "./xet-answer.ts";
 import { XetUnavailable } from "./xet-errors.ts";
 
 export type XetAccess = { readonly accessToken: string; readonly casUrl: string; readonly expiresAtMs: number };
 
-const TokenAnswer = v.object({ accessToken: v.pipe(v.string(), v.minLength(1)), exp: v.number(), casUrl: v.pipe(v.string(), v.url()) });
+const TokenAnswer = v.object({ accessToken: v.pipe(v.string(), v.minLength(1)), exp: v.number(), casUrl: v.string() });
+
+/** A token answer is a few hundred bytes. */
+const TOKEN_ANSWER_LIMIT_BYTES = 64 * 1024;
 
 const SOURCES = new WeakMap<HubHttp, Map<string, XetTokenSource>>();
 
@@ -62,9 +67,15 @@ export class XetTokenSource {
         const error = await errorFromResponse(response, context, url);
         throw response.status === 429 || response.status >= 500 ? error : new XetUnavailable(`${what}: ${error.message}`);
       }
-      const parsed = v.safeParse(TokenAnswer, safeJson(await readLimitedText(response, API_BODY_LIMIT_BYTES, what, watch.touch)));
+      const parsed = v.safeParse(TokenAnswer, await readXetJson(response, TOKEN_ANSWER_LIMIT_BYTES, what, watch.touch));
       if (!parsed.success) throw new XetUnavailable(`${what}: the Hub's answer is not {accessToken, exp, casUrl}`);
-      this.current = { accessToken: parsed.output.accessToken, casUrl: parsed.output.casUrl.replace(/\/+$/, ""), expiresAtMs: parsed.output.exp * 1000 };
+      const { accessToken, exp, casUrl } = parsed.output;
+      // Checked here, not met later as a failure to send: the token never reaches an error message.
+      const tokenProblem = tokenHeaderProblem(accessToken);
+      if (tokenProblem) throw new XetUnavailable(`${what}: the Hub's accessToken cannot be sent in an HTTP header (${tokenProblem})`);
+      const urlProblem = servedUrlProblem(casUrl);
+      if (urlProblem) throw new XetUnavailable(`${what}: the Hub's casUrl ${describeUrl(casUrl)} ${urlProblem}`);
+      this.current = { accessToken, casUrl: casUrl.replace(/\/+$/, ""), expiresAtMs: exp * 1000 };
       return this.current;
     } finally {
       watch.release();

@@ -1,0 +1,154 @@
+/**
+ * The Xet wire as a hostile peer, through the compiled binary: read-token and reconstruction answers
+ * that are malformed, oversized or point somewhere they must not. Each is refused before anything is
+ * sent with it, and the file finishes through the Hub's bridge, said once; the Hub token never
+ * follows a URL the CAS gave.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { generated, type LocalHub } from "../local-hub/index.ts";
+import { TEST_TOKENS } from "../local-hub/fixtures.ts";
+import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+
+const REPO = "acme/xet-hostile";
+const FILE = "weights.bin";
+const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`;
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub({ repos: [{ id: REPO, xet: true, files: { [FILE]: generated(300_000) } }] });
+});
+afterAll(() => hub.stop());
+beforeEach(() => {
+  hub.clearFaults();
+  hub.resetLog();
+});
+
+type V2Answer = {
+  offset_into_first_range: number;
+  terms: { hash: string; unpacked_length: number; range: { start: number; end: number } }[];
+  xorbs: Record<string, { url: string; ranges: { chunks: { start: number; end: number }; bytes: { start: number; end: number } }[] }[]>;
+};
+
+/** The CAS's real v2 answer for the whole file, to be altered by a test. */
+async function realReconstruction(): Promise<V2Answer> {
+  const token = (await (await fetch(`${hub.url}/api/models/${REPO}/xet-read-token/main`)).json()) as { accessToken: string; casUrl: string };
+  const answer = await fetch(`${token.casUrl}/v2/reconstructions/${hub.xetHash(REPO, FILE)}`, { headers: { authorization: `Bearer ${token.accessToken}` } });
+  return (await answer.json()) as V2Answer;
+}
+
+async function alteredReconstruction(alter: (answer: V2Answer) => void): Promise<string> {
+  const answer = await realReconstruction();
+  alter(answer);
+  return JSON.stringify(answer);
+}
+
+const answerToken = (body: string) => hub.inject({ kind: "status", status: 200, body, host: "hub", route: "xet-token", times: "always" });
+const answerReconstruction = (body: string) => hub.inject({ kind: "status", status: 200, body, host: "cdn", route: "xet-reconstruction", times: "always" });
+const bridgeGets = () => hub.requests.filter((record) => record.route === "cdn" && record.method === "GET");
+
+/** The file lands byte-exact through the bridge, the switch said once, naming `reason`. */
+async function fallsBackToBridge(reason: string | RegExp, env: Record<string, string> = {}) {
+  const cwd = project(CONFIG);
+  const run = await runAgainst(hub, [], { cwd, env });
+  expect(run.stderr).not.toContain("error:");
+  expect(run.code).toBe(0);
+  expectSameBytes(hub, REPO, [FILE], join(cwd, "cache", "m"));
+  expect(bridgeGets().length).toBeGreaterThanOrEqual(1);
+  expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
+  expect(run.stderr).toMatch(reason);
+  expect(hub.tokenSeenAtCdn).toBe(false);
+  return run;
+}
+
+describe("a hostile Xet read-token answer", () => {
+  test("an accessToken that cannot go in a header is refused without being printed", async () => {
+    answerToken(JSON.stringify({ accessToken: "xet_secret\nInjected: 1", exp: 9e9, casUrl: hub.cdnUrl }));
+    const run = await fallsBackToBridge("accessToken cannot be sent in an HTTP header (a line break at position 11)");
+    expect(run.stderr).not.toContain("xet_secret");
+  });
+
+  for (const [scheme, casUrl] of [
+    ["file", "file:///etc"],
+    ["s3", "s3://bucket/cas"],
+  ] as const) {
+    test(`a casUrl with the scheme ${scheme} is refused before any request`, async () => {
+      answerToken(JSON.stringify({ accessToken: "xet_token", exp: 9e9, casUrl }));
+      await fallsBackToBridge(`casUrl ${casUrl} has the scheme "${scheme}", not http or https`);
+      expect(hub.requests.filter((record) => record.route === "xet-reconstruction")).toEqual([]);
+    });
+  }
+
+  test("a casUrl carrying credentials is refused, and they are not printed", async () => {
+    const withCredentials = hub.cdnUrl.replace("://", "://cas-user:cas-password@");
+    answerToken(JSON.stringify({ accessToken: "xet_token", exp: 9e9, casUrl: withCredentials }));
+    const run = await fallsBackToBridge("casUrl http://127.0.0.1");
+    expect(run.stderr).toContain("carries credentials");
+    expect(run.stderr).not.toContain("cas-password");
+    expect(hub.requests.filter((record) => record.route === "xet-reconstruction")).toEqual([]);
+  });
+
+  test("an answer larger than any token is refused, not read to the end", async () => {
+    answerToken(`{"accessToken": "${"x".repeat(1024 * 1024)}"}`);
+    await fallsBackToBridge("the Xet read token of acme/xet-hostile: the answer is larger than 64.0 KiB");
+  });
+});
+
+describe("a hostile reconstruction", () => {
+  test("an answer larger than the limit is refused", async () => {
+    answerReconstruction(`{"offset_into_first_range": 0, "terms": [], "xorbs": {}, "pad": "${" ".repeat(65 * 1024 * 1024)}"}`);
+    await fallsBackToBridge("the answer is larger than 64.0 MiB");
+  });
+
+  test("a xorb URL with a file: scheme is refused", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        for (const fetches of Object.values(answer.xorbs)) for (const fetch of fetches) fetch.url = "file:///etc/passwd";
+      }),
+    );
+    await fallsBackToBridge(/a URL that has the scheme "file", not http or https \(file:\/\/\/etc\/passwd\)/);
+    expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
+  });
+
+  test("a xorb URL on the Hub itself gets no Hub token", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        for (const fetches of Object.values(answer.xorbs)) for (const fetch of fetches) fetch.url = `${hub.url}/api/whoami-v2?from=cas`;
+      }),
+    );
+    await fallsBackToBridge("HTTP 404", { HF_TOKEN: TEST_TOKENS.user });
+    const asked = hub.requests.filter((record) => record.target.startsWith("/api/whoami-v2"));
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.map((record) => record.authorization)).toEqual(asked.map(() => "none"));
+  });
+
+  test("an offset into the first term past its end is refused (no negative offset reaches the index)", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        answer.offset_into_first_range = answer.terms[0]!.unpacked_length + 5;
+      }),
+    );
+    await fallsBackToBridge("skips 300005 bytes of a first term of 300000");
+  });
+
+  test("a term with its chunk range reversed is refused", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        const term = answer.terms[0]!;
+        term.range = { start: term.range.end, end: term.range.start };
+      }),
+    );
+    await fallsBackToBridge(/names chunks \d+-0 of xorb/);
+  });
+
+  test("a byte range that ends before it starts is refused before it is asked for", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        const range = Object.values(answer.xorbs)[0]![0]!.ranges[0]!;
+        range.bytes = { start: range.bytes.end, end: range.bytes.start };
+      }),
+    );
+    await fallsBackToBridge(/at bytes \d+-0 of xorb/);
+    expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
+  });
+});
