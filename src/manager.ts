@@ -82,8 +82,9 @@ export class ModelManager {
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */
   async upstreamCommit(spec: ModelSpec): Promise<string | undefined> {
-    const index = await readIndexFor(cacheLayout(this.config).stateRoot, this.context);
-    return upstreamCommit(spec, index.models[spec.id], this.context);
+    const layout = cacheLayout(this.config);
+    const index = await readIndexFor(layout.stateRoot, this.context);
+    return upstreamCommit(spec, index.models[spec.id], layout, this.context);
   }
 
   /** What a run would do for a model, without doing it. */

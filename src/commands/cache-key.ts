@@ -21,9 +21,11 @@ const KEY_FORMAT = 1;
 export function cacheKey(specs: readonly ModelSpec[], lock?: LockedModels, layout: LayoutKind = "plain"): string {
   const models = [...specs].sort((a, b) => byCodeUnit(a.id, b.id)).map((spec) => {
     const locked = lock?.lockedModelFor(spec);
-    if (!locked) return [spec.id, spec.repoType, spec.repoId, spec.revision, spec.localDir, selectionFingerprint(spec)];
+    // layout hf: local_dir has no effect, so it does not change the key (the id stands where the folder was, as without local_dir).
+    const folder = layout === "hf" ? spec.id : spec.localDir;
+    if (!locked) return [spec.id, spec.repoType, spec.repoId, spec.revision, folder, selectionFingerprint(spec)];
     const files = [...locked.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => [file.path, file.size, file.sha256 ?? file.gitOid]);
-    return [spec.id, locked.repoType, locked.repoId, "locked", locked.commit, spec.localDir, files];
+    return [spec.id, locked.repoType, locked.repoId, "locked", locked.commit, folder, files];
   });
   const keyed = layout === "plain" ? { format: KEY_FORMAT, models } : { format: KEY_FORMAT, layout, models };
   const digest = new Bun.CryptoHasher("sha256").update(JSON.stringify(keyed)).digest("hex");

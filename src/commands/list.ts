@@ -62,7 +62,7 @@ export async function runList(
     rows.map((row, index) => [
       row.id,
       `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
-      describeStatus(row.status, row.partialFiles > 0 ? modelPartialProgress(config.cacheDir, specs[index] as ModelSpec) : undefined),
+      describeStatus(row.status, row.partialFiles > 0 ? modelPartialProgress(layout.stateRoot, layout.partialKey(specs[index] as ModelSpec)) : undefined),
       String(row.files),
       row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
       row.verify,

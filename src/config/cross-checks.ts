@@ -1,5 +1,6 @@
 /**
- * Rules that span models: unique ids, and folders that neither coincide nor nest.
+ * Rules that span models: unique ids, and folders that neither coincide nor nest (plain layout only:
+ * with layout hf a model lives in its repository's folder and local_dir has no effect).
  * They run on the raw parsed value, so they still report when other fields are invalid.
  */
 import type { ConfigIssue } from "../errors.ts";
@@ -28,6 +29,7 @@ export function crossModelIssues(value: unknown, locator: DocumentLocator): Conf
 
   const firstWithId = new Map<string, number>();
   const folders: ModelFolder[] = [];
+  const hasFolders = !(isRecord(value) && value.layout === "hf");
   for (const [index, model] of models) {
     const id = validId(model.id);
     const label = id === undefined ? `models[${index}]` : quote(id);
@@ -49,7 +51,7 @@ export function crossModelIssues(value: unknown, locator: DocumentLocator): Conf
     }
   }
 
-  for (const clash of folderClashes(folders)) {
+  for (const clash of hasFolders ? folderClashes(folders) : []) {
     const { folder, other, relation } = clash;
     const otherModel = describeModel(other.index, other.label);
     const message =

@@ -85,6 +85,14 @@ export class HfLayout implements CacheLayout {
     return commit ? join(repoDir, "snapshots", commit) : repoDir;
   }
 
+  partialKey(spec: Pick<ModelSpec, "id">): string {
+    return spec.id;
+  }
+
+  lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[] {
+    return [spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`);
+  }
+
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
     return sameRepo(entry, spec);
   }

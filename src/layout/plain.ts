@@ -31,6 +31,14 @@ export class PlainLayout implements CacheLayout {
     return modelDir(this.root, spec);
   }
 
+  partialKey(spec: Pick<ModelSpec, "localDir">): string {
+    return spec.localDir;
+  }
+
+  lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[] {
+    return [spec, ...(recorded ? [recorded] : [])].map((model) => `model-${model.localDir}`);
+  }
+
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
     return entry.localDir === spec.localDir;
   }

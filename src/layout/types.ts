@@ -62,7 +62,18 @@ export interface CacheLayout {
   placement(spec: ModelSpec, commit: string): ModelPlacement;
   /** Without an index entry: where the model is or will be (hf: the snapshot its ref names, else the repo folder). */
   modelPath(spec: ModelSpec): string;
-  /** True when files recorded by `entry` can be reused for `spec` without moving them. */
+  /**
+   * The name of the model's folder of partial downloads under stateRoot: plain, its local_dir
+   * (the folder its files go to); hf, its id (local_dir has no effect there, and two models may share one).
+   */
+  partialKey(spec: Pick<ModelSpec, "id" | "localDir">): string;
+  /**
+   * The locks a run or --clean of `spec` holds, named after what it writes: plain, its folder and the
+   * previous one `recorded` names; hf, the repository folders (spec's and recorded's), which every
+   * model of that repository shares (blobs, refs), so those models take turns.
+   */
+  lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[];
+  /** True when files recorded by `entry` can be reused for `spec` without moving them (plain: the same local_dir; hf: the same repository). */
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean;
   /**
    * After `spec` was placed with `current` files: removes `paths` that `previous` recorded

@@ -30,7 +30,7 @@ export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context:
   const seen = await readIndexFor(layout.stateRoot, context);
   const before = report(spec.id, targetsOf(spec, layout, seen), seen.models[spec.id] !== undefined);
   if (dryRun || before.wasEmpty) return before;
-  await using _lock = await holdWorkLocks(layout.stateRoot, spec, context);
+  await using _lock = await holdWorkLocks(layout, spec, context);
   const current = await readIndexFor(layout.stateRoot, context);
   const present = targetsOf(spec, layout, current);
   let indexed = false;
@@ -46,7 +46,7 @@ export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context:
 
 function targetsOf(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): RemovalTarget[] {
   const { stateRoot } = layout;
-  return [...layout.cleanTargets(spec, index), ...pathTargets([modelPartialDir(stateRoot, spec), join(quarantineDir(stateRoot), safeFileName(spec.id))])];
+  return [...layout.cleanTargets(spec, index), ...pathTargets([modelPartialDir(stateRoot, layout.partialKey(spec)), join(quarantineDir(stateRoot), safeFileName(spec.id))])];
 }
 
 function report(id: string, present: readonly RemovalTarget[], indexed: boolean): CleanReport {

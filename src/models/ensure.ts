@@ -118,12 +118,12 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   // One read before the lock serves the refresh check, the fast path and a read-only cache; under the lock it is read again.
   const recorded = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
-  const moved = context.refresh && !pin ? await movedCommit(spec, recorded, context) : undefined;
+  const moved = context.refresh && !pin ? await movedCommit(spec, recorded, layout, context) : undefined;
   const quick = moved ? undefined : planIfCached(spec, config, layout, recorded, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   const access = cacheAccess(config.cacheDir);
   if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
-  await using lock = await holdWorkLocks(layout.stateRoot, spec, context);
+  await using lock = await holdWorkLocks(layout, spec, context);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexFor(layout.stateRoot, context);
   const plan = await planWork(spec, config, layout, scoped, index.models[spec.id], pin, moved);
@@ -145,7 +145,7 @@ async function serveUnwritable(
   access: Exclude<CacheAccess, "writable">,
   moved?: string,
 ): Promise<EnsureResult> {
-  if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec)) || (moved && moved !== entry.commit)) {
+  if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec), layout) || (moved && moved !== entry.commit)) {
     throw new UnwritableCacheError(config.cacheDir, access, spec.id, entry ? "has to be updated" : "has to be downloaded");
   }
   const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), layout.placement(spec, entry.commit), entry, context);
@@ -160,13 +160,13 @@ async function serveUnwritable(
 export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<WorkPlan> {
   const layout = cacheLayout(config);
   const entry = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
-  return planWork(spec, config, layout, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, context));
+  return planWork(spec, config, layout, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, layout, context));
 }
 
 /** The fast path: index entry matches and every file is untouched. No lock, no hashing, no network. */
 function planIfCached(spec: ModelSpec, config: CacheSettings, layout: CacheLayout, entry: IndexEntry | undefined, pin: PinnedSnapshot | undefined): WorkPlan | undefined {
   const level = effectiveVerifyLevel(spec, config);
-  if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) || !agreesWithPin(entry, pin)) return undefined;
+  if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec), layout) || !agreesWithPin(entry, pin)) return undefined;
   const placement = layout.placement(spec, entry.commit);
   if (!levelSatisfies(entry.verify, level) || changedFiles(placement, entry).length > 0 || placement.refReadable?.() === false) return undefined;
   const { directory } = placement;
@@ -201,7 +201,7 @@ async function planWork(
 ): Promise<WorkPlan> {
   const level = effectiveVerifyLevel(spec, config);
   const directory = layout.modelPath(spec);
-  const recorded = entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec)) && agreesWithPin(entry, pin);
+  const recorded = entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec), layout) && agreesWithPin(entry, pin);
   // Another process may have updated the model while this one waited for the lock.
   if (recorded && (!moved || moved === entry.commit)) {
     const plan = await planFromRecord(spec, level, layout.placement(spec, entry.commit), entry, context);
@@ -326,7 +326,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   let fetchedFrom = plan.previous?.fetchedFrom;
   if (plan.download.length > 0) {
     // Held until the files are written: a model of the run checking its space meanwhile counts them.
-    using _space = reserveFreeSpace(context.space, layout.root, spec.id, bytes - partialBytes(layout.stateRoot, plan));
+    using _space = reserveFreeSpace(context.space, layout.root, spec.id, bytes - partialBytes(layout, plan));
     const { content } = placement;
     for (const file of plan.download) {
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
@@ -335,7 +335,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     const index = await readIndexFor(layout.stateRoot, context);
     const inTheWay = oldFilesInTheWay(plan, layout, index);
     const xetReuse = reusableXetChunks(plan, layout, index);
-    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout.stateRoot, file, inTheWay, xetReuse)])).values()];
+    const jobs = [...new Map(plan.download.map((file) => [contentPath(plan, file), fileJob(plan, layout, file, inTheWay, xetReuse)])).values()];
     const download = (list: readonly FileJob[]) =>
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
     const { placed: results, from } = await (plan.mirror ? downloadViaMirror(plan.mirror, spec.id, jobs, download, context) : download(jobs).then((list) => ({ placed: list, from: "hub" as const }))).catch(
@@ -376,7 +376,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     },
     { signal: context.signal },
   );
-  removeModelPartialsIfEmpty(layout.stateRoot, spec);
+  removeModelPartialsIfEmpty(layout.stateRoot, layout.partialKey(spec));
   context.observer.modelFinished(spec.id);
   return { ...resultOf(plan, bytes, level), ...(fetchedFrom ? { fetchedFrom } : {}) };
 }
@@ -404,8 +404,8 @@ function contentPath(plan: WorkPlan, file: RemoteFile): string {
   return locate(plan.placement.content, toIndexedFile(file, { mtimeMs: 0 }), plan.spec.repoId);
 }
 
-function fileJob(plan: WorkPlan, stateRoot: string, file: RemoteFile, inTheWay: ReadonlySet<string>, xetReuse: ChunkCatalog | undefined): FileJob {
-  const { partialPath, statePath } = modelPartialPaths(stateRoot, plan.spec, file.path);
+function fileJob(plan: WorkPlan, layout: CacheLayout, file: RemoteFile, inTheWay: ReadonlySet<string>, xetReuse: ChunkCatalog | undefined): FileJob {
+  const { partialPath, statePath } = modelPartialPaths(layout.stateRoot, layout.partialKey(plan.spec), file.path);
   const { content } = plan.placement;
   return {
     modelId: plan.spec.id,
@@ -454,16 +454,16 @@ function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, index: CacheIndex
 
 /** After the disk filled up: what is still to fetch, and where what was fetched waits. */
 function fullDiskReport(plan: WorkPlan, layout: CacheLayout, bytes: number): string {
-  const kept = modelPartialDir(layout.stateRoot, plan.spec);
-  const resumable = listModelPartials(layout.stateRoot, plan.spec).some((name) => existsSync(join(kept, name.replace(/\.part$/, ".state.json"))));
-  const missing = Math.max(0, bytes - partialBytes(layout.stateRoot, plan));
+  const kept = modelPartialDir(layout.stateRoot, layout.partialKey(plan.spec));
+  const resumable = listModelPartials(layout.stateRoot, layout.partialKey(plan.spec)).some((name) => existsSync(join(kept, name.replace(/\.part$/, ".state.json"))));
+  const missing = Math.max(0, bytes - partialBytes(layout, plan));
   return `stopped with ${formatBytes(missing)} still to fetch; what was fetched is kept in ${kept}${resumable ? " and the next run resumes it" : " (its resume state could not be saved on the full disk)"}`;
 }
 
 /** Bytes already allocated to partial files of this plan (they are sparse until written): they need no new space. */
-function partialBytes(stateRoot: string, plan: WorkPlan): number {
+function partialBytes(layout: CacheLayout, plan: WorkPlan): number {
   return plan.download.reduce((sum, file) => {
-    const stats = statSync(modelPartialPaths(stateRoot, plan.spec, file.path).partialPath, { throwIfNoEntry: false });
+    const stats = statSync(modelPartialPaths(layout.stateRoot, layout.partialKey(plan.spec), file.path).partialPath, { throwIfNoEntry: false });
     return sum + (stats ? Math.min(stats.size, stats.blocks * 512) : 0);
   }, 0);
 }

@@ -3,46 +3,34 @@ import { acquireLock, describeLockOwner, type Lock } from "../cache/lock.ts";
 import { assertStateFoldersSafe, lockPath, quarantineDir, safeFileName } from "../cache/layout.ts";
 import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
+import type { CacheLayout } from "../layout/index.ts";
 import { readIndexFor, type RunContext } from "./context.ts";
 import { modelPartialDir } from "./partials.ts";
 
 export type HeldModelLock = AsyncDisposable & {
   /** Aborts if another process broke one of the locks as stale (this one was frozen too long). */
   readonly signal: AbortSignal;
-  /** The local_dir folders whose locks are held. */
-  readonly folders: ReadonlySet<string>;
+  /** The names of the locks held (see CacheLayout.lockNames). */
+  readonly names: ReadonlySet<string>;
 };
 
 /**
- * One process at a time works on a model directory; others wait, then find
- * the model cached. Keyed by the directory, the physical thing being written.
+ * The locks of the folders a model's work writes (see CacheLayout.lockNames). Taken in one fixed
+ * order, so two models swapping folders cannot each hold one lock and wait forever for the other.
  */
-export function holdModelLock(cacheDir: string, spec: Pick<ModelSpec, "id" | "localDir">, context: RunContext): Promise<HeldModelLock> {
-  return holdFolderLocks(cacheDir, spec, [spec.localDir], context);
-}
-
-/**
- * The locks of several model folders (a model moving from its previous folder
- * to a new one needs both). Taken in one fixed order, so two models swapping
- * folders cannot each hold one lock and wait forever for the other.
- */
-export async function holdFolderLocks(
-  cacheDir: string,
-  spec: Pick<ModelSpec, "id">,
-  folders: readonly string[],
-  context: RunContext,
-): Promise<HeldModelLock> {
-  requireWritableCache(cacheDir, spec.id, "cannot be changed there");
-  const ordered = [...new Set(folders)].sort();
-  assertStateFoldersSafe(cacheDir, [join(quarantineDir(cacheDir), safeFileName(spec.id)), ...ordered.map((localDir) => modelPartialDir(cacheDir, { localDir }))]);
+async function holdNamedLocks(layout: CacheLayout, spec: ModelSpec, names: readonly string[], context: RunContext): Promise<HeldModelLock> {
+  const { stateRoot } = layout;
+  requireWritableCache(stateRoot, spec.id, "cannot be changed there");
+  const ordered = [...new Set(names)].sort();
+  assertStateFoldersSafe(stateRoot, [join(quarantineDir(stateRoot), safeFileName(spec.id)), modelPartialDir(stateRoot, layout.partialKey(spec))]);
   const held: Lock[] = [];
   const releaseAll = () => {
     for (const lock of held.reverse()) lock.release();
   };
   try {
-    for (const folder of ordered) {
+    for (const name of ordered) {
       held.push(
-        await acquireLock(lockPath(cacheDir, `model-${folder}`), {
+        await acquireLock(lockPath(stateRoot, name), {
           purpose: `working on model ${spec.id}`,
           signal: context.signal,
           onWait: (owner) => context.logger.info(`${spec.id}: waiting for ${describeLockOwner(owner)}`),
@@ -56,23 +44,21 @@ export async function holdFolderLocks(
   }
   return {
     signal: held.length === 1 ? (held[0] as Lock).lost : AbortSignal.any(held.map((lock) => lock.lost)),
-    folders: new Set(ordered),
+    names: new Set(ordered),
     [Symbol.asyncDispose]: async () => releaseAll(),
   };
 }
 
 /**
- * The locks a run of `spec` needs: its folder, and the folder its index entry
- * records when that differs (the files left there are removed under that
- * folder's lock). Retries if the entry moved on while the locks were taken.
+ * The locks a run or --clean of `spec` needs: the folders it writes and those its index entry
+ * records when they differ (what is left there is removed under their lock).
+ * Retries if the entry moved on while the locks were taken.
  */
-export async function holdWorkLocks(cacheDir: string, spec: Pick<ModelSpec, "id" | "localDir">, context: RunContext): Promise<HeldModelLock> {
-  const recordedFolder = async () => (await readIndexFor(cacheDir, context)).models[spec.id]?.localDir;
+export async function holdWorkLocks(layout: CacheLayout, spec: ModelSpec, context: RunContext): Promise<HeldModelLock> {
+  const lockNames = async () => layout.lockNames(spec, (await readIndexFor(layout.stateRoot, context)).models[spec.id]);
   for (;;) {
-    const before = await recordedFolder();
-    const lock = await holdFolderLocks(cacheDir, spec, before === undefined ? [spec.localDir] : [spec.localDir, before], context);
-    const after = await recordedFolder();
-    if (after === undefined || lock.folders.has(after)) return lock;
+    const lock = await holdNamedLocks(layout, spec, await lockNames(), context);
+    if ((await lockNames()).every((name) => lock.names.has(name))) return lock;
     await lock[Symbol.asyncDispose]();
   }
 }

@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
-import { type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
+import { type CacheLayout, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import type { PlacedFile } from "../transfer/download-file.ts";
@@ -16,15 +16,18 @@ export function strongerLevel(a: VerifyLevel, b: VerifyLevel): VerifyLevel {
   return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
 }
 
-/** The index entry was made for this exact request (repo, type, revision, local dir, selection). */
-export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec, selection: string): entry is IndexEntry {
+/**
+ * The index entry was made for this exact request (repo, type, revision, selection) in the same place:
+ * plain, the same local_dir; hf, where local_dir has no effect, any (an entry recorded with another one still serves).
+ */
+export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec, selection: string, layout: Pick<CacheLayout, "sharesContent">): entry is IndexEntry {
   return (
     entry !== undefined &&
     entry.repoId === spec.repoId &&
     entry.repoType === spec.repoType &&
     entry.revision === spec.revision &&
-    entry.localDir === spec.localDir &&
-    entry.selection === selection
+    entry.selection === selection &&
+    layout.sharesContent(entry, spec)
   );
 }
 

@@ -46,8 +46,8 @@ export function getModelPath(spec: ModelSpec, cache: CacheLocation): string {
 
 export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): ModelState {
   const entry = index.models[spec.id];
-  const partialFiles = listModelPartials(layout.stateRoot, spec).length;
-  if (entryMatchesSpec(entry, spec, selectionFingerprint(spec))) {
+  const partialFiles = listModelPartials(layout.stateRoot, layout.partialKey(spec)).length;
+  if (entryMatchesSpec(entry, spec, selectionFingerprint(spec), layout)) {
     const placement = layout.placement(spec, entry.commit);
     const directory = placement.directory;
     const changed = changedFiles(placement, entry).length;
