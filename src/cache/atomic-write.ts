@@ -6,10 +6,11 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/** `mode` is the new file's permissions (0o600 for a secret: never readable by others, not even while written). */
+export function writeFileAtomic(path: string, data: string | Uint8Array, { mode = 0o644 }: { readonly mode?: number } = {}): void {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
-  const fd = openSync(temp, "wx", 0o644);
+  const fd = openSync(temp, "wx", mode);
   try {
     try {
       for (let offset = 0; offset < bytes.byteLength; ) offset += writeSync(fd, bytes, offset);

@@ -1,5 +1,6 @@
-import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../cache/atomic-write.ts";
 import { acquireLock, describeLockOwner } from "../cache/lock.ts";
 import { AccessDeniedError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
@@ -114,10 +115,11 @@ export async function refreshedToken(token: HubToken, endpoint: string, clientId
   if (Number.isFinite(expiresIn)) fields.set("expires_at", String(Math.floor(Date.now() / 1000 + expiresIn)));
   const store = readStore(login.storePath);
   store.set(login.name, fields);
-  writeSecret(login.storePath, renderStore(store));
+  // Owner-only, replaced in one step: a reader never sees half a token.
+  writeFileAtomic(login.storePath, renderStore(store), { mode: 0o600 });
   // The active token file follows, unless another login replaced it meanwhile.
   const active = readTrimmed(token.file);
-  if (active === token.value || active === login.accessToken) writeSecret(token.file, body.access_token);
+  if (active === token.value || active === login.accessToken) writeFileAtomic(token.file, body.access_token, { mode: 0o600 });
   logger.info(`refreshed the expiring login "${login.name}" from \`hf auth login\` (${token.file})`);
   return { ...token, value: body.access_token };
 }
@@ -177,12 +179,4 @@ function readTrimmed(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Owner-only, replaced in one step: a reader never sees half a token. */
-function writeSecret(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
 }

@@ -34,7 +34,7 @@ export const MUTATIONS: readonly Mutation[] = [
     name: "atomic-write-in-place",
     breaks: "the atomic-write helper (resume state, index) writes the file in place instead of temp + rename",
     edits: [
-      { file: "src/cache/atomic-write.ts", find: 'const fd = openSync(temp, "wx", 0o644);', replace: 'const fd = openSync(path, "w", 0o644);' },
+      { file: "src/cache/atomic-write.ts", find: 'const fd = openSync(temp, "wx", mode);', replace: 'const fd = openSync(path, "w", mode);' },
       { file: "src/cache/atomic-write.ts", find: "    renameSync(temp, path);", replace: "" },
     ],
     tests: ["tests/cache/atomic-write.test.ts"],
