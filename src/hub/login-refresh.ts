@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { readTextOrUndefined } from "../cache/read-text.ts";
 import { acquireLock, describeLockOwner } from "../cache/lock.ts";
 import { AccessDeniedError } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
@@ -118,7 +118,7 @@ export async function refreshedToken(token: HubToken, endpoint: string, clientId
   // Owner-only, replaced in one step: a reader never sees half a token.
   writeFileAtomic(login.storePath, renderStore(store), { mode: 0o600 });
   // The active token file follows, unless another login replaced it meanwhile.
-  const active = readTrimmed(token.file);
+  const active = readTextOrUndefined(token.file)?.trim();
   if (active === token.value || active === login.accessToken) writeFileAtomic(token.file, body.access_token, { mode: 0o600 });
   logger.info(`refreshed the expiring login "${login.name}" from \`hf auth login\` (${token.file})`);
   return { ...token, value: body.access_token };
@@ -145,12 +145,8 @@ async function holdStoreLock(storePath: string, logger: Logger): Promise<Disposa
 
 function readStore(path: string): Sections {
   const sections: Sections = new Map();
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return sections;
-  }
+  const text = readTextOrUndefined(path);
+  if (text === undefined) return sections;
   let current: Map<string, string> | undefined;
   for (const line of text.split(/\r?\n/)) {
     const header = /^\s*\[(.+)\]\s*$/.exec(line);
@@ -171,12 +167,4 @@ function renderStore(sections: Sections): string {
     .sort()
     .map((name) => `[${name}]\n${[...(sections.get(name) ?? [])].map(([key, value]) => `${key} = ${value}\n`).join("")}\n`)
     .join("");
-}
-
-function readTrimmed(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { readTextOrUndefined } from "../cache/read-text.ts";
 import { expandUserPath } from "../config/expand-path.ts";
 import { UsageError } from "../errors.ts";
 
@@ -81,12 +81,8 @@ function safeHomedir(): string | undefined {
 }
 
 function readTokenFile(path: string): string | undefined {
-  try {
-    // Only surrounding whitespace goes: a line break inside is a damaged file, refused when the token is used.
-    return nonEmpty(readFileSync(path, "utf8"));
-  } catch {
-    return undefined;
-  }
+  // Only surrounding whitespace goes: a line break inside is a damaged file, refused when the token is used.
+  return nonEmpty(readTextOrUndefined(path));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

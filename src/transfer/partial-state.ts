@@ -1,6 +1,7 @@
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import * as v from "valibot";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
+import { readTextOrUndefined } from "../cache/read-text.ts";
 
 /**
  * The sidecar of a partial download: which byte ranges of which exact file
@@ -31,12 +32,8 @@ const PartialStateSchema = v.object({
 });
 
 export function readPartialState(statePath: string): PartialState | undefined {
-  let text: string;
-  try {
-    text = readFileSync(statePath, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readTextOrUndefined(statePath);
+  if (text === undefined) return undefined;
   try {
     const parsed = v.safeParse(PartialStateSchema, JSON.parse(text));
     return parsed.success ? parsed.output : undefined;
