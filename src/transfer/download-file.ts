@@ -115,7 +115,7 @@ export async function downloadFile(job: FileJob, context: TransferContext): Prom
   try {
     return await new FileTransfer(job, context).run();
   } catch (error) {
-    const failure = error instanceof ChecksumMismatch ? new BadChecksumError(job.modelId, [error.failure]) : error;
+    const failure = asBadChecksum(error, job);
     const instead = context.signal?.aborted ? undefined : job.otherwise(failure);
     if (!instead) throw failure;
     return downloadFile(instead, context);
@@ -133,9 +133,13 @@ async function downloadChecked(job: FileJob, context: TransferContext): Promise<
     // From scratch means from the network: chunks copied from the cache may be what was wrong.
     return await new FileTransfer({ ...job, xetReuse: undefined }, context).run();
   } catch (error) {
-    if (error instanceof ChecksumMismatch) throw new BadChecksumError(job.modelId, [error.failure]);
-    throw error;
+    throw asBadChecksum(error, job);
   }
+}
+
+/** A source's wrong bytes, as the model's BadChecksumError; any other error as it is. */
+function asBadChecksum(error: unknown, job: FileJob): unknown {
+  return error instanceof ChecksumMismatch ? new BadChecksumError(job.modelId, [error.failure]) : error;
 }
 
 class FileTransfer {
