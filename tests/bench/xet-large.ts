@@ -1,19 +1,22 @@
 /**
  * One large Xet file on a link throttled per connection, native Xet vs the Hub's bridge (not part of
- * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1] [--xorb-mib 1]
- * [--results NAME]`. The local hub's xorbs are 1 MiB unless `--xorb-mib` says otherwise (the Hub's: up to 64 MiB).
+ * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1]
+ * [--xorb-mib 64] [--data-dir D] [--results NAME]`.
  *
- * The local hub runs in this process (it chunks and compresses the file once, before the timings);
- * each run downloads into a fresh cache with `verify: sha256`, under /usr/bin/time (measure.ts), the
- * two transports alternating. Reports wall time, throughput, peak RSS, client CPU time, the bytes the
- * CDN listener sent and, for Xet, how many xorb requests were in flight at once at most.
+ * The file is a synthetic Xet file (`syntheticXet`, tests/local-hub/xet-synthetic.ts): xorbs of up
+ * to `--xorb-mib` MiB, each read as a few ranges, chunks in the three schemes with LZ4 shaped like
+ * weights'. The local hub runs in this process; it writes the plain file and the xorbs once to the
+ * data dir (≈ 1 min for 8 GiB; a temporary dir removed at the end unless `--data-dir` names one to
+ * keep for later runs), then serves both from memory maps. Each run downloads into a fresh cache
+ * with `verify: sha256`, under /usr/bin/time (measure.ts), the two transports alternating. Reports
+ * wall time, throughput, peak RSS, client CPU time, the bytes the CDN listener sent and, for Xet, how
+ * many xorb requests were in flight at once at most. Needs twice the file size free on the temp disk.
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaryPath, tempDir } from "../helpers/binary.ts";
-import { weightsLike } from "../helpers/weights-like.ts";
-import { LocalHub, parseSize, type RequestRecord } from "../local-hub/index.ts";
+import { LocalHub, parseSize, type RequestRecord, syntheticXet } from "../local-hub/index.ts";
 import { measure, median, type Sample } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -21,7 +24,8 @@ const { values } = parseArgs({
     "size-mib": { type: "string", default: "2048" },
     bandwidth: { type: "string", default: "40MB" },
     runs: { type: "string", default: "1" },
-    "xorb-mib": { type: "string", default: "1" },
+    "xorb-mib": { type: "string", default: "64" },
+    "data-dir": { type: "string" },
     results: { type: "string" },
   },
 });
@@ -33,18 +37,18 @@ const xorbMaxBytes = Number(values["xorb-mib"]) * MiB;
 const FILE = "model.safetensors";
 const REPO = "bench/large";
 
+const prepared = performance.now();
 const hub = await LocalHub.start({
-  dataDir: join(tempDir("mm-xet-large-bench"), "data"),
-  repos: [{ id: REPO, xet: true, files: { [FILE]: weightsLike(size, 3) } }],
+  dataDir: values["data-dir"] ?? join(tempDir("mm-xet-large-bench"), "data"),
+  repos: [{ id: REPO, xet: true, files: { [FILE]: syntheticXet(size, { seed: "xet-large", xorbBytes: xorbMaxBytes }) } }],
   rateLimitHeaders: false,
-  xorbMaxBytes,
 });
+console.error(`hub: ${FILE} of ${size / MiB} MiB and its xorbs ready in ${((performance.now() - prepared) / 1000).toFixed(1)} s`);
 {
-  const started = performance.now();
   const token = (await (await fetch(`${hub.url}/api/models/${REPO}/xet-read-token/main`)).json()) as { accessToken: string; casUrl: string };
   const response = await fetch(`${token.casUrl}/v2/reconstructions/${hub.xetHash(REPO, FILE)}`, { headers: { authorization: `Bearer ${token.accessToken}` } });
-  await response.arrayBuffer();
-  console.error(`hub: ${FILE} of ${size / MiB} MiB chunked and compressed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const reconstruction = (await response.json()) as { terms: unknown[]; xorbs: Record<string, unknown> };
+  console.error(`hub: ${reconstruction.terms.length} terms over ${Object.keys(reconstruction.xorbs).length} xorbs`);
 }
 hub.setThrottle({ bytesPerSecond: bandwidth });
 const binary = await binaryPath();

@@ -2,6 +2,7 @@
 import { createCipheriv, createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { type BodyBytes, PiecewiseBytes } from "./http/body.ts";
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
@@ -19,6 +20,18 @@ export function gitObjectSha1(type: "blob" | "tree" | "commit", body: Uint8Array
 /** The git-lfs pointer committed in place of an LFS file: 125 + digits(size) bytes (fact sheet §10). */
 export function lfsPointer(sha256: string, size: number): Uint8Array {
   return new TextEncoder().encode(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`);
+}
+
+/** A tiny seeded PRNG (mulberry32), for layouts and word lists that differ per seed. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 const GENERATION_BLOCK = 8 << 20;
@@ -45,8 +58,8 @@ export function generateBytes(seed: string, size: number): Uint8Array {
 
 export interface GeneratedFile {
   readonly path: string;
-  /** The file mapped read-only into memory. */
-  readonly bytes: Uint8Array;
+  /** The file mapped read-only into memory (in pieces past 4 GiB, more than one typed array holds). */
+  readonly bytes: BodyBytes;
   readonly sha256: string;
 }
 
@@ -55,31 +68,50 @@ export interface GeneratedFile {
  * The file and its sha256 are created once per (seed, size) and reused by later runs and processes.
  */
 export function generatedFile(dir: string, seed: string, size: number): GeneratedFile {
+  return cachedFile(dir, `${sha256Hex(seed).slice(0, 16)}-${size}`, size, function* () {
+    const next = keystream(seed);
+    for (let offset = 0; offset < size; offset += GENERATION_BLOCK) yield next(Math.min(GENERATION_BLOCK, size - offset));
+  });
+}
+
+/**
+ * The file `name` of `size` bytes in `dir`, written once from the blocks `produce` yields (with its
+ * sha256 beside it) and reused by later runs and processes, mapped read-only into memory.
+ */
+export function cachedFile(dir: string, name: string, size: number, produce: () => Iterable<Uint8Array>): GeneratedFile {
   if (size === 0) throw new RangeError("a generated file on disk needs at least one byte");
   mkdirSync(dir, { recursive: true });
-  const name = `${sha256Hex(seed).slice(0, 16)}-${size}`;
   const path = join(dir, `${name}.bin`);
   const hashPath = join(dir, `${name}.sha256`);
-  if (!isCached(path, hashPath, size)) writeGenerated(path, hashPath, seed, size);
-  return { path, bytes: Bun.mmap(path, { shared: false }), sha256: readFileSync(hashPath, "utf8").trim() };
+  if (!isCached(path, hashPath, size)) writeCached(path, hashPath, size, produce);
+  return { path, bytes: mapFile(path, size), sha256: readFileSync(hashPath, "utf8").trim() };
+}
+
+/** A file mapped read-only, in pieces of `pieceSize` bytes (a multiple of the page size) when it is larger. */
+export function mapFile(path: string, size: number, pieceSize = 1 << 30): BodyBytes {
+  if (size <= pieceSize) return Bun.mmap(path, { shared: false });
+  const pieces: Uint8Array[] = [];
+  for (let offset = 0; offset < size; offset += pieceSize) pieces.push(Bun.mmap(path, { shared: false, offset, size: Math.min(pieceSize, size - offset) }));
+  return new PiecewiseBytes(pieces, pieceSize, 0, size);
 }
 
 function isCached(path: string, hashPath: string, size: number): boolean {
   return existsSync(hashPath) && existsSync(path) && statSync(path).size === size;
 }
 
-function writeGenerated(path: string, hashPath: string, seed: string, size: number): void {
+function writeCached(path: string, hashPath: string, size: number, produce: () => Iterable<Uint8Array>): void {
   const unique = `${process.pid}.${Math.random().toString(36).slice(2)}`;
   const tmp = `${path}.${unique}.tmp`;
   const hasher = new Bun.CryptoHasher("sha256");
-  const next = keystream(seed);
   const fd = openSync(tmp, "wx");
+  let total = 0;
   try {
-    for (let offset = 0; offset < size; offset += GENERATION_BLOCK) {
-      const block = next(Math.min(GENERATION_BLOCK, size - offset));
+    for (const block of produce()) {
       hasher.update(block);
       for (let written = 0; written < block.byteLength; ) written += writeSync(fd, block, written);
+      total += block.byteLength;
     }
+    if (total !== size) throw new Error(`${path}: produced ${total} bytes, ${size} expected`);
   } catch (error) {
     closeSync(fd);
     rmSync(tmp, { force: true });

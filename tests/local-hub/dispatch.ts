@@ -157,7 +157,7 @@ export class Dispatcher {
         if (signer.check(pathname, query) !== "valid") return withoutContent(cdnAccessDenied());
         const xorb = xet.store.xorb(route.hash);
         if (!xorb) return withoutContent(cdnError(404, "NoSuchKey", "The specified key does not exist."));
-        return xorbReply(xorb.bytes, this.deps.faults.ignoresRange(target) ? undefined : request.headers.get("range"));
+        return xorbReply(xorb, this.deps.faults.ignoresRange(target) ? undefined : request.headers.get("range"));
       }
       const token = xet.tokens.check(authorization, signer);
       if (token !== "valid") return withoutContent(errorReply(401, undefined, token === "expired" ? "Xet access token expired" : "Missing or invalid Xet access token"));

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { generateBytes, generatedFile, gitBlobSha1, sha256Hex } from "./content.ts";
 import { generated, isLfsByDefault, json, type RepoDecl } from "./fixtures.ts";
 import { demoRepos, parseSize, parseSyntheticSpec, PRESETS, syntheticRepo } from "./presets.ts";
+import { bytesIn } from "./http/body.ts";
 import { RepoStore } from "./repo-store.ts";
 
 let scratch: string;
@@ -33,8 +34,8 @@ describe("generated content", () => {
   test("on disk: the same bytes, the digest cached beside them, regenerated when damaged", () => {
     const dir = join(scratch, "data");
     const file = generatedFile(dir, "disk-seed", 5 << 20);
-    expect(Buffer.from(file.bytes).equals(generateBytes("disk-seed", 5 << 20))).toBe(true);
-    expect(file.sha256).toBe(sha256Hex(file.bytes));
+    expect(Buffer.from(bytesIn(file.bytes)).equals(generateBytes("disk-seed", 5 << 20))).toBe(true);
+    expect(file.sha256).toBe(sha256Hex(bytesIn(file.bytes)));
     const modified = statSync(file.path).mtimeMs;
     expect(generatedFile(dir, "disk-seed", 5 << 20).path).toBe(file.path);
     expect(statSync(file.path).mtimeMs).toBe(modified);
@@ -57,7 +58,7 @@ describe("git ids", () => {
     mkdirSync(work);
     for (const [path, file] of commit.files) {
       mkdirSync(dirname(join(work, path)), { recursive: true });
-      writeFileSync(join(work, path), file.blob.pointer ?? file.blob.bytes);
+      writeFileSync(join(work, path), file.blob.pointer ?? bytesIn(file.blob.bytes));
     }
     const seconds = Math.floor(commit.date.getTime() / 1000);
     const env = {
@@ -123,13 +124,14 @@ describe("declarations and presets", () => {
     }
     const weights = miniLm.files.get("model.safetensors")!.blob;
     expect(weights.size / 2 ** 20).toBeWithin(30, 40);
-    const headerLength = Number(new DataView(weights.bytes.buffer, weights.bytes.byteOffset).getBigUint64(0, true));
-    const header = JSON.parse(new TextDecoder().decode(weights.bytes.subarray(8, 8 + headerLength))) as Record<string, { data_offsets: number[] }>;
+    const bytes = bytesIn(weights.bytes);
+    const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, { data_offsets: number[] }>;
     expect(8 + headerLength + header["embeddings.word_embeddings.weight"]!.data_offsets[1]!).toBeLessThanOrEqual(weights.size);
-    expect(JSON.parse(new TextDecoder().decode(miniLm.files.get("tokenizer.json")!.blob.bytes)).model.type).toBe("WordPiece");
+    expect(JSON.parse(new TextDecoder().decode(bytesIn(miniLm.files.get("tokenizer.json")!.blob.bytes))).model.type).toBe("WordPiece");
     const router = repos.find((repo) => repo.id === "LLM-Semantic-Router/category_classifier_modernbert-base_model")!.head;
     expect(router.files.get("model.safetensors")!.blob.size / 2 ** 20).toBeWithin(10, 20);
-    expect(JSON.parse(new TextDecoder().decode(router.files.get("config.json")!.blob.bytes)).id2label["0"]).toBe("business");
+    expect(JSON.parse(new TextDecoder().decode(bytesIn(router.files.get("config.json")!.blob.bytes))).id2label["0"]).toBe("business");
     const qwen = repos.find((repo) => repo.id === "Qwen/Qwen3-0.6B")!;
     expect(qwen.tags.has("v1.0") && qwen.pullRequests.has(1)).toBe(true);
     expect(repos.find((repo) => repo.id === "meta-llama/Llama-3.2-1B")!.gated).toBe("manual");

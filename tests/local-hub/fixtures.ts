@@ -13,7 +13,23 @@ export interface GeneratedContent {
   };
 }
 
-export type FileContent = string | Uint8Array | GeneratedContent;
+/**
+ * A multi-GiB Xet file made up from a seed (xet-synthetic.ts): in a Xet repo its xorbs (of up to
+ * `xorbBytes`, default 64 MiB) are produced on demand instead of chunked and compressed; the plain
+ * file is written once to the data dir (for its sha256 and the bridge) and reused by later runs.
+ */
+export interface SyntheticXetContent {
+  readonly syntheticXet: {
+    readonly size: number;
+    /** Default: `<type>/<repo id>/<path>`. */
+    readonly seed?: string;
+    readonly xorbBytes?: number;
+    /** Overrides the hub's data dir for this file. */
+    readonly dir?: string;
+  };
+}
+
+export type FileContent = string | Uint8Array | GeneratedContent | SyntheticXetContent;
 
 export interface FileDecl {
   readonly content: FileContent;
@@ -90,6 +106,11 @@ export function generated(size: number, seed?: string): GeneratedContent {
   return { generated: seed === undefined ? { size } : { size, seed } };
 }
 
+export function syntheticXet(size: number, options: { seed?: string; xorbBytes?: number } = {}): SyntheticXetContent {
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`invalid synthetic Xet file size ${size}`);
+  return { syntheticXet: { size, ...options } };
+}
+
 /** Pretty JSON as the Hub stores it, with the trailing newline. */
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -97,6 +118,10 @@ export function json(value: unknown): string {
 
 export function isGenerated(content: FileContent): content is GeneratedContent {
   return typeof content === "object" && "generated" in content;
+}
+
+export function isSyntheticXet(content: FileContent): content is SyntheticXetContent {
+  return typeof content === "object" && "syntheticXet" in content;
 }
 
 export function toFileDecl(entry: FileContent | FileDecl): FileDecl {

@@ -8,7 +8,8 @@ import { type AdminHandler, Dispatcher, type HubSettings, type XetCas } from "./
 import { type Fault, FaultBook, type InjectedFault, type Throttle } from "./faults.ts";
 import { type RepoDecl, type RepoType, TEST_TOKENS } from "./fixtures.ts";
 import { type HttpListener, listenHttp } from "./http/server.ts";
-import { type HostedRepo, type PushCommit, RepoStore } from "./repo-store.ts";
+import { bytesIn } from "./http/body.ts";
+import { type HostedRepo, type PushCommit, RepoStore, type StoredBlob } from "./repo-store.ts";
 import { RequestLog, type RequestRecord, type RequestTotals } from "./request-log.ts";
 import { ADMIN_PREFIX } from "./routes.ts";
 import { XetTokens } from "./xet-handlers.ts";
@@ -239,7 +240,18 @@ export class LocalHub implements AsyncDisposable {
     const file = commit?.files.get(path);
     if (!commit || !file) return undefined;
     const { blob } = file;
-    return { commit: commit.sha, path, size: blob.size, lfs: blob.lfs, oid: blob.oid, sha256: blob.sha256 ?? sha256Hex(blob.bytes), bytes: blob.bytes };
+    return {
+      commit: commit.sha,
+      path,
+      size: blob.size,
+      lfs: blob.lfs,
+      oid: blob.oid,
+      sha256: blob.sha256 ?? sha256Hex(bytesIn(blob.bytes)),
+      // In one array only when asked: a file over 4 GiB is served in pieces and cannot be.
+      get bytes() {
+        return bytesIn(blob.bytes);
+      },
+    };
   }
 
   async stop(): Promise<void> {
@@ -254,13 +266,13 @@ export class LocalHub implements AsyncDisposable {
   }
 }
 
-/** The bytes of the LFS object of a Xet repo whose Xet file id is `xetHash`. */
-function xetContent(store: RepoStore, xetHash: string): Uint8Array | undefined {
+/** The LFS object of a Xet repo whose Xet file id is `xetHash`. */
+function xetContent(store: RepoStore, xetHash: string): StoredBlob | undefined {
   for (const repo of store.all()) {
     if (!repo.xet) continue;
     for (const commit of repo.commits.values()) {
       for (const file of commit.files.values()) {
-        if (file.blob.sha256 && XetStore.xetHashOf(file.blob.sha256) === xetHash) return file.blob.bytes;
+        if (file.blob.sha256 && XetStore.xetHashOf(file.blob.sha256) === xetHash) return file.blob;
       }
     }
   }

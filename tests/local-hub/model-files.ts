@@ -1,17 +1,9 @@
 /** Realistic-looking model files for presets: safetensors with a valid header, tokenizers, vocabularies. */
-import { generateBytes } from "./content.ts";
+import { generateBytes, mulberry32 } from "./content.ts";
 import { json } from "./fixtures.ts";
 
-/** mulberry32: a tiny seeded PRNG, enough to make word lists that differ per seed. */
 function prng(seed: string): () => number {
-  let state = [...seed].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16777619), 2166136261) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32([...seed].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16777619), 2166136261));
 }
 
 const SYLLABLES = ["an", "ber", "co", "da", "el", "fi", "gra", "ho", "in", "ja", "ka", "lo", "mi", "no", "or", "pa", "qu", "ri", "so", "ta", "un", "ve", "wi", "xo", "ya", "ze"];

@@ -1,4 +1,5 @@
 /** Single byte ranges (fact sheet §3.5): 206 with Content-Range, ends clamped to EOF, suffixes, 416. */
+import type { BodyBytes } from "./http/body.ts";
 import type { HeaderList, HubReply } from "./responses.ts";
 
 type ByteRange = { readonly kind: "full" } | { readonly kind: "partial"; readonly start: number; readonly end: number } | { readonly kind: "unsatisfiable" };
@@ -32,7 +33,7 @@ export function withoutContent(reply: HubReply): ContentReply {
   return { reply, bodyStart: 0, hasContent: false };
 }
 
-export function contentReply(bytes: Uint8Array, rangeHeader: string | undefined, headers: HeaderList): ContentReply {
+export function contentReply(bytes: BodyBytes, rangeHeader: string | undefined, headers: HeaderList): ContentReply {
   const size = bytes.byteLength;
   const range = parseRange(rangeHeader, size);
   if (range.kind === "unsatisfiable") {

@@ -1,5 +1,5 @@
 /** The repositories the hub serves, materialised from declarations: blobs, commits, refs, renames. */
-import { generateBytes, generatedFile, gitBlobSha1, lfsPointer, sha256Hex } from "./content.ts";
+import { cachedFile, generateBytes, generatedFile, gitBlobSha1, lfsPointer, sha256Hex } from "./content.ts";
 import {
   type CommitDecl,
   type FileContent,
@@ -7,24 +7,30 @@ import {
   type GatedMode,
   type RepoDecl,
   type RepoType,
+  type SyntheticXetContent,
   isGenerated,
   isLfsByDefault,
+  isSyntheticXet,
   ON_DISK_MIN_SIZE,
   toFileDecl,
 } from "./fixtures.ts";
 import { gitCommitId, gitTreeIds } from "./git-objects.ts";
+import { type BodyBytes, bytesIn } from "./http/body.ts";
+import { SyntheticXetFile } from "./xet-synthetic.ts";
 
 export interface StoredBlob {
   readonly size: number;
   readonly lfs: boolean;
   /** The file's real bytes. */
-  readonly bytes: Uint8Array;
+  readonly bytes: BodyBytes;
   /** Git blob id of what git stores: the bytes, or for LFS files the pointer (fact sheet §10). */
   readonly oid: string;
   /** LFS only. */
   readonly sha256?: string;
   /** LFS only: the pointer text git stores. */
   readonly pointer?: Uint8Array;
+  /** Declared with `syntheticXet`: the Xet layout a Xet repo serves it with. */
+  readonly synthetic?: SyntheticXetFile;
 }
 
 export interface RepoFile {
@@ -262,6 +268,7 @@ export class RepoStore {
   }
 
   private materialiseBlob(defaultSeed: string, path: string, content: FileContent, lfsOverride: boolean | undefined): StoredBlob {
+    if (isSyntheticXet(content)) return this.materialiseSynthetic(defaultSeed, path, content.syntheticXet, lfsOverride);
     if (!isGenerated(content)) {
       const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
       return makeBlob(bytes, lfsOverride ?? isLfsByDefault(path, bytes.byteLength));
@@ -278,6 +285,31 @@ export class RepoStore {
       const file = generatedFile(dir, seed, size);
       blob = makeBlob(file.bytes, lfs, file.sha256);
     }
+    this.generatedBlobs.set(key, blob);
+    return blob;
+  }
+
+  private materialiseSynthetic(
+    defaultSeed: string,
+    path: string,
+    { size, seed = defaultSeed, xorbBytes, dir = this.dataDir }: SyntheticXetContent["syntheticXet"],
+    lfsOverride: boolean | undefined,
+  ): StoredBlob {
+    const lfs = lfsOverride ?? isLfsByDefault(path, size);
+    const key = `synthetic-xet\0${seed}\0${size}\0${xorbBytes}\0${lfs}`;
+    const known = this.generatedBlobs.get(key);
+    if (known) return known;
+    const synthetic = new SyntheticXetFile(seed, size, xorbBytes);
+    let plain: { bytes: BodyBytes; sha256?: string };
+    if (size < ON_DISK_MIN_SIZE) {
+      plain = { bytes: Buffer.concat([...synthetic.plainBlocks()]) };
+    } else {
+      // Written once and mapped: serving them then costs the hub no CPU, as for the bridge's bytes.
+      const name = `xet-v${SyntheticXetFile.VERSION}-${sha256Hex(seed).slice(0, 16)}-${size}-${synthetic.xorbBytes}`;
+      plain = cachedFile(dir, name, size, () => synthetic.plainBlocks());
+      synthetic.serveFrom(cachedFile(dir, `${name}-xorbs`, synthetic.xorbsSize, () => synthetic.xorbBlocks()).bytes);
+    }
+    const blob = { ...makeBlob(plain.bytes, lfs, plain.sha256), synthetic };
     this.generatedBlobs.set(key, blob);
     return blob;
   }
@@ -298,9 +330,9 @@ function validateRepoPath(path: string): void {
   }
 }
 
-function makeBlob(bytes: Uint8Array, lfs: boolean, knownSha256?: string): StoredBlob {
-  if (!lfs) return { size: bytes.byteLength, lfs, bytes, oid: gitBlobSha1(bytes) };
-  const sha256 = knownSha256 ?? sha256Hex(bytes);
+function makeBlob(bytes: BodyBytes, lfs: boolean, knownSha256?: string): StoredBlob {
+  if (!lfs) return { size: bytes.byteLength, lfs, bytes, oid: gitBlobSha1(bytesIn(bytes)) };
+  const sha256 = knownSha256 ?? sha256Hex(bytesIn(bytes));
   const pointer = lfsPointer(sha256, bytes.byteLength);
   return { size: bytes.byteLength, lfs, bytes, oid: gitBlobSha1(pointer), sha256, pointer };
 }

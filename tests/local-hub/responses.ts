@@ -1,5 +1,6 @@
 /** Building hub replies: JSON and text bodies, and the error set of fact sheet §4. */
 import type { RepoType } from "./fixtures.ts";
+import type { BodyBytes } from "./http/body.ts";
 import type { Delivery } from "./http/server.ts";
 
 export type HeaderList = Array<readonly [string, string]>;
@@ -7,7 +8,7 @@ export type HeaderList = Array<readonly [string, string]>;
 export interface HubReply {
   readonly status: number;
   readonly headers: HeaderList;
-  readonly body: Uint8Array;
+  readonly body: BodyBytes;
   readonly delivery?: Delivery;
 }
 

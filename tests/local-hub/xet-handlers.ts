@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { CdnSigner } from "./cdn-signing.ts";
 import { type ContentReply, withoutContent } from "./range.ts";
 import { errorReply, type HeaderList, type HubReply, jsonReply } from "./responses.ts";
-import type { XetFile, XetStore, XetTerm } from "./xet-store.ts";
+import type { XetFile, XetStore, XetTerm, Xorb } from "./xet-store.ts";
 
 export interface XetSettings {
   /** Lifetime of Xet access tokens; default 3600 s. */
@@ -59,7 +59,11 @@ export interface ReconstructionRequest {
   readonly wrongUnpackedLength: boolean;
 }
 
-/** `GET {cas}/v{1,2}/reconstructions/{hash}` with an optional `Range: bytes=a-b` of the file; 416 from the end on. */
+/**
+ * `GET {cas}/v{1,2}/reconstructions/{hash}` with an optional `Range: bytes=a-b` of the file; 416 from
+ * the end on. As the Hub's CAS, the terms at either end of a range keep only the chunks that hold
+ * bytes of it, so `offset_into_first_range` falls in the first chunk.
+ */
 export function reconstructionReply(request: ReconstructionRequest): HubReply {
   const { file } = request;
   const wanted = parseSingleRange(request.range, file.size);
@@ -71,8 +75,9 @@ export function reconstructionReply(request: ReconstructionRequest): HubReply {
   for (const term of file.terms) {
     const termEnd = termStart + term.unpackedLength;
     if (termEnd > first && termStart <= last) {
-      if (chosen.length === 0) offsetIntoFirstRange = first - termStart;
-      chosen.push(term);
+      const trimmed = chunksWithin(term, termStart, first, last);
+      if (chosen.length === 0) offsetIntoFirstRange = first - trimmed.fileStart;
+      chosen.push(trimmed.term);
     }
     termStart = termEnd;
   }
@@ -110,17 +115,32 @@ export function reconstructionReply(request: ReconstructionRequest): HubReply {
   return jsonReply(200, { offset_into_first_range: offsetIntoFirstRange, terms, xorbs });
 }
 
+/** The chunks of a term starting at file offset `termStart` that hold bytes of [first, last], and where the first of them starts. */
+function chunksWithin(term: XetTerm, termStart: number, first: number, last: number): { term: XetTerm; fileStart: number } {
+  const lengths = term.chunkLengths;
+  let from = 0;
+  let fileStart = termStart;
+  while (fileStart + lengths[from]! <= first) fileStart += lengths[from++]!;
+  let to = from;
+  let end = fileStart;
+  while (to < lengths.length && end <= last) end += lengths[to++]!;
+  if (from === 0 && to === lengths.length) return { term, fileStart };
+  const kept = lengths.slice(from, to);
+  const unpackedLength = kept.reduce((sum, length) => sum + length, 0);
+  return { term: { ...term, start: term.start + from, end: term.start + to, unpackedLength, chunkLengths: kept }, fileStart };
+}
+
 /** A xorb's bytes: whole, one range (206), or several ranges as `multipart/byteranges` (206). */
-export function xorbReply(bytes: Uint8Array, rangeHeader: string | undefined): ContentReply {
-  const size = bytes.length;
+export function xorbReply(xorb: Xorb, rangeHeader: string | undefined): ContentReply {
+  const size = xorb.chunkOffsets.at(-1)!;
   const headers: HeaderList = [["Accept-Ranges", "bytes"]];
-  if (rangeHeader === undefined) return { reply: { status: 200, headers: [["Content-Type", "application/octet-stream"], ...headers], body: bytes }, bodyStart: 0, hasContent: true };
+  if (rangeHeader === undefined) return { reply: { status: 200, headers: [["Content-Type", "application/octet-stream"], ...headers], body: xorb.bytes(0, size) }, bodyStart: 0, hasContent: true };
   const ranges = parseRanges(rangeHeader, size);
   if (!ranges) return withoutContent({ status: 416, headers: [...headers, ["Content-Range", `bytes */${size}`]], body: new Uint8Array(0) });
   if (ranges.length === 1) {
     const [start, end] = ranges[0]!;
     return {
-      reply: { status: 206, headers: [["Content-Type", "application/octet-stream"], ...headers, ["Content-Range", `bytes ${start}-${end}/${size}`]], body: bytes.subarray(start, end + 1) },
+      reply: { status: 206, headers: [["Content-Type", "application/octet-stream"], ...headers, ["Content-Range", `bytes ${start}-${end}/${size}`]], body: xorb.bytes(start, end + 1) },
       bodyStart: start,
       hasContent: true,
     };
@@ -129,7 +149,7 @@ export function xorbReply(bytes: Uint8Array, rangeHeader: string | undefined): C
   const parts: Uint8Array[] = [];
   for (const [start, end] of ranges) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${start}-${end}/${size}\r\n\r\n`));
-    parts.push(bytes.subarray(start, end + 1), Buffer.from("\r\n"));
+    parts.push(xorb.bytes(start, end + 1), Buffer.from("\r\n"));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   // Body faults (corrupt offsets) then count from the start of the multipart body.

@@ -4,6 +4,8 @@
  * content share terms), and described as reconstructions (terms: xorb hash + chunk index range).
  */
 import { sha256Hex } from "./content.ts";
+import type { BodyBytes } from "./http/body.ts";
+import type { SyntheticXetFile } from "./xet-synthetic.ts";
 import { type ChunkScheme, encodeChunk } from "./xorb-writer.ts";
 
 /** Content-defined chunking (a gear rolling hash): 8 KiB minimum, ~64 KiB average, 128 KiB maximum, as Xet. */
@@ -59,10 +61,10 @@ export function chunkBoundaries(bytes: Uint8Array): number[] {
 
 export interface Xorb {
   readonly hash: string;
-  /** Serialized chunks (header + payload each). */
-  readonly bytes: Uint8Array;
-  /** Byte offset of each chunk in `bytes`, and the end: length = chunk count + 1. */
+  /** Byte offset of each serialized chunk (header + payload), and the end: length = chunk count + 1. */
   readonly chunkOffsets: readonly number[];
+  /** Bytes [start, stop) of the serialized chunks. */
+  bytes(start: number, stop: number): Uint8Array;
 }
 
 export interface XetTerm {
@@ -71,6 +73,8 @@ export interface XetTerm {
   readonly start: number;
   readonly end: number;
   readonly unpackedLength: number;
+  /** Each chunk's decoded length, so a reconstruction of a range can leave out the chunks outside it. */
+  readonly chunkLengths: readonly number[];
 }
 
 export interface XetFile {
@@ -91,9 +95,9 @@ export class XetStore {
   private readonly files = new Map<string, XetFile>();
   private schemeCounter = 0;
 
-  /** `content` finds the bytes of a Xet file by its hash; files are chunked on first use. */
+  /** `content` finds a Xet file by its hash: its bytes, chunked on first use, or a synthetic layout. */
   constructor(
-    private readonly content: (xetHash: string) => Uint8Array | undefined,
+    private readonly content: (xetHash: string) => { readonly bytes: BodyBytes; readonly synthetic?: SyntheticXetFile } | undefined,
     private readonly xorbMaxBytes = XORB_MAX_BYTES,
   ) {}
 
@@ -105,12 +109,22 @@ export class XetStore {
   file(xetHash: string): XetFile | undefined {
     const existing = this.files.get(xetHash);
     if (existing) return existing;
-    const bytes = this.content(xetHash);
-    return bytes ? this.ingest(xetHash, bytes) : undefined;
+    const content = this.content(xetHash);
+    if (!content) return undefined;
+    if (content.synthetic) return this.adopt(xetHash, content.synthetic);
+    if (!(content.bytes instanceof Uint8Array)) throw new RangeError(`Xet file ${xetHash}: over 4 GiB, declare it with syntheticXet to serve it through Xet`);
+    return this.ingest(xetHash, content.bytes);
   }
 
   xorb(hash: string): Xorb | undefined {
     return this.xorbs.get(hash);
+  }
+
+  private adopt(xetHash: string, synthetic: SyntheticXetFile): XetFile {
+    for (const xorb of synthetic.xorbs) this.xorbs.set(xorb.hash, xorb);
+    const file: XetFile = { xetHash, size: synthetic.size, terms: synthetic.terms };
+    this.files.set(xetHash, file);
+    return file;
   }
 
   private ingest(xetHash: string, bytes: Uint8Array): XetFile {
@@ -125,7 +139,7 @@ export class XetStore {
         offsets.push(offsets.at(-1)! + chunk.length);
       }
       const hash = sha256Hex(xorbBytes);
-      this.xorbs.set(hash, { hash, bytes: xorbBytes, chunkOffsets: offsets });
+      this.xorbs.set(hash, { hash, chunkOffsets: offsets, bytes: (start, stop) => xorbBytes.subarray(start, stop) });
       building.keys.forEach((key, index) => this.chunks.set(key, { xorb: hash, index, length: building.lengths[index]! }));
       building = { chunks: [], size: 0, keys: [], lengths: [] };
     };
@@ -159,15 +173,16 @@ export class XetStore {
 /** Runs of consecutive chunks of one xorb, at most TERM_MAX_CHUNKS long. */
 function termsOf(refs: readonly ChunkRef[]): XetTerm[] {
   const terms: XetTerm[] = [];
-  let current: { xorb: string; start: number; end: number; unpackedLength: number } | undefined;
+  let current: { xorb: string; start: number; end: number; unpackedLength: number; chunkLengths: number[] } | undefined;
   for (const ref of refs) {
     if (current && current.xorb === ref.xorb && current.end === ref.index && current.end - current.start < TERM_MAX_CHUNKS) {
       current.end++;
       current.unpackedLength += ref.length;
+      current.chunkLengths.push(ref.length);
       continue;
     }
     if (current) terms.push(current);
-    current = { xorb: ref.xorb, start: ref.index, end: ref.index + 1, unpackedLength: ref.length };
+    current = { xorb: ref.xorb, start: ref.index, end: ref.index + 1, unpackedLength: ref.length, chunkLengths: [ref.length] };
   }
   if (current) terms.push(current);
   return terms;

@@ -10,7 +10,7 @@ import { tempDir } from "../helpers/binary.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
 import { sha256Hex } from "./content.ts";
-import { generated, json, TEST_TOKENS } from "./fixtures.ts";
+import { generated, json, syntheticXet, TEST_TOKENS } from "./fixtures.ts";
 import { LocalHub } from "./local-hub.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
 
@@ -29,7 +29,14 @@ beforeAll(async () => {
       {
         id: REPO,
         xet: true,
-        files: { "config.json": json({ model_type: "bert" }), "model.safetensors": WEIGHTS, "small.bin": SMALL, "random.bin": generated(1_500_000) },
+        files: {
+          "config.json": json({ model_type: "bert" }),
+          "model.safetensors": WEIGHTS,
+          "small.bin": SMALL,
+          "random.bin": generated(1_500_000),
+          // Hand-written LZ4 blocks (xet-synthetic.ts): the official clients' decoders must accept them.
+          "synthetic.bin": syntheticXet(6 * 1024 * 1024 + 5, { xorbBytes: 2 * 1024 * 1024 }),
+        },
       },
       { id: PLAIN, files: { "model.safetensors": generated(1 << 20) } },
     ],
@@ -194,6 +201,8 @@ describe("fidelity with the official clients", () => {
     const blob = await downloadFile({ repo: REPO, path: "model.safetensors", hubUrl: hub.url, accessToken: TEST_TOKENS.user });
     const bytes = new Uint8Array(await blob!.arrayBuffer());
     expect(sha256Hex(bytes)).toBe(sha256Hex(WEIGHTS));
+    const synthetic = await downloadFile({ repo: REPO, path: "synthetic.bin", hubUrl: hub.url, accessToken: TEST_TOKENS.user });
+    expect(sha256Hex(new Uint8Array(await synthetic!.arrayBuffer()))).toBe(hub.file(REPO, "synthetic.bin")!.sha256);
     const routes = hub.requests.map((record) => record.route);
     expect(routes.filter((route) => route === "xet-reconstruction").length).toBeGreaterThanOrEqual(1);
     expect(routes.filter((route) => route === "xorb").length).toBeGreaterThanOrEqual(1);
@@ -209,6 +218,7 @@ describe("fidelity with the official clients", () => {
       "model.safetensors": sha256Hex(WEIGHTS),
       "small.bin": sha256Hex(SMALL),
       "random.bin": hub.file(REPO, "random.bin")!.sha256,
+      "synthetic.bin": hub.file(REPO, "synthetic.bin")!.sha256,
     });
     const routes = hub.requests.map((record) => record.route);
     expect(routes.filter((route) => route === "xet-token").length).toBeGreaterThanOrEqual(1);
@@ -239,14 +249,14 @@ describe("fidelity with the official clients", () => {
   });
 });
 
-/** huggingface_hub (with hf_xet) downloads three files of the Xet repo into a fresh cache; prints their sha256. */
+/** huggingface_hub (with hf_xet) downloads four files of the Xet repo into a fresh cache; prints their sha256. */
 async function pythonDownload() {
   const script = `
 import hashlib, json, os
 import hf_xet
 from huggingface_hub import hf_hub_download
 out = {}
-for name in ["model.safetensors", "small.bin", "random.bin"]:
+for name in ["model.safetensors", "small.bin", "random.bin", "synthetic.bin"]:
     path = hf_hub_download(os.environ["REPO"], name, cache_dir=os.environ["CACHE"])
     out[name] = hashlib.sha256(open(path, "rb").read()).hexdigest()
 print(json.dumps(out))

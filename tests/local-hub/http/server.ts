@@ -3,6 +3,7 @@
  * bodies (bun-notes §5), but a faulty or throttled download must still announce its full length,
  * as the real CDN does, so the server writes its own response heads and paces its own bodies.
  */
+import { type BodyBytes, bytesIn } from "./body.ts";
 import { HttpParseError, type IncomingRequest, RequestParser } from "./request-parser.ts";
 
 export type { IncomingRequest } from "./request-parser.ts";
@@ -42,7 +43,7 @@ export interface OutgoingResponse {
   /** Content-Length, Date and Connection are added by the server. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** For HEAD, only its length is sent (as Content-Length). */
-  readonly body?: Uint8Array;
+  readonly body?: BodyBytes;
   readonly delivery?: Delivery;
   readonly observer?: ResponseObserver;
 }
@@ -230,7 +231,7 @@ function wantsKeepAlive(request: IncomingRequest): boolean {
 class ResponseWriter {
   private prefix: Uint8Array;
   private prefixSent = 0;
-  private readonly body: Uint8Array;
+  private readonly body: BodyBytes;
   private readonly bodyInPrefix: number;
   private limit: number;
   private sent = 0;
@@ -251,7 +252,7 @@ class ResponseWriter {
     const delivery = response.delivery ?? {};
     const plain = !delivery.bytesPerSecond && !delivery.cut && !delivery.corruptOffsets?.length;
     this.bodyInPrefix = plain && this.body.byteLength <= COALESCE_LIMIT ? this.body.byteLength : 0;
-    this.prefix = this.bodyInPrefix > 0 ? Buffer.concat([head, this.body]) : head;
+    this.prefix = this.bodyInPrefix > 0 ? Buffer.concat([head, bytesIn(this.body)]) : head;
     this.limit = Math.min(this.body.byteLength, delivery.cut?.afterBytes ?? Number.POSITIVE_INFINITY);
   }
 
@@ -335,7 +336,7 @@ class ResponseWriter {
   }
 
   private corrupted(start: number, end: number): Uint8Array {
-    const slice = this.body.subarray(start, end);
+    const slice = bytesIn(this.body, start, end);
     const offsets = this.response.delivery?.corruptOffsets?.filter((offset) => offset >= start && offset < end);
     if (!offsets?.length) return slice;
     const copy = Uint8Array.from(slice);
