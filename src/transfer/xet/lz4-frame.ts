@@ -61,59 +61,78 @@ export function decodeLz4Frame(src: Uint8Array, decodedLength: number, scratch?:
  * Matches may reach back into earlier blocks of the same frame (linked blocks), never before 0.
  */
 export function decodeLz4Block(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
-  // Hot loop: lengths are read inline and short copies are byte loops (subarray views cost more than they save).
+  // Hot loop (model weights compress into many short sequences): lengths are read inline, and copies
+  // shorter than SHORT_COPY are unrolled byte loops, because a subarray view per copy costs more than the bytes.
   let s = from;
   let d = at;
+  const dstEnd = dst.length;
   while (s < to) {
     const token = src[s++]!;
     let literals = token >>> 4;
     if (literals === 15) {
-      let byte = 255;
-      while (byte === 255) {
+      let byte: number;
+      do {
         if (s >= to) throw new Lz4FormatError("literal length cut short");
         byte = src[s++]!;
         literals += byte;
+      } while (byte === 255);
+    }
+    const literalsEnd = s + literals;
+    if (literalsEnd > to) throw new Lz4FormatError("literals run past the end of the block");
+    if (d + literals > dstEnd) throw new Lz4FormatError("frame decodes to more bytes than announced");
+    if (literals < SHORT_COPY) {
+      for (const fourAtOnce = literalsEnd - 3; s < fourAtOnce; s += 4, d += 4) {
+        dst[d] = src[s]!;
+        dst[d + 1] = src[s + 1]!;
+        dst[d + 2] = src[s + 2]!;
+        dst[d + 3] = src[s + 3]!;
       }
-    }
-    if (s + literals > to) throw new Lz4FormatError("literals run past the end of the block");
-    if (d + literals > dst.length) throw new Lz4FormatError("frame decodes to more bytes than announced");
-    if (literals <= 32) {
-      for (let i = 0; i < literals; i++) dst[d + i] = src[s + i]!;
+      while (s < literalsEnd) dst[d++] = src[s++]!;
     } else {
-      dst.set(src.subarray(s, s + literals), d);
+      dst.set(src.subarray(s, literalsEnd), d);
+      s = literalsEnd;
+      d += literals;
     }
-    s += literals;
-    d += literals;
     if (s === to) break; // the last sequence has literals only
     if (s + 2 > to) throw new Lz4FormatError("match offset cut short");
     const offset = src[s]! | (src[s + 1]! << 8);
     s += 2;
     if (offset === 0 || offset > d) throw new Lz4FormatError("match offset points before the start of the output");
-    let length = token & 15;
-    if (length === 15) {
-      let byte = 255;
-      while (byte === 255) {
+    let length = (token & 15) + MIN_MATCH;
+    if (length === 15 + MIN_MATCH) {
+      let byte: number;
+      do {
         if (s >= to) throw new Lz4FormatError("match length cut short");
         byte = src[s++]!;
         length += byte;
-      }
+      } while (byte === 255);
     }
-    length += MIN_MATCH;
-    if (d + length > dst.length) throw new Lz4FormatError("frame decodes to more bytes than announced");
-    copyMatch(dst, d, offset, length);
-    d += length;
+    const matchEnd = d + length;
+    if (matchEnd > dstEnd) throw new Lz4FormatError("frame decodes to more bytes than announced");
+    let m = d - offset;
+    if (length < SHORT_COPY) {
+      // Byte by byte, in order: an overlapping match (offset < length) repeats its pattern as it should.
+      dst[d] = dst[m]!;
+      dst[d + 1] = dst[m + 1]!;
+      dst[d + 2] = dst[m + 2]!;
+      dst[d + 3] = dst[m + 3]!;
+      for (d += MIN_MATCH, m += MIN_MATCH; d < matchEnd; ) dst[d++] = dst[m++]!;
+    } else {
+      copyLongMatch(dst, d, offset, length);
+      d = matchEnd;
+    }
   }
   return d;
 }
 
-/**
- * A match may overlap its own output (offset < length repeats a pattern). Short matches are copied
- * byte by byte; long ones by doubling strides of the period, so an offset of 1 costs log(length) copies.
- */
-function copyMatch(dst: Uint8Array, at: number, offset: number, length: number): void {
+/** Below this many bytes, a copy is a byte loop (measured: 32 was slower on weights-like data, 256 no faster). */
+const SHORT_COPY = 128;
+
+/** A long match in one copyWithin; one that overlaps its own output by doubling strides of its period (an offset of 1 costs log(length) copies). */
+function copyLongMatch(dst: Uint8Array, at: number, offset: number, length: number): void {
   const from = at - offset;
-  if (length <= 64) {
-    for (let i = 0; i < length; i++) dst[at + i] = dst[from + i]!;
+  if (offset >= length) {
+    dst.copyWithin(at, from, from + length);
     return;
   }
   let d = at;

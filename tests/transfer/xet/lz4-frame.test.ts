@@ -33,6 +33,19 @@ function compressibleBytes(length: number): Uint8Array {
   return out;
 }
 
+/** Literal runs and matches of every length from 1 to 300 (both sides of the decoder's short-copy cutoff), overlapping their output or not. */
+function everyCopyLength(): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let length = 1; length <= 300; length++) {
+    const literals = randomBytes(length, length);
+    const period = 1 + (length % 8);
+    parts.push(literals, literals, literals.subarray(0, period), new Uint8Array(length).map((_, i) => literals[i % period]!));
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+  return out;
+}
+
 function u32(value: number): number[] {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
 }
@@ -66,6 +79,7 @@ describe("decodeLz4Frame against lz4js frames", () => {
     ["random 64 KiB (stored uncompressed)", randomBytes(64 * 1024)],
     ["compressible 128 KiB", compressibleBytes(128 * 1024)],
     ["a run of one byte (offset-1 matches)", new Uint8Array(100_000).fill(0x41)],
+    ["literals and matches of every length from 1 to 300", everyCopyLength()],
     ["compressible 9 MiB: three linked 4 MiB blocks", compressibleBytes(9 * 1024 * 1024 + 123)],
   ];
   for (const [name, data] of cases) {
