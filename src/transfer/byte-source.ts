@@ -11,7 +11,10 @@ export interface ByteSource {
    * work, each at most `maxUnitBytes` (default: even pieces). Xet cuts along its xorb requests.
    */
   plan?(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]> | undefined>;
-  /** A response carrying the bytes of `range` (206), or of the whole file (200) when no range is given. */
+  /**
+   * A response carrying the bytes of `range` (206), or of the whole file (200) when no range is given.
+   * A body chunk may be reused once the next is read: the engine writes each before reading on.
+   */
   open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
   /** After the file is complete: what a chunked source learned (Xet: chunk runs for later reuse, bytes reused and fetched). */
   outcome?(): SourceOutcome | undefined;
@@ -22,7 +25,10 @@ export type SourceOutcome = { readonly chunkRuns: readonly ChunkRun[]; readonly 
 /** Builds a job's source over the run's HTTP client (which only ever fetches http(s) URLs). */
 export type ByteSourceFactory = (http: HubHttp) => ByteSource;
 
-/** A byte stream that reads one piece from `next` per pull; what `next` throws errors the stream, as `mapError` turns it. */
+/**
+ * A byte stream that reads one piece from `next` per pull; what `next` throws errors the stream, as `mapError` turns it.
+ * Nothing is read ahead (high-water mark 0): a piece is produced when it is read, after the reader is done with the one before.
+ */
 export function pulledStream(
   next: () => Promise<IteratorResult<Uint8Array>>,
   cancel: (reason: unknown) => Promise<unknown>,
@@ -41,5 +47,5 @@ export function pulledStream(
     cancel: async (reason) => {
       await cancel(reason);
     },
-  });
+  }, { highWaterMark: 0 });
 }

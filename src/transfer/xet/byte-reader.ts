@@ -3,10 +3,13 @@ import { XorbFormatError } from "./xorb-chunks.ts";
 /**
  * Reads a response body in exact pieces as it arrives, holding at most one network chunk and the
  * piece asked for: a piece inside one network chunk is a view of it, one spanning several is copied
- * into a buffer of its own size. Refuses a body that grows past `limit` bytes.
+ * into a buffer the reader reuses. Either is valid until the next read. Refuses a body that grows
+ * past `limit` bytes.
  */
 export class ByteReader {
   private current: Uint8Array = new Uint8Array(0);
+  /** Where pieces spanning network chunks are assembled: grown to the largest asked, never reallocated per piece. */
+  private spanning: Uint8Array = new Uint8Array(0);
   private at = 0;
   private total = 0;
 
@@ -30,11 +33,12 @@ export class ByteReader {
     return view;
   }
 
-  /** Exactly `count` bytes; throws when the body ends first. */
+  /** Exactly `count` bytes, valid until the next read; throws when the body ends first. */
   async exactly(count: number): Promise<Uint8Array> {
     const here = this.buffered(count);
     if (here) return here;
-    const out = new Uint8Array(count);
+    if (this.spanning.length < count) this.spanning = new Uint8Array(count);
+    const out = this.spanning.subarray(0, count);
     let filled = 0;
     while (filled < count) {
       if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError(`xorb data cut short (${filled} of ${count} bytes)`);
@@ -60,11 +64,17 @@ export class ByteReader {
     let text = "";
     for (;;) {
       if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError("multipart answer cut short in a part's headers");
-      while (this.at < this.current.length) {
-        text += String.fromCharCode(this.current[this.at++]!);
-        if (text.endsWith(delimiter)) return text;
-        if (text.length >= max) throw new XorbFormatError(`multipart headers longer than ${max} bytes`);
+      const take = Math.min(this.current.length - this.at, max - text.length);
+      const searchFrom = Math.max(0, text.length - delimiter.length + 1);
+      text += Buffer.from(this.current.buffer, this.current.byteOffset + this.at, take).toString("latin1");
+      const found = text.indexOf(delimiter, searchFrom);
+      if (found >= 0) {
+        const end = found + delimiter.length;
+        this.at += take - (text.length - end);
+        return text.slice(0, end);
       }
+      this.at += take;
+      if (text.length >= max) throw new XorbFormatError(`multipart headers longer than ${max} bytes`);
     }
   }
 

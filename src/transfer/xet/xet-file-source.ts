@@ -8,6 +8,7 @@ import type { GcPacer } from "../gc-pacer.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
+import { PieceBuffers } from "./piece-buffers.ts";
 import { type Reconstruction, ReconstructionClient, type Term } from "./reconstruction.ts";
 import { XetUnavailable } from "./xet-errors.ts";
 import { type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
@@ -49,6 +50,7 @@ export class XetFileSource implements ByteSource {
 
   private readonly what: string;
   private readonly recorder = new ChunkMapRecorder();
+  private readonly buffers = new PieceBuffers(PIECE_BYTES, POOLED_PIECES);
   /** Reconstructions asked for once for the whole transfer (see plan); dropped when their xorb URLs expire. */
   private windows: PlanWindow[] = [];
   private reusedBytes = 0;
@@ -159,6 +161,7 @@ export class XetFileSource implements ByteSource {
     const { response, watch } = await this.http.send(fetch.url, { headers: { range: header }, signal, what, withoutToken: true });
     let cancel = () => response.body?.cancel();
     let counted = 0;
+    const buffers: Uint8Array[] = [];
     try {
       if (response.status === 403) {
         this.windows = []; // signed together: the plan's other URLs have expired too
@@ -180,24 +183,29 @@ export class XetFileSource implements ByteSource {
         counted = bytes.received;
       };
       // Chunks are decoded straight into pieces of up to PIECE_BYTES of one term, handed on when full
-      // or when the term ends: fewer, larger writes than one per chunk, and no copy.
+      // or when the term ends: fewer, larger writes than one per chunk, and no copy. Two buffers take
+      // turns: one is filled while the engine writes the piece last handed on from the other.
       let index = 0;
       let lengths: number[] = [];
-      let decodedInTerm = 0;
-      let piece = new Uint8Array(0);
+      let piece = (buffers[0] = this.buffers.take());
+      let spare = (buffers[1] = this.buffers.take());
       let filled = 0;
+      let handedOn = false;
       let full: Uint8Array | undefined;
       const target = (chunk: number, decodedLength: number): Uint8Array | undefined => {
         const { term } = run[index]!;
         if (chunk < term.chunks.start || chunk >= term.chunks.end) return undefined; // read by no term, or by one further on
-        if (filled + decodedLength > piece.length) {
-          if (filled > 0) full = piece.subarray(0, filled);
-          piece = new Uint8Array(Math.max(decodedLength, Math.min(PIECE_BYTES, term.unpackedLength - decodedInTerm)));
-          this.gcPacer?.received(piece.length);
+        if (handedOn || filled + decodedLength > piece.length) {
+          if (filled > 0 && !handedOn) full = piece.subarray(0, filled);
+          [piece, spare] = [spare, piece];
+          if (piece.length < decodedLength) {
+            piece = new Uint8Array(decodedLength); // a chunk larger than Xet's 128 KiB: a buffer of its own
+            this.gcPacer?.received(piece.length);
+          }
           filled = 0;
+          handedOn = false;
         }
         lengths.push(decodedLength);
-        decodedInTerm += decodedLength;
         filled += decodedLength;
         return piece.subarray(filled - decodedLength, filled);
       };
@@ -208,10 +216,8 @@ export class XetFileSource implements ByteSource {
         if (chunk === term.chunks.end - 1) {
           yield { term, lengths, bytes: piece.subarray(0, filled) };
           yield { term, lengths };
-          piece = new Uint8Array(0);
-          filled = 0;
+          handedOn = true;
           lengths = [];
-          decodedInTerm = 0;
           if (++index === run.length) break;
         }
         note();
@@ -225,6 +231,7 @@ export class XetFileSource implements ByteSource {
     } finally {
       await cancel()?.catch(() => {});
       watch.release();
+      for (const buffer of buffers) this.buffers.give(buffer);
     }
   }
 }
@@ -234,6 +241,8 @@ type TermEvent = { readonly term: Term; readonly lengths: readonly number[]; rea
 
 /** Largest piece handed to the engine at once: a term may be tens of MiB on the Hub. */
 const PIECE_BYTES = 256 * 1024;
+/** Two per connection of a file (16 at most): 8 MiB. */
+const POOLED_PIECES = 32;
 
 /** A run of terms read from cached files (verified when cached; the new file's sha256 checks them again). */
 async function* copiedTerms(run: readonly SourcedTerm[], copyOf: (term: Term) => LocalCopy): AsyncGenerator<TermEvent> {
