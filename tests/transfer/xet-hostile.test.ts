@@ -95,9 +95,34 @@ describe("a hostile Xet read-token answer", () => {
 });
 
 describe("a hostile reconstruction", () => {
-  test("an answer larger than the limit is refused", async () => {
-    answerReconstruction(`{"offset_into_first_range": 0, "terms": [], "xorbs": {}, "pad": "${" ".repeat(65 * 1024 * 1024)}"}`);
-    await fallsBackToBridge("the answer is larger than 64.0 MiB");
+  test("an answer larger than the limit is refused (parsed, it would take several times the memory budget)", async () => {
+    answerReconstruction(`{"offset_into_first_range": 0, "terms": [], "xorbs": {}, "pad": "${" ".repeat(17 * 1024 * 1024)}"}`);
+    await fallsBackToBridge("the answer is larger than 16.0 MiB");
+  });
+
+  test("tens of thousands of ranges of one xorb are planned without a scan per term", async () => {
+    // One term per chunk, every chunk a range of one xorb: matching each term to its range by a scan
+    // of the ranges made this take minutes (quadratic); the storage then refuses the Range header.
+    const terms = 70_000;
+    const xorb = "a".repeat(64);
+    answerReconstruction(
+      JSON.stringify({
+        offset_into_first_range: 0,
+        terms: Array.from({ length: terms }, (_, index) => ({ hash: xorb, unpacked_length: index < terms - 1 ? 4 : 300_000 - 4 * (terms - 1), range: { start: index, end: index + 1 } })),
+        xorbs: { [xorb]: [{ url: `${hub.cdnUrl}/xorbs/default/${xorb}`, ranges: Array.from({ length: terms }, (_, index) => ({ chunks: { start: index, end: index + 1 }, bytes: { start: 100 * index, end: 100 * index + 99 } })) }] },
+      }),
+    );
+    await fallsBackToBridge(/xorb aaaaaaaaaaaa… of "weights.bin" in acme\/xet-hostile: HTTP 4\d\d/);
+    // Under a second now; the scan took about 50 s here, past this test's limit.
+  }, 30_000);
+
+  test("an empty term is refused", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        answer.terms.push({ ...answer.terms[0]!, unpacked_length: 0 });
+      }),
+    );
+    await fallsBackToBridge("announces an empty term");
   });
 
   test("a xorb URL with a file: scheme is refused", async () => {

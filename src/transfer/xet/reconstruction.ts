@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import { API_BODY_LIMIT_BYTES } from "../../hub/bounded-body.ts";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { servedUrlProblem } from "../../hub/url-guard.ts";
@@ -39,6 +38,13 @@ const V1 = v.object({
   terms: v.array(TermJson),
   fetch_info: v.record(Hash, v.array(v.object({ range: Chunks, url: v.string(), url_range: Bytes }))),
 });
+
+/**
+ * 16 MiB holds ~80 000 terms and their ranges, one per 13 KiB of a 1 GiB plan window, while chunks
+ * average 64 KiB and a term is a run of them; a larger answer sends the file to the bridge. Parsed, an
+ * answer takes about eight times its size: a larger limit would let a CAS break the memory budget.
+ */
+const RECONSTRUCTION_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** Statuses on which a CAS without the v2 API is asked the deprecated v1 instead. */
 const V2_MISSING = new Set([404, 405, 501]);
@@ -85,7 +91,7 @@ export class ReconstructionClient {
           const error = await errorFromResponse(response, this.context, url);
           throw response.status === 429 || response.status >= 500 ? error : new XetUnavailable(`${what}: HTTP ${response.status}`);
         }
-        const json = await readXetJson(response, API_BODY_LIMIT_BYTES, what, watch.touch);
+        const json = await readXetJson(response, RECONSTRUCTION_LIMIT_BYTES, what, watch.touch);
         const reconstruction = this.version === "v2" ? fromV2(json) : fromV1(json);
         if (!reconstruction) throw new XetUnavailable(`${what}: the CAS's answer is not a ${this.version} reconstruction`);
         const problem = inconsistency(reconstruction);
@@ -138,6 +144,7 @@ function inconsistency(reconstruction: Reconstruction): string | undefined {
   }
   for (const term of reconstruction.terms) {
     if (term.chunks.end <= term.chunks.start) return `names chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…`;
+    if (term.unpackedLength === 0) return `announces an empty term (chunks ${term.chunks.start}-${term.chunks.end} of xorb ${term.xorb.slice(0, 12)}…)`;
   }
   for (const [xorb, fetches] of reconstruction.fetches) {
     for (const fetch of fetches) {

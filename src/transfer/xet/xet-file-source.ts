@@ -154,7 +154,8 @@ export class XetFileSource implements ByteSource {
   private async *fetchedTerms(run: readonly SourcedTerm[], signal?: AbortSignal): AsyncGenerator<TermEvent> {
     const { fetch } = run[0]!.source!;
     const xorb = run[0]!.term.xorb;
-    const ranges = fetch.ranges.filter((range) => run.some((item) => item.source!.range === range));
+    const asked = new Set(run.map((item) => item.source!.range));
+    const ranges = fetch.ranges.filter((range) => asked.has(range));
     const what = `xorb ${xorb.slice(0, 12)}… of ${this.what}`;
     const header = `bytes=${ranges.map((range) => `${range.bytes.start}-${range.bytes.end}`).join(",")}`;
     // Signed by the CAS, which may name any host: never with the Hub token, even when it names the Hub.

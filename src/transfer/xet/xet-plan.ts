@@ -36,15 +36,43 @@ export function planWindow(start: number, end: number, reconstruction: Reconstru
   return { start, end, reconstruction, termStarts, rangeOf, readers };
 }
 
-/** Where a term's chunks are fetched from: one signed URL and the range of it holding them. */
-export type TermSource = { readonly fetch: XorbFetch; readonly range: XorbByteRange };
+/** Where a term's chunks are fetched from: one signed URL, the range of it holding them and that range's place among its ranges. */
+export type TermSource = { readonly fetch: XorbFetch; readonly range: XorbByteRange; readonly index: number };
+
+/** A xorb's ranges by first chunk, and for each position the one reaching furthest among it and those before. */
+type XorbRanges = { readonly byStart: readonly TermSource[]; readonly furthest: readonly number[] };
+
+/** Built once per answer (its slices share it): an answer may name a xorb's ranges by the hundred thousand, so no scan per term. */
+const RANGE_INDEXES = new WeakMap<Reconstruction["fetches"], Map<string, XorbRanges>>();
+
+function rangesOf(fetches: Reconstruction["fetches"], xorb: string): XorbRanges {
+  const indexes = RANGE_INDEXES.get(fetches) ?? new Map<string, XorbRanges>();
+  RANGE_INDEXES.set(fetches, indexes);
+  const known = indexes.get(xorb);
+  if (known) return known;
+  const byStart = (fetches.get(xorb) ?? []).flatMap((fetch) => fetch.ranges.map((range, index) => ({ fetch, range, index })));
+  byStart.sort((a, b) => a.range.chunks.start - b.range.chunks.start);
+  const furthest: number[] = [];
+  byStart.forEach((source, at) => {
+    const before = furthest.at(-1);
+    furthest.push(before !== undefined && byStart[before]!.range.chunks.end >= source.range.chunks.end ? before : at);
+  });
+  const built = { byStart, furthest };
+  indexes.set(xorb, built);
+  return built;
+}
 
 function findSource(reconstruction: Reconstruction, term: Term): TermSource | undefined {
-  for (const fetch of reconstruction.fetches.get(term.xorb) ?? []) {
-    const range = fetch.ranges.find((candidate) => candidate.chunks.start <= term.chunks.start && candidate.chunks.end >= term.chunks.end);
-    if (range) return { fetch, range };
+  const { byStart, furthest } = rangesOf(reconstruction.fetches, term.xorb);
+  // The ranges starting at or before the term's first chunk; of those, the one reaching furthest holds it if any does.
+  let low = 0;
+  for (let high = byStart.length; low < high; ) {
+    const middle = (low + high) >>> 1;
+    if (byStart[middle]!.range.chunks.start <= term.chunks.start) low = middle + 1;
+    else high = middle;
   }
-  return undefined;
+  const candidate = low > 0 ? byStart[furthest[low - 1]!]! : undefined;
+  return candidate && candidate.range.chunks.end >= term.chunks.end ? candidate : undefined;
 }
 
 export function locateTerm(reconstruction: Reconstruction, term: Term, what: string): TermSource {
@@ -67,7 +95,7 @@ export function continuesRun(previous: SourcedTerm, next: SourcedTerm): boolean 
   const after = next.source!;
   if (before.fetch !== after.fetch) return false;
   if (before.range === after.range) return next.term.chunks.start >= previous.term.chunks.end;
-  return before.fetch.ranges.indexOf(after.range) > before.fetch.ranges.indexOf(before.range);
+  return after.index > before.index;
 }
 
 /** Consecutive terms grouped into runs that one request (or one cached file) serves, in file order. */
@@ -124,7 +152,7 @@ export function sliceOf(window: PlanWindow, start: number, end: number): Reconst
     first = 0;
     offsetIntoFirstRange = reconstruction.offsetIntoFirstRange;
   } else {
-    first = termStarts.indexOf(start);
+    first = firstTermAt(termStarts, start);
     if (first < 0) return undefined;
   }
   let last = first;
@@ -136,4 +164,15 @@ export function sliceOf(window: PlanWindow, start: number, end: number): Reconst
     if (firstReader < first || lastReader >= last) return undefined;
   }
   return { offsetIntoFirstRange, terms: reconstruction.terms.slice(first, last), fetches: reconstruction.fetches };
+}
+
+/** The first term starting at `offset`, or -1: a binary search, as units are sliced out of windows of many terms. */
+function firstTermAt(termStarts: readonly number[], offset: number): number {
+  let low = 0;
+  for (let high = termStarts.length; low < high; ) {
+    const middle = (low + high) >>> 1;
+    if (termStarts[middle]! < offset) low = middle + 1;
+    else high = middle;
+  }
+  return termStarts[low] === offset ? low : -1;
 }
