@@ -1,6 +1,6 @@
 import { DEFAULT_EXCLUDE, type VerifyLevel } from "../config/types.ts";
 import type { EnsureResult } from "../models/ensure.ts";
-import { formatBytes } from "../output/format.ts";
+import { formatBytes, plural } from "../output/format.ts";
 
 /** A model's success line: what was done, then how its files were verified. */
 export function describeResult(result: EnsureResult): string {
@@ -33,10 +33,6 @@ export function describeDefaultExcluded(id: string, paths: readonly string[]): s
   if (paths.length === 0) return undefined;
   const shown = paths.slice(0, 3).join(", ") + (paths.length > 3 ? ", …" : "");
   return `${id}: the default exclude list (${DEFAULT_EXCLUDE.join(", ")}) left out ${plural(paths.length, "file")} (${shown}); set "exclude: []" on the model to keep them`;
-}
-
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** `<id>: <message>` for a model that failed, without naming the model twice when the message already does. */

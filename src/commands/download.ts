@@ -1,7 +1,7 @@
 import type { ModelSpec } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError } from "../errors.ts";
 import type { ModelManager, ModelOutcome } from "../manager.ts";
-import { formatDuration } from "../output/format.ts";
+import { formatDuration, plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DownloadOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -46,7 +46,7 @@ export async function runDownload(
   const failures = outcomes.filter((outcome) => !outcome.ok);
   const ready = outcomes.length - failures.length;
   if (specs.length > 1 || failures.length > 0) {
-    logger.info(`${ready} of ${specs.length} model${specs.length === 1 ? "" : "s"} ready in ${formatDuration(performance.now() - started)}${failures.length > 0 ? `; ${failures.length} failed` : ""}`);
+    logger.info(`${ready} of ${plural(specs.length, "model")} ready in ${formatDuration(performance.now() - started)}${failures.length > 0 ? `; ${failures.length} failed` : ""}`);
   }
   const first = failures[0];
   const exitCode = first && !first.ok ? exitCodeOf(first.error) : ExitCode.ok;

@@ -2,7 +2,7 @@ import type { ModelSpec } from "../config/types.ts";
 import { ExitCode, exitCodeOf } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { WorkPlan } from "../models/ensure.ts";
-import { formatBytes } from "../output/format.ts";
+import { formatBytes, plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { DryRunOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -36,8 +36,8 @@ export async function runDryRun(manager: ModelManager, specs: readonly ModelSpec
     const files = reports.reduce((sum, report) => sum + report.download.length, 0);
     const failed = specs.length - reports.length;
     // A total that leaves out models which could not be planned must say so, or "0 files" reads as "nothing to do".
-    const unplanned = failed === 0 ? "" : `; ${failed} model${failed === 1 ? "" : "s"} could not be planned (see the errors)`;
-    out.line(`total: would download ${files} file${files === 1 ? "" : "s"} (${formatBytes(bytes)})${unplanned}`);
+    const unplanned = failed === 0 ? "" : `; ${plural(failed, "model")} could not be planned (see the errors)`;
+    out.line(`total: would download ${plural(files, "file")} (${formatBytes(bytes)})${unplanned}`);
   }
   return exitCode;
 }
@@ -65,7 +65,7 @@ function printPlan(plan: WorkPlan, out: ResultWriter): void {
   const what =
     report.download.length === 0
       ? "nothing to download"
-      : `would download ${report.download.length} file${report.download.length === 1 ? "" : "s"} (${formatBytes(report.downloadBytes)})`;
+      : `would download ${plural(report.download.length, "file")} (${formatBytes(report.downloadBytes)})`;
   out.line(`${plan.spec.id}: ${plan.kind} at ${plan.commit.slice(0, 12)}, ${what}, ${report.keep} already in place`);
   for (const file of report.download) out.line(`  + ${file.path} (${formatBytes(file.size)})`);
   for (const path of report.remove) out.line(`  - ${path}`);

@@ -1,5 +1,6 @@
 import type { ModelSpec } from "../config/types.ts";
 import { exitCodeOf } from "../errors.ts";
+import { plural } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { describeFailure } from "./describe-result.ts";
 
@@ -29,7 +30,7 @@ export async function lookUpstream(
     }),
   );
   const behind = states.filter((state) => state.ok && state.behind).length;
-  logger.info(`${behind} of ${specs.length} model${specs.length === 1 ? "" : "s"} behind their branch or tag`);
+  logger.info(`${behind} of ${plural(specs.length, "model")} behind their branch or tag`);
   return new Map(specs.map((spec, index) => [spec.id, states[index] as Upstream]));
 }
 

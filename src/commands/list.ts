@@ -5,7 +5,7 @@ import { cacheLayout } from "../layout/index.ts";
 import { readIndexFor } from "../models/context.ts";
 import { modelPartialProgress } from "../models/partials.ts";
 import { modelState } from "../models/status.ts";
-import { formatBytes, formatTable } from "../output/format.ts";
+import { formatBytes, formatTable, plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { ListOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -73,7 +73,7 @@ export async function runList(
   );
   out.line(table);
   const cached = rows.filter((row) => row.status === "cached").length;
-  logger.info(`${cached} of ${rows.length} model${rows.length === 1 ? "" : "s"} cached in ${config.cacheDir}`);
+  logger.info(`${cached} of ${plural(rows.length, "model")} cached in ${config.cacheDir}`);
   return exitCode;
 }
 

@@ -7,6 +7,7 @@ import { MODEL_CONCURRENCY } from "../manager.ts";
 import type { RunContext } from "../models/context.ts";
 import { inLanes } from "../models/in-lanes.ts";
 import { planSnapshot, type RemoteSnapshot } from "../models/plan.ts";
+import { plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { LockOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -42,7 +43,7 @@ export async function runLock(
     try {
       const snapshot = await planSnapshot(spec, context.hub.api, context.signal);
       session.settled(spec, snapshot);
-      logger.info(`${spec.id}: ${spec.repoId} ${spec.revision} → ${snapshot.commit.slice(0, 12)} (${snapshot.files.length} file${snapshot.files.length === 1 ? "" : "s"})`);
+      logger.info(`${spec.id}: ${spec.repoId} ${spec.revision} → ${snapshot.commit.slice(0, 12)} (${plural(snapshot.files.length, "file")})`);
       return summary(snapshot, true);
     } catch (error) {
       if (context.signal?.aborted) throw error;

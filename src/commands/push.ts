@@ -4,7 +4,7 @@ import type { ModelManager } from "../manager.ts";
 import type { Mirror } from "../mirror/mirror.ts";
 import { type PushReport, pushModel } from "../mirror/push.ts";
 import type { RunContext } from "../models/context.ts";
-import { formatBytes, formatDuration } from "../output/format.ts";
+import { formatBytes, formatDuration, plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { PushOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -57,7 +57,7 @@ export async function runPush(
         const copies = report.skipped.filter((blob) => blob.sameAs !== undefined).length;
         sameContent += copies;
         logger.info(
-          `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${pushed.uploadedFiles} file${pushed.uploadedFiles === 1 ? "" : "s"} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles - copies} already there${copies > 0 ? `, ${copies} the same content as another file (one blob)` : ""}`,
+          `${spec.id}: ${result.commit.slice(0, 12)} pushed to ${mirror.display}: ${plural(pushed.uploadedFiles, "file")} uploaded (${formatBytes(pushed.uploadedBytes)}), ${pushed.skippedFiles - copies} already there${copies > 0 ? `, ${copies} the same content as another file (one blob)` : ""}`,
         );
         results.set(spec.id, pushedJson(spec, result.commit, pushed, report));
       } catch (error) {
@@ -76,7 +76,7 @@ export async function runPush(
     logger.error(interruption.message);
     logger.info(`the blobs uploaded so far stay in ${mirror.display} (the next push skips them); a model's manifest is only written once all its blobs are there`);
   }
-  logger.info(`uploaded ${totals.uploadedFiles} file${totals.uploadedFiles === 1 ? "" : "s"} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror${sameContent > 0 ? " or the same content as another file" : ""} (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
+  logger.info(`uploaded ${plural(totals.uploadedFiles, "file")} (${formatBytes(totals.uploadedBytes)}), skipped ${totals.skippedFiles} already in the mirror${sameContent > 0 ? " or the same content as another file" : ""} (${formatBytes(totals.skippedBytes)}) in ${formatDuration(performance.now() - started)}`);
   const models = specs.map((spec) => results.get(spec.id) ?? modelFailure(spec.id, interruption ?? new InterruptedError()));
   const failure = models.find((model) => !model.ok);
   const exitCode = interruption ? ExitCode.interrupted : failure && !failure.ok ? failure.exitCode : ExitCode.ok;

@@ -10,6 +10,7 @@ import { lockableConfigPath, lockPathFor, noLockHome } from "../lockfile/lock-pa
 import { openLockSession } from "../lockfile/open.ts";
 import { readLock } from "../lockfile/read-lock.ts";
 import { buildSbom } from "../lockfile/sbom.ts";
+import { plural } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { VERSION } from "../version.ts";
 import type { CliOptions } from "./options.ts";
@@ -36,7 +37,7 @@ export function runSbom(config: ModelsConfig, options: CliOptions, logger: Logge
   }
   const path = resolve(options.output);
   writeNamedFile(path, `${JSON.stringify(document, null, 2)}\n`, "the SBOM");
-  logger.info(`wrote the SBOM of ${lock.models.length} model${lock.models.length === 1 ? "" : "s"} to ${path}`);
+  logger.info(`wrote the SBOM of ${plural(lock.models.length, "model")} to ${path}`);
   // Not after the document itself (`--output /dev/stdout | jq`).
   if (statSync(path, { throwIfNoEntry: false })?.isFile()) out.line(path);
   return ExitCode.ok;

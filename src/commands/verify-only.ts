@@ -2,7 +2,7 @@ import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import { BadChecksumError, describeVerificationFailure, ExitCode, NotCachedError } from "../errors.ts";
 import type { ModelManager } from "../manager.ts";
 import type { VerifyReport } from "../models/verify.ts";
-import { formatBytes } from "../output/format.ts";
+import { formatBytes, plural } from "../output/format.ts";
 import { envelope, modelFailure } from "../output/json-report.ts";
 import type { VerifyOnlyOutput } from "../output/json-schema.ts";
 import type { Logger } from "../output/logger.ts";
@@ -25,7 +25,7 @@ export async function runVerifyOnly(
   }
   const failed = reports.filter((report) => report.status === "failed").length;
   const missing = reports.filter((report) => report.status === "not-cached").length;
-  logger.info(`${reports.length - failed - missing} of ${reports.length} model${reports.length === 1 ? "" : "s"} OK${failed ? `, ${failed} FAILED` : ""}${missing ? `, ${missing} not cached` : ""}`);
+  logger.info(`${reports.length - failed - missing} of ${plural(reports.length, "model")} OK${failed ? `, ${failed} FAILED` : ""}${missing ? `, ${missing} not cached` : ""}`);
   const exitCode = failed > 0 ? ExitCode.verification : missing > 0 ? ExitCode.notFound : ExitCode.ok;
   if (json) {
     const models = reports.map(toJson);
@@ -49,7 +49,7 @@ function printReport(report: VerifyReport, out: ResultWriter): void {
     out.line(`NOT CACHED  ${report.id}: ${report.reason}`);
     return;
   }
-  const summary = `${report.files} file${report.files === 1 ? "" : "s"}, ${formatBytes(report.bytes)}, ${report.level}`;
+  const summary = `${plural(report.files, "file")}, ${formatBytes(report.bytes)}, ${report.level}`;
   if (report.status === "ok") {
     out.line(`OK          ${report.id} (${summary})`);
     return;

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { RepoType } from "../config/types.ts";
 import { DownloadError, ModelManagerError } from "../errors.ts";
+import { plural } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { API_BODY_LIMIT_BYTES, readLimitedText } from "./bounded-body.ts";
 import { CallBudget, ServerTooSlowError } from "./call-budget.ts";
@@ -116,7 +117,7 @@ export class HubApi {
       const unreachable = this.http.reachability.explain(error);
       if (unreachable) throw unreachable;
       if (budget.spent) {
-        const attempts = `${budget.attempts} attempt${budget.attempts === 1 ? "" : "s"}${error instanceof DeadlineError ? "" : `, the last ended by: ${describeError(error)}`}`;
+        const attempts = `${plural(budget.attempts, "attempt")}${error instanceof DeadlineError ? "" : `, the last ended by: ${describeError(error)}`}`;
         throw new ServerTooSlowError(
           `The server is too slow: the ${what} from ${describeUrl(url)} was not complete after ${Math.round(budget.totalMs / 1000)} s (${attempts}). An API answer is small; a call may take four stall timeouts (HF_HUB_DOWNLOAD_TIMEOUT), retries included`,
           { cause: error },

@@ -1,6 +1,7 @@
 import { readTextOrUndefined } from "../cache/read-text.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { PinnedSnapshot, PinSource, RemoteSnapshot } from "../models/plan.ts";
+import { plural } from "../output/format.ts";
 import type { Logger } from "../output/logger.ts";
 import { configDigest, describeDrift, hasDrift, lockDrift, requestDifference, requestsDigest } from "./compare.ts";
 import { lockedModelOf, pinOf } from "./convert.ts";
@@ -115,7 +116,7 @@ export class LockSession implements PinSource {
     }
     writeLock(this.path, next);
     if (!this.lock) {
-      this.logger.info(`wrote the lock ${this.path} (${models.length} model${models.length === 1 ? "" : "s"}); commit it beside the configuration`);
+      this.logger.info(`wrote the lock ${this.path} (${plural(models.length, "model")}); commit it beside the configuration`);
       return true;
     }
     const added = [...this.resolved.keys()].filter((id) => !this.locked.has(id));

@@ -10,7 +10,7 @@ import { effectiveVerifyLevel, type ModelSpec, type ModelsConfig, type VerifyLev
 import { NotCachedError } from "../errors.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import { type CacheLayout, cacheLayout, locate, type ModelPlacement } from "../layout/index.ts";
-import { formatBytes } from "../output/format.ts";
+import { formatBytes, plural } from "../output/format.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import type { ChunkCatalog } from "../transfer/xet/chunk-map.ts";
 import { reusableXetChunks } from "./xet-reuse.ts";
@@ -235,7 +235,7 @@ async function planFromRecord(spec: ModelSpec, level: VerifyLevel, placement: Mo
   // A file edited since it was written is checked against its recorded hash; with verify: none, by size only.
   const recheckLevel: VerifyLevel = upgrade ? level : level === "none" ? "size" : "sha256";
   const toCheck = upgrade ? entry.files : changed;
-  if (toCheck.length > 0) context.logger.info(`${spec.id}: checking ${toCheck.length} file${toCheck.length === 1 ? "" : "s"} at level ${recheckLevel}`);
+  if (toCheck.length > 0) context.logger.info(`${spec.id}: checking ${plural(toCheck.length, "file")} at level ${recheckLevel}`);
   const { good, bad } = await recheckFiles(placement.content, toCheck, recheckLevel, context);
   const checked = new Set(toCheck.map((file) => file.path));
   const keep = [...entry.files.filter((file) => !checked.has(file.path)), ...good];
@@ -432,7 +432,7 @@ async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: rea
   if (plan.remove.length === 0 || !plan.previous) return;
   const index = await readIndexFor(layout.stateRoot, context);
   const { removed, kept } = layout.removeRecorded(plan.spec, plan.previous, plan.remove, index, [...plan.keep, ...placed]);
-  if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${removed.length} file${removed.length === 1 ? "" : "s"} no longer selected`);
+  if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${plural(removed.length, "file")} no longer selected`);
   if (kept.length > 0) context.logger.debug(`${plan.spec.id}: left ${kept.join(", ")} in place: another model records ${kept.length === 1 ? "it" : "them"}`);
 }
 

@@ -1,7 +1,7 @@
 import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import type { FileProgress, FileStartInfo, TransferObserver } from "../transfer/observer.ts";
-import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { formatBytes, formatDuration, formatRate, plural } from "./format.ts";
 import { LiveFrame } from "./live-frame.ts";
 import type { ConsoleLogger } from "./logger.ts";
 import { progressFrame } from "./progress-frame.ts";
@@ -85,7 +85,7 @@ abstract class ProgressTotals implements ProgressDisplay {
     this.plannedBytes += plan.bytes;
     this.plannedFiles += plan.files;
     const destination = this.words.destination ? ` to ${this.words.destination}` : "";
-    if (plan.files > 0) this.logger.info(`${modelId}: ${this.words.planning} ${plan.files} file${plan.files === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}${destination}`);
+    if (plan.files > 0) this.logger.info(`${modelId}: ${this.words.planning} ${plural(plan.files, "file")}, ${formatBytes(plan.bytes)}${destination}`);
     this.ensureTimer();
   }
 
