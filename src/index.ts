@@ -1,7 +1,8 @@
 /** model-manager as a library: the seed's API in camelCase. */
-export { downloadModel, verifyModel } from "./api.ts";
+export { downloadModel, getModelPath, isCached, verifyModel } from "./api.ts";
 export { type ManagerOptions, type ModelOutcome, ModelManager, ensureModels } from "./manager.ts";
-export { getModelPath, isCached, type ModelState, type ModelStatus } from "./models/status.ts";
+export type { ModelState, ModelStatus } from "./models/status.ts";
+export type { ModelSpecInput } from "./config/spec-input.ts";
 export type { RunOptions } from "./models/context.ts";
 export type { EnsureResult, WorkPlan } from "./models/ensure.ts";
 export type { VerifyReport } from "./models/verify.ts";

@@ -1,7 +1,9 @@
+import { configArgument, optionalStringArgument, specArgument, stringArgument, verifyLevelArgument } from "./api-arguments.ts";
 import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
-import { MissingModelError } from "./errors.ts";
+import { describeValue } from "./config/describe.ts";
+import { MissingModelError, UsageError } from "./errors.ts";
 import { cacheLayout } from "./layout/index.ts";
 import { configuredMirrors } from "./mirror/configured.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
@@ -35,6 +37,7 @@ export class ModelManager {
     readonly config: ModelsConfig,
     options: ManagerRunOptions = {},
   ) {
+    configArgument(config, "new ModelManager: config");
     // The environment's MODEL_MANAGER_MIRROR is read here for library users; the CLI passes its own.
     this.context = "context" in options ? options.context : new RunContext({ ...options, mirrors: options.mirrors ?? configuredMirrors(config, process.env) });
     this.pins = options.pins;
@@ -43,13 +46,13 @@ export class ModelManager {
   /** Reads a configuration file; without a path, the seed's default (CI_MINIMAL_MODELS selects the minimal set). */
   static fromConfig(configPath?: string, options: ManagerOptions = {}): ModelManager {
     const cwd = options.cwd ?? process.cwd();
-    const path = configPath ?? defaultConfigPath(process.env, cwd);
+    const path = optionalStringArgument(configPath, "ModelManager.fromConfig: configPath") ?? defaultConfigPath(process.env, cwd);
     const onWarning = options.onWarning ?? ((warning) => options.logger?.warn(warning.message));
     return new ModelManager(loadModelsConfig(path, { cwd, cacheDir: options.cacheDir, onWarning }), options);
   }
 
   getModelSpec(modelId: string): ModelSpec {
-    return findModelSpec(this.config, modelId);
+    return findModelSpec(this.config, stringArgument(modelId, "model id"));
   }
 
   /** Downloads (if needed) and verifies one model; returns its absolute directory. */
@@ -67,10 +70,11 @@ export class ModelManager {
 
   /** Runs every spec, a few at a time, and reports each outcome instead of stopping at the first failure. */
   async ensureEach(specs: readonly ModelSpec[], onOutcome?: (outcome: ModelOutcome) => void): Promise<ModelOutcome[]> {
+    if (!Array.isArray(specs)) throw new UsageError(`ensureEach: specs must be a list of model specs, found ${describeValue(specs)}`);
     const ensureOne = async (spec: ModelSpec): Promise<ModelOutcome> => {
       let outcome: ModelOutcome;
       try {
-        outcome = { id: spec.id, ok: true, result: await this.ensurePinned(spec) };
+        outcome = { id: spec.id, ok: true, result: await this.ensurePinned(specArgument(spec, "ensureEach: spec")) };
       } catch (error) {
         outcome = { id: spec.id, ok: false, error };
       }
@@ -82,15 +86,17 @@ export class ModelManager {
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */
   async upstreamCommit(spec: ModelSpec): Promise<string | undefined> {
+    const model = specArgument(spec, "upstreamCommit: spec");
     const layout = cacheLayout(this.config);
     const index = await readIndexFor(layout.stateRoot, this.context);
-    return upstreamCommit(spec, index.models[spec.id], layout, this.context);
+    return upstreamCommit(model, index.models[model.id], layout, this.context);
   }
 
   /** What a run would do for a model, without doing it. */
-  plan(spec: ModelSpec): Promise<WorkPlan> {
-    const pinned = this.pins?.pinFor(spec);
-    return planModelWork(pinned?.spec ?? spec, this.config, this.context, pinned?.pin);
+  async plan(spec: ModelSpec): Promise<WorkPlan> {
+    const model = specArgument(spec, "plan: spec");
+    const pinned = this.pins?.pinFor(model);
+    return planModelWork(pinned?.spec ?? model, this.config, this.context, pinned?.pin);
   }
 
   private async ensurePinned(spec: ModelSpec): Promise<EnsureResult> {
@@ -101,12 +107,14 @@ export class ModelManager {
   }
 
   /** Checks a cached model against the index without any network request. */
-  verify(spec: ModelSpec, level: VerifyLevel = spec.verify ?? this.config.verify): Promise<VerifyReport> {
-    return verifyCachedModel(spec, this.config, level, this.context);
+  async verify(spec: ModelSpec, level?: VerifyLevel): Promise<VerifyReport> {
+    const model = specArgument(spec, "verify: spec");
+    const checkedLevel = level === undefined ? (model.verify ?? this.config.verify) : verifyLevelArgument(level, "verify: level");
+    return verifyCachedModel(model, this.config, checkedLevel, this.context);
   }
 
-  clean(spec: ModelSpec, options: { dryRun?: boolean } = {}): Promise<CleanReport> {
-    return cleanModel(spec, this.config, this.context, options.dryRun ?? false);
+  async clean(spec: ModelSpec, options: { dryRun?: boolean } = {}): Promise<CleanReport> {
+    return cleanModel(specArgument(spec, "clean: spec"), this.config, this.context, options.dryRun ?? false);
   }
 }
 
@@ -119,5 +127,5 @@ export function findModelSpec(config: Pick<ModelsConfig, "models">, modelId: str
 
 /** Main entry point (seed: ensure_models): downloads and verifies every model of a configuration file. */
 export async function ensureModels(configPath?: string, cacheDir?: string, options: RunOptions = {}): Promise<Record<string, string>> {
-  return ModelManager.fromConfig(configPath, { ...options, cacheDir }).ensureAll();
+  return ModelManager.fromConfig(configPath, { ...options, cacheDir: optionalStringArgument(cacheDir, "ensureModels: cacheDir") }).ensureAll();
 }

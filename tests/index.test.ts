@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as api from "../src/index.ts";
 import { readHubSettings } from "../src/hub/settings.ts";
@@ -95,6 +95,57 @@ describe("the library API", () => {
     const paths = await api.ensureModels(join(cwd, "models.yaml"), cacheDir, { hub: settings });
     expect(Object.keys(paths).sort()).toEqual(["one", "team/two"]);
     expect(paths.one).toBe(join(cacheDir, "one"));
+  });
+
+  test("a spec built by hand needs only id and repoId; the rest takes the configuration file's defaults and rules", async () => {
+    const cacheDir = tempDir("mm-api-hand");
+    const spec = { id: "hand/made", repoId: "acme/one", files: ["config.json"] };
+    const path = await api.downloadModel(spec, cacheDir, { hub: settings });
+    expect(path).toBe(join(cacheDir, "hand", "made"));
+    expectSameBytes(hub, "acme/one", ["config.json"], path);
+    expect(await api.isCached(spec, cacheDir)).toBe(true);
+    expect(api.getModelPath(spec, cacheDir)).toBe(path);
+    expect(api.getModelPath({ id: "x", repoId: "acme/one", localDir: "a/./b/" }, cacheDir)).toBe(join(cacheDir, "a", "b"));
+  });
+
+  test("wrong arguments from JavaScript are UsageErrors naming the function and the argument, before any request or write", async () => {
+    const { UsageError } = api;
+    const manager = ModelManager.fromConfig("models.yaml", { cwd, hub: settings });
+    const spec = manager.getModelSpec("one");
+    const cacheDir = tempDir("mm-api-bad");
+    const seen = hub.requests.length;
+    const untyped = api as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const cases: Array<[() => unknown, string]> = [
+      [() => untyped.downloadModel?.(spec, cacheDir, { verify: "bogus", hub: settings }), 'downloadModel: options.verify must be one of "none", "size", "sha256", found "bogus"'],
+      [() => untyped.downloadModel?.(spec, cacheDir, { layout: "flat", hub: settings }), 'downloadModel: options.layout must be one of "plain", "hf", found "flat"'],
+      [() => untyped.downloadModel?.({ id: "x", repo_id: "acme/one" }, cacheDir, { hub: settings }), "downloadModel: spec.repoId: missing required key \"repoId\" (the library's spec is camelCase: repoId)"],
+      [() => untyped.downloadModel?.({ id: "x", repoId: "acme/one", localDir: "../out" }, cacheDir, { hub: settings }), "downloadModel: spec.localDir: must stay inside cache_dir"],
+      [() => untyped.downloadModel?.(spec, undefined, { hub: settings }), "downloadModel: cacheDir must be a non-empty string, found an empty value"],
+      [() => untyped.verifyModel?.(join(cwd, "cache", "one"), "sha-256"), 'verifyModel: level must be one of "none", "size", "sha256", found "sha-256"'],
+      [() => untyped.verifyModel?.(42, "size"), "verifyModel: path must be a non-empty string, found a number (42)"],
+      [() => untyped.isCached?.(undefined, cacheDir), 'isCached: spec must be a model spec object with "id" and "repoId", found an empty value'],
+      [() => untyped.getModelPath?.(spec, 42), "getModelPath: cache must be a cache folder or { cacheDir, layout }, found a number (42)"],
+      [() => untyped.loadModelsConfig?.(undefined), "loadModelsConfig: path must be a non-empty string"],
+      [() => untyped.parseModelsConfig?.(42), "parseModelsConfig: source must be YAML text, found a number (42)"],
+      [() => untyped.ensureModels?.(join(cwd, "models.yaml"), 42), "ensureModels: cacheDir must be a non-empty string, found a number (42)"],
+      [() => untyped.openLockSession?.(manager.config, manager.config.models, { lockMode: "strict" }), 'openLockSession: lockMode must be one of "update", "locked", "frozen", found "strict"'],
+      [() => manager.getModelSpec(undefined as unknown as string), "model id must be a non-empty string, found an empty value"],
+      [() => manager.verify(spec, "full" as never), 'verify: level must be one of "none", "size", "sha256", found "full"'],
+      [() => manager.plan({ id: "x" } as never), 'plan: spec.repoId: missing required key "repoId"'],
+      [() => manager.ensureEach("one" as never), 'ensureEach: specs must be a list of model specs, found a string ("one")'],
+      [() => new ModelManager({} as never), "new ModelManager: config must be a configuration { cacheDir, models, verify }"],
+    ];
+    for (const [call, message] of cases) {
+      const error = await (async () => call())().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error).toBeInstanceOf(ModelManagerError);
+      expect((error as InstanceType<typeof UsageError>).exitCode).toBe(2);
+      expect((error as Error).message).toContain(message);
+    }
+    expect(hub.requests.length).toBe(seen);
+    expect(readdirSync(cacheDir)).toEqual([]);
+    // null stands for "not given", as JavaScript callers write it.
+    expect(() => ModelManager.fromConfig(null as unknown as undefined, { cwd: tempDir("mm-api-null") })).toThrow("config/model_manager/models.yaml: file not found");
   });
 
   test("failures surface as typed errors", async () => {

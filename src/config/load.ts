@@ -1,6 +1,8 @@
 /** Entry points: a models configuration from a YAML file or text (seed: load_models_config). */
 import { resolve } from "node:path";
-import { type ConfigIssue, ConfigurationError, formatConfigIssue } from "../errors.ts";
+import { stringArgument } from "../api-arguments.ts";
+import { type ConfigIssue, ConfigurationError, formatConfigIssue, UsageError } from "../errors.ts";
+import { describeValue } from "./describe.ts";
 import { crossModelIssues } from "./cross-checks.ts";
 import { type Environment, expandUserPath } from "./expand-path.ts";
 import { toModelsConfig } from "./normalise.ts";
@@ -35,6 +37,7 @@ export interface ParseOptions extends LoadOptions {
 
 /** Reads, validates and normalises a configuration file; every problem found is in one ConfigurationError. */
 export function loadModelsConfig(path: string, options: LoadOptions = {}): ModelsConfig {
+  stringArgument(path, "loadModelsConfig: path");
   const cwd = options.cwd ?? process.cwd();
   const absolutePath = resolve(cwd, path);
   const text = readConfigText(absolutePath, path);
@@ -43,6 +46,7 @@ export function loadModelsConfig(path: string, options: LoadOptions = {}): Model
 
 /** The same as loadModelsConfig, for YAML text that does not come from a file. */
 export function parseModelsConfig(source: string, options: ParseOptions = {}): ModelsConfig {
+  if (typeof source !== "string") throw new UsageError(`parseModelsConfig: source must be YAML text, found ${describeValue(source)}`);
   const { sourceName, ...rest } = options;
   if (source.trim() === "") {
     throw new ConfigurationError(sourceName, [{ path: "", message: source === "" ? "is empty" : "contains only whitespace" }]);

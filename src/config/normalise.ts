@@ -36,7 +36,7 @@ export function toModelsConfig(raw: RawModelsConfig, context: NormaliseContext):
   };
 }
 
-function toModelSpec(raw: RawModelSpec): ModelSpec {
+export function toModelSpec(raw: RawModelSpec): ModelSpec {
   const localDir = normaliseLocalDir(raw.local_dir ?? raw.id);
   if (!("dir" in localDir)) throw new Error(`internal error: local_dir of ${raw.id} passed validation but is invalid`);
   const files = raw.files?.map(normaliseSlashes);

@@ -17,7 +17,8 @@ import { formatLock, formatLockedModel, writeLock } from "./write-lock.ts";
  * `locked`: the lock must exist and match the configuration; nothing is resolved.
  * `frozen`: the lock is used as it is, without comparing it with the configuration; nothing is resolved.
  */
-export type LockMode = "update" | "locked" | "frozen";
+export const LOCK_MODES = ["update", "locked", "frozen"] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
 
 const FLAG: Record<Exclude<LockMode, "update">, string> = { locked: "--locked", frozen: "--frozen" };
 

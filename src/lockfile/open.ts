@@ -2,7 +2,8 @@ import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { type Logger, silentLogger } from "../output/logger.ts";
 import { LockFileError } from "./errors.ts";
 import { lockableConfigPath, lockPathFor, noLockHome } from "./lock-path.ts";
-import { type LockMode, LockSession } from "./lock-session.ts";
+import { LOCK_MODES, type LockMode, LockSession } from "./lock-session.ts";
+import { choiceArgument } from "../api-arguments.ts";
 
 /**
  * The lock session for a run over `selected` models of `config`; undefined for a
@@ -14,6 +15,7 @@ export function openLockSession(
   how: { readonly lockMode: LockMode; readonly refresh?: boolean },
   logger: Logger = silentLogger,
 ): LockSession | undefined {
+  choiceArgument(how?.lockMode, LOCK_MODES, "openLockSession: lockMode");
   const path = lockableConfigPath(config);
   if (!path) {
     if (how.lockMode === "update") return undefined;
