@@ -218,7 +218,8 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
   const prefixed = lower.replace(/^-+/, "").length >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower)) : [];
   if (prefixed.length > 0) return nearest(lower, prefixed).best;
   const { best, distance } = nearest(lower, candidates);
-  const tolerance = Math.max(2, Math.floor(input.length / 3));
+  // Never a hint that changes every character typed: `-x` is not a typo of `-c`.
+  const tolerance = Math.min(Math.max(2, Math.floor(input.length / 3)), Math.max(0, lower.replace(/^-+/, "").length - 1));
   return distance <= tolerance ? best : undefined;
 }
 

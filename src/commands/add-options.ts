@@ -38,9 +38,9 @@ Examples:
 
 const LIST_FLAGS = new Set(["--files", "--exclude"]);
 const VALUE_FLAGS = new Set(["--id", "--local-dir", "--config", "-c"]);
-const KNOWN = ["--id", "--files", "--exclude", "--local-dir", "--config", "-c", "--quiet", "-q", "--help", "-h"];
+const KNOWN = ["--id", "--files", "--exclude", "--local-dir", "--config", "-c", "--quiet", "-q", "--help", "-h", "--version", "-V"];
 
-export type ParsedAdd = { readonly kind: "add-help" } | { readonly kind: "add"; readonly options: AddOptions };
+export type ParsedAdd = { readonly kind: "add-help" } | { readonly kind: "version" } | { readonly kind: "add"; readonly options: AddOptions };
 
 /** Parses the arguments after `add`. List flags take every following argument up to the next flag. */
 export function parseAddCommandLine(argv: readonly string[]): ParsedAdd {
@@ -56,6 +56,8 @@ export function parseAddCommandLine(argv: readonly string[]): ParsedAdd {
     }
     const [flag, inline] = splitInline(arg);
     if (flag === "--help" || flag === "-h") return { kind: "add-help" };
+    // As after any other command word.
+    if (flag === "--version" || flag === "-V") return { kind: "version" };
     if (flag === "--quiet" || flag === "-q") {
       quiet = true;
     } else if (VALUE_FLAGS.has(flag)) {

@@ -132,6 +132,14 @@ describe("model-manager add", () => {
     expect(help.stdout).toContain("--exclude [pattern…]");
     const main = await runCli(["--help"]);
     expect(main.stdout).toContain("$ model-manager add <repo_id>[@revision]");
+    // --version answers after add as after every other command word.
+    for (const flag of ["--version", "-V"]) {
+      const version = await runCli(["add", "acme/x", flag, "-c", "models.yaml"], { cwd });
+      expect(version.code).toBe(0);
+      expect(version.stdout).toBe((await runCli(["lock", "--version"])).stdout);
+      expect(version.stdout).toMatch(/^model-manager \d/);
+    }
+    expect(read(cwd)).toBe(COMMENTED);
   });
 
   test("an empty or comments-only file gets its first model under its comments; a folder is refused by name", async () => {

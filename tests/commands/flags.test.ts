@@ -64,6 +64,10 @@ describe("command line", () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(message);
     }
+    // A one-letter flag is a typo only of its other case, never of another letter.
+    expect((await runCli(["-Q"])).stderr).toContain("unknown option -Q (did you mean -q?)");
+    expect((await runCli(["-x"])).stderr).toBe("error: unknown option -x; see --help\n");
+    expect((await runCli(["add", "acme/x", "-x"])).stderr).toBe("error: add: unknown option -x; see model-manager add --help\n");
     const far = await runCli(["xyzzy"]);
     expect(far.stderr).toBe("error: unexpected argument xyzzy; options start with --, see --help\n");
   });
