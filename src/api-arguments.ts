@@ -6,7 +6,9 @@ import { describeValue, quote, quoteAll } from "./config/describe.ts";
 import { isMapping } from "./config/schema.ts";
 import { LAYOUTS, type LayoutKind, VERIFY_LEVELS, type VerifyLevel } from "./config/types.ts";
 import { UsageError } from "./errors.ts";
+import type { HubSettings } from "./hub/settings.ts";
 import type { CacheLocation } from "./layout/index.ts";
+import type { Logger } from "./output/logger.ts";
 
 export { modelSpecFrom as specArgument } from "./config/spec-input.ts";
 
@@ -46,4 +48,28 @@ export function configArgument(value: unknown, name: string): void {
   if (!isMapping(value) || typeof value.cacheDir !== "string" || !Array.isArray(value.models)) {
     throw new UsageError(`${name} must be a configuration { cacheDir, models, verify } such as loadModelsConfig returns, found ${describeValue(value)}`);
   }
+}
+
+/** Hub settings are whole (readHubSettings(env) builds them): a partial object would fail later as "Invalid URL". */
+export function hubSettingsArgument(value: unknown, name: string): HubSettings {
+  const problem = !isMapping(value)
+    ? `found ${describeValue(value)}`
+    : typeof value.endpoint !== "string" || !URL.canParse(value.endpoint)
+      ? `its endpoint is ${describeValue(value.endpoint)}, not a URL`
+      : typeof value.offline !== "boolean"
+        ? `its offline is ${describeValue(value.offline)}, not a boolean`
+        : !(Number(value.stallTimeoutMs) > 0) || !(Number(value.apiDeadlineMs) > 0)
+          ? "its stallTimeoutMs and apiDeadlineMs must be positive numbers"
+          : undefined;
+  if (problem) throw new UsageError(`${name} must be complete Hub settings such as readHubSettings({ ...process.env, HF_ENDPOINT: "…" }) returns; ${problem}`);
+  return value as HubSettings;
+}
+
+const LOGGER_METHODS = ["error", "warn", "info", "debug"] as const;
+
+/** A logger lacking a method would fail at its first message of that kind, perhaps mid-download. */
+export function loggerArgument(value: unknown, name: string): Logger {
+  const lacking = isMapping(value) ? LOGGER_METHODS.filter((method) => typeof value[method] !== "function") : LOGGER_METHODS;
+  if (lacking.length > 0) throw new UsageError(`${name} must have the methods ${LOGGER_METHODS.join(", ")} (console has them); it lacks ${lacking.join(", ")}`);
+  return value as Logger;
 }

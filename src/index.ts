@@ -35,5 +35,6 @@ export type { LockedFile, LockedModel, LockFile } from "./lockfile/schema.ts";
 export { buildSbom } from "./lockfile/sbom.ts";
 export type { ManagerRunOptions } from "./manager.ts";
 export { ConsoleLogger, type Logger } from "./output/logger.ts";
+export { type HubSettings, readHubSettings } from "./hub/settings.ts";
 export type { TransferObserver } from "./transfer/observer.ts";
 export { VERSION } from "./version.ts";

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as api from "../src/index.ts";
-import { readHubSettings } from "../src/hub/settings.ts";
 import { silentLogger } from "../src/output/logger.ts";
 import { generated, json, type LocalHub } from "./local-hub/index.ts";
 import { tempDir } from "./helpers/binary.ts";
@@ -12,7 +11,7 @@ const { AccessDeniedError, BadChecksumError, ConfigurationError, DownloadError, 
 
 let hub: LocalHub;
 let cwd: string;
-let settings: ReturnType<typeof readHubSettings>;
+let settings: api.HubSettings;
 
 beforeAll(async () => {
   hub = await startHub({
@@ -21,7 +20,8 @@ beforeAll(async () => {
       { id: "acme/two", files: { "config.json": json({ two: 2 }) } },
     ],
   });
-  settings = readHubSettings({ HF_ENDPOINT: hub.url, HF_HOME: "/nonexistent" });
+  // The way the README gives library users to point at another Hub.
+  settings = api.readHubSettings({ HF_ENDPOINT: hub.url, HF_HOME: "/nonexistent" });
   cwd = tempDir("mm-api");
   writeFileSync(join(cwd, "models.yaml"), "cache_dir: cache\nverify: sha256\nmodels:\n  - id: one\n    repo_id: acme/one\n  - id: team/two\n    repo_id: acme/two\n");
 });
@@ -120,6 +120,8 @@ describe("the library API", () => {
       [() => untyped.downloadModel?.(spec, cacheDir, { layout: "flat", hub: settings }), 'downloadModel: options.layout must be one of "plain", "hf", found "flat"'],
       [() => untyped.downloadModel?.({ id: "x", repo_id: "acme/one" }, cacheDir, { hub: settings }), "downloadModel: spec.repoId: missing required key \"repoId\" (the library's spec is camelCase: repoId)"],
       [() => untyped.downloadModel?.({ id: "x", repoId: "acme/one", localDir: "../out" }, cacheDir, { hub: settings }), "downloadModel: spec.localDir: must stay inside cache_dir"],
+      [() => untyped.getModelPath?.({ id: "../up", repoId: "acme/one" }, cacheDir), "getModelPath: spec.id: cannot be the model's folder name (used when localDir is absent): it "],
+      [() => untyped.isCached?.({ id: "y".repeat(300), repoId: "acme/one" }, cacheDir), "isCached: spec.id: cannot be the model's folder name (used when localDir is absent): it has a folder name of 300 bytes"],
       [() => untyped.downloadModel?.(spec, undefined, { hub: settings }), "downloadModel: cacheDir must be a non-empty string, found an empty value"],
       [() => untyped.verifyModel?.(join(cwd, "cache", "one"), "sha-256"), 'verifyModel: level must be one of "none", "size", "sha256", found "sha-256"'],
       [() => untyped.verifyModel?.(42, "size"), "verifyModel: path must be a non-empty string, found a number (42)"],
@@ -134,6 +136,8 @@ describe("the library API", () => {
       [() => manager.plan({ id: "x" } as never), 'plan: spec.repoId: missing required key "repoId"'],
       [() => manager.ensureEach("one" as never), 'ensureEach: specs must be a list of model specs, found a string ("one")'],
       [() => new ModelManager({} as never), "new ModelManager: config must be a configuration { cacheDir, models, verify }"],
+      [() => untyped.downloadModel?.(spec, cacheDir, { hub: settings, logger: { info() {} } }), "options.logger must have the methods error, warn, info, debug (console has them); it lacks error, warn, debug"],
+      [() => untyped.downloadModel?.(spec, cacheDir, { hub: { offline: true } }), 'options.hub must be complete Hub settings such as readHubSettings({ ...process.env, HF_ENDPOINT: "…" }) returns; its endpoint is an empty value, not a URL'],
     ];
     for (const [call, message] of cases) {
       const error = await (async () => call())().catch((caught: unknown) => caught);
@@ -146,6 +150,26 @@ describe("the library API", () => {
     expect(readdirSync(cacheDir)).toEqual([]);
     // null stands for "not given", as JavaScript callers write it.
     expect(() => ModelManager.fromConfig(null as unknown as undefined, { cwd: tempDir("mm-api-null") })).toThrow("config/model_manager/models.yaml: file not found");
+  });
+
+  test("two calls on one model at once in one process: one fetches, the other waits for it (saying so) and finds it cached", async () => {
+    const cacheDir = tempDir("mm-api-twice");
+    const messages: string[] = [];
+    const logger = { ...silentLogger, info: (message: string) => messages.push(message) };
+    const manager = ModelManager.fromConfig("models.yaml", { cwd, cacheDir, hub: settings, logger });
+    const seen = hub.requests.length;
+    // Slow enough that the second call finds the first one holding the model's lock.
+    hub.setThrottle({ bytesPerSecond: 400_000 });
+    try {
+      const paths = await Promise.all([manager.ensureModel("one"), manager.ensureModel("one")]);
+      expect(paths).toEqual([join(cacheDir, "one"), join(cacheDir, "one")]);
+    } finally {
+      hub.setThrottle({});
+    }
+    expect(hub.requests.slice(seen).filter((request) => request.path === "model.safetensors" && request.method === "GET" && request.listener === "cdn")).toHaveLength(1);
+    const waits = messages.filter((message) => message.includes("waiting for"));
+    expect(waits.length).toBeGreaterThan(0);
+    for (const wait of waits) expect(wait).toBe("one: waiting for another call in this process (working on model one)");
   });
 
   test("failures surface as typed errors", async () => {

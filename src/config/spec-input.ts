@@ -2,6 +2,7 @@
 import * as v from "valibot";
 import { UsageError } from "../errors.ts";
 import { describeValue } from "./describe.ts";
+import { normaliseLocalDir } from "./local-dir.ts";
 import { toModelSpec } from "./normalise.ts";
 import { isMapping, modelSchema } from "./schema.ts";
 import type { ModelSpec } from "./types.ts";
@@ -21,6 +22,9 @@ export function modelSpecFrom(input: unknown, where: string): ModelSpec {
   if (!isMapping(input)) throw new UsageError(`${where} must be a model spec object with "id" and "repoId", found ${describeValue(input)}`);
   const raw = Object.fromEntries(Object.entries(FILE_KEYS).flatMap(([spec, file]) => (input[spec] === undefined ? [] : [[file, input[spec]]])));
   const result = v.safeParse(modelSchema, raw, { abortEarly: false });
+  // Without a localDir the id names the folder: the rule the file's cross-checks apply (it may hold "..", or be too long).
+  const folder = result.success && result.output.local_dir === undefined ? normaliseLocalDir(result.output.id) : undefined;
+  if (folder && "problem" in folder) throw new UsageError(`${where}.id: cannot be the model's folder name (used when localDir is absent): it ${folder.problem}; set localDir`);
   if (result.success) return toModelSpec(result.output);
   const problems = result.issues.map((issue) => {
     const key = issue.path?.[0]?.key ?? /^missing required key "(\w+)"$/.exec(issue.message)?.[1];

@@ -1,3 +1,4 @@
+import { hubSettingsArgument, loggerArgument } from "../api-arguments.ts";
 import { readIndex } from "../cache/index-file.ts";
 import type { CacheIndex } from "../cache/index-schema.ts";
 import { HubApi } from "../hub/api.ts";
@@ -48,10 +49,10 @@ export class RunContext {
 
   /** `space`: the ledger of the run this context is part of; `options.observer` then already counts for it. */
   constructor(options: RunOptions = {}, space?: SpaceLedger) {
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger === undefined ? silentLogger : loggerArgument(options.logger, "options.logger");
     this.space = space ?? new SpaceLedger();
     this.observer = space ? (options.observer ?? quietObserver) : this.space.counting(options.observer ?? quietObserver);
-    this.settings = options.hub ?? readHubSettings();
+    this.settings = options.hub === undefined ? readHubSettings() : hubSettingsArgument(options.hub, "options.hub");
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
     this.signal = options.signal;
     this.refresh = options.refresh ?? false;
