@@ -6,12 +6,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generated, json, type LocalHub } from "../local-hub/index.ts";
+import { generated, json, type LocalHub, syntheticXet } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { finished } from "../helpers/run-cli.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
 
 const REPO = "acme/xet-weights";
+/** Terms of several MiB, as the Hub's (a freshly uploaded file reads whole runs of 64 MiB xorbs). */
+const LONG_TERMS = "acme/xet-long-terms";
+const LONG_TERMS_SIZE = 6 * 1024 * 1024 + 99;
 const WEIGHTS = "model.safetensors";
 const RANDOM = "extra.bin";
 const FILES = ["config.json", WEIGHTS, RANDOM];
@@ -22,7 +25,10 @@ const RANGED = { MODEL_MANAGER_RANGED_THRESHOLD: "1MiB", MODEL_MANAGER_CHUNK_SIZ
 let hub: LocalHub;
 beforeAll(async () => {
   hub = await startHub({
-    repos: [{ id: REPO, xet: true, files: { "config.json": json({ model_type: "bert" }), [WEIGHTS]: weightsLike(3 * 1024 * 1024 + 777, 11), [RANDOM]: generated(1_200_000) } }],
+    repos: [
+      { id: REPO, xet: true, files: { "config.json": json({ model_type: "bert" }), [WEIGHTS]: weightsLike(3 * 1024 * 1024 + 777, 11), [RANDOM]: generated(1_200_000) } },
+      { id: LONG_TERMS, xet: true, files: { [WEIGHTS]: syntheticXet(LONG_TERMS_SIZE, { xorbBytes: 4 * 1024 * 1024 }) } },
+    ],
   });
 });
 afterAll(() => hub.stop());
@@ -80,6 +86,17 @@ describe("native Xet downloads", () => {
     const mostAtOnce = Math.max(...xorbs.map((one) => xorbs.filter((other) => other.at <= one.at && one.at < other.at + (other.durationMs ?? 0)).length));
     expect(mostAtOnce).toBeGreaterThan(1);
     expect(mostAtOnce).toBeLessThanOrEqual(2 * Number(RANGED.MODEL_MANAGER_CONNECTIONS_PER_FILE));
+  });
+
+  test("terms larger than a unit are fetched in pieces of their chunks, each once, not whole for their first piece", async () => {
+    const cwd = project(`cache_dir: cache\nverify: sha256\nmodels:\n  - id: long\n    repo_id: ${LONG_TERMS}\n`);
+    const run = await runAgainst(hub, ["-v"], { cwd, env: RANGED });
+    expect(run.code).toBe(0);
+    expectSameBytes(hub, LONG_TERMS, [WEIGHTS], join(cwd, "cache", "long"));
+    expect(bridgeGets()).toEqual([]);
+    const fetched = hub.requests.filter((record) => record.route === "xorb").reduce((sum, record) => sum + record.bodyBytes, 0);
+    // The xorbs hold ≈ 0.95 of the file; each cut inside a term fetches at most one chunk (≤ 128 KiB) twice.
+    expect(fetched).toBeLessThan(LONG_TERMS_SIZE * 1.15);
   });
 
   for (const [name, env] of [

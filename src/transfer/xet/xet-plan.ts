@@ -139,9 +139,10 @@ export function unitsOf(window: PlanWindow, maxUnitBytes: number, isLocal: (term
 }
 
 /**
- * The part of a window's reconstruction that rebuilds [start, end), when the window holds it and
- * `start` is the window's start or a term's (a range starting inside a term is asked of the CAS,
- * which answers with the chunks from there on).
+ * The part of a window's reconstruction that rebuilds [start, end), when the window holds it,
+ * `start` is the window's start or a term's, and `end` the window's end or a term's. A range that
+ * starts or ends inside a term (a piece of a term larger than a unit) is asked of the CAS, which
+ * answers with the chunks that hold it: served from the plan, the piece would fetch the whole term.
  */
 export function sliceOf(window: PlanWindow, start: number, end: number): Reconstruction | undefined {
   if (start < window.start || end > window.end) return undefined;
@@ -157,6 +158,7 @@ export function sliceOf(window: PlanWindow, start: number, end: number): Reconst
   }
   let last = first;
   while (last < termStarts.length && termStarts[last]! < end) last++;
+  if (last > first && end < window.end && termStarts[last - 1]! + reconstruction.terms[last - 1]!.unpackedLength > end) return undefined;
   // A range that terms outside the slice also read would be fetched by both: ask the CAS for this part alone.
   for (let index = first; index < last; index++) {
     const range = window.rangeOf[index];

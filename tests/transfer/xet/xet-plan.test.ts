@@ -81,9 +81,15 @@ describe("serving a unit from the plan", () => {
     ]);
   });
 
-  test("a range starting inside a term, or past the window, is asked of the CAS", () => {
+  test("a range starting or ending inside a term, or past the window, is asked of the CAS", () => {
     expect(sliceOf(window, 250, 400)).toBeUndefined();
+    expect(sliceOf(window, 200, 350)).toBeUndefined();
     expect(sliceOf(window, 200, 500)).toBeUndefined();
+  });
+
+  test("the window's end may fall inside its last term (the CAS answered whole chunks)", () => {
+    const window = planWindow(0, 350, reconstruction([A, A, B, B], 100), 1000, "f");
+    expect(sliceOf(window, 300, 350)!.terms.map((term) => [term.xorb, term.chunks.start])).toEqual([[B, 2]]);
   });
 
   test("a range whose xorb range other terms also read is asked of the CAS", () => {
