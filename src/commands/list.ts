@@ -43,6 +43,7 @@ export async function runList(
       verifiedAt: entry?.verifiedAt ?? null,
       verifiedLevel: entry?.verify ?? null,
       path: state.directory,
+      ...(state.problem && { problem: state.problem }),
       fetchedFrom: entry?.fetchedFrom,
     };
   });
@@ -62,7 +63,7 @@ export async function runList(
     rows.map((row, index) => [
       row.id,
       `${row.repoType === "model" ? "" : `${row.repoType}s/`}${row.repoId}@${row.revision}${row.commit && row.commit !== row.revision ? ` (${row.commit.slice(0, 7)})` : ""}`,
-      describeStatus(row.status, row.partialFiles > 0 ? modelPartialProgress(layout.stateRoot, layout.partialKey(specs[index] as ModelSpec)) : undefined),
+      describeStatus(row.status, row.partialFiles > 0 ? modelPartialProgress(layout.stateRoot, layout.partialKey(specs[index] as ModelSpec)) : undefined, row.problem),
       String(row.files),
       row.sizeOnDisk > 0 ? formatBytes(row.sizeOnDisk) : "-",
       row.verify,
@@ -77,8 +78,9 @@ export async function runList(
   return exitCode;
 }
 
-/** The status, and how far an interrupted download got: `partial (3.0 MiB of 12.0 MiB)`. */
-function describeStatus(status: string, partial: { bytes: number; size: number } | undefined): string {
+/** The status, and how far an interrupted download got: `partial (3.0 MiB of 12.0 MiB)`, or what is wrong: `modified (refs/main is missing)`. */
+function describeStatus(status: string, partial: { bytes: number; size: number } | undefined, problem?: string): string {
+  if (problem) return `${status} (${problem})`;
   if (!partial || partial.size === 0) return status;
   const progress = `${formatBytes(partial.bytes)} of ${formatBytes(partial.size)}`;
   return status === "partial" ? `partial (${progress})` : `${status} (partial: ${progress})`;

@@ -65,7 +65,7 @@ export class HfLayout implements CacheLayout {
         root: { root: snapshotDir, relativePath: (file) => file.path },
         files: files.filter((file) => !isLinkTo(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)))),
       }),
-      refReadable: () => !needsRef(spec.revision) || refReadable(repoDir, spec.revision, commit),
+      refProblem: () => (needsRef(spec.revision) ? refProblem(repoDir, spec.revision, commit) : undefined),
       publish: (files) => {
         for (const file of files) linkIntoSnapshot(locate(content, file), entryPath(snapshotDir, file.path, spec.repoId), blobLinkTarget(file.path, blobName(file)), this.symlinks);
         if (needsRef(spec.revision)) writeRef(resolveInside(repoDir, `refs/${spec.revision}`, `revision of ${spec.id}`), commit, this.stateRoot);
@@ -255,11 +255,15 @@ function writeRef(path: string, commit: string, stateRoot: string): void {
 
 /**
  * huggingface_hub reads a ref as it is (no trim): it must hold exactly a commit whose snapshot exists.
- * Another commit with a snapshot is left alone (another tool moved the branch there).
+ * Another commit with a snapshot is fine (another tool moved the branch there).
  */
-function refReadable(repoDir: string, revision: string, commit: string): boolean {
+function refProblem(repoDir: string, revision: string, commit: string): string | undefined {
+  const name = `refs/${revision}`;
   const text = readTextOrUndefined(refFile(repoDir, revision));
-  return text === commit || (text !== undefined && isCommitSha(text) && existsSync(join(repoDir, "snapshots", text)));
+  if (text === undefined) return `${name} is missing`;
+  if (text === commit) return undefined;
+  if (!isCommitSha(text)) return `${name} is not exactly a commit (it holds ${JSON.stringify(text.length > 50 ? `${text.slice(0, 50)}…` : text)})`;
+  return existsSync(join(repoDir, "snapshots", text)) ? undefined : `${name} names commit ${text.slice(0, 12)}, which has no snapshot`;
 }
 
 function readRef(repoDir: string, revision: string): string | undefined {

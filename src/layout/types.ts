@@ -34,10 +34,10 @@ export interface ModelPlacement {
    */
   readonly standalone?: <F extends StoredFile>(files: readonly F[]) => { readonly root: FileRoot; readonly files: F[] };
   /**
-   * hf: false when refs/<revision>, which Python follows to the snapshot, is missing or unusable
-   * (not exactly a commit, as with a trailing newline, or a commit with no snapshot); the next publish writes it.
+   * hf: what is wrong with refs/<revision>, which Python follows to the snapshot, when it is missing or
+   * unusable (not exactly a commit, as with a trailing newline, or a commit with no snapshot); the next publish writes it.
    */
-  readonly refReadable?: () => boolean;
+  readonly refProblem?: () => string | undefined;
   /** Makes verified content visible under `directory` (hf: snapshot links and refs/<revision>); plain: nothing to do. */
   publish(files: readonly StoredFile[]): void;
   /** Bytes the given files take on disk, each content counted once. */

@@ -168,7 +168,7 @@ function planIfCached(spec: ModelSpec, config: CacheSettings, layout: CacheLayou
   const level = effectiveVerifyLevel(spec, config);
   if (!entryMatchesSpec(entry, spec, pin?.selection ?? selectionFingerprint(spec), layout) || !agreesWithPin(entry, pin)) return undefined;
   const placement = layout.placement(spec, entry.commit);
-  if (!levelSatisfies(entry.verify, level) || changedFiles(placement, entry).length > 0 || placement.refReadable?.() === false) return undefined;
+  if (!levelSatisfies(entry.verify, level) || changedFiles(placement, entry).length > 0 || placement.refProblem?.() !== undefined) return undefined;
   const { directory } = placement;
   return {
     kind: "cached",

@@ -10,7 +10,7 @@ import { changedFiles, entryMatchesSpec } from "./records.ts";
 
 /**
  * cached: recorded for this exact configuration, every file untouched.
- * modified: recorded, but files were changed or removed since.
+ * modified: recorded, but files were changed or removed since, or (hf) refs/<revision> cannot be followed (`problem` says why).
  * outdated: recorded for another revision or file selection.
  * partial: an interrupted download is waiting to resume.
  * missing: nothing in the cache.
@@ -23,6 +23,8 @@ export type ModelState = {
   readonly directory: string;
   readonly changedFiles: number;
   readonly partialFiles: number;
+  /** Why a recorded model whose files are untouched cannot be loaded as it is (hf: its ref). */
+  readonly problem?: string;
 };
 
 /**
@@ -51,7 +53,8 @@ export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheInd
     const placement = layout.placement(spec, entry.commit);
     const directory = placement.directory;
     const changed = changedFiles(placement, entry).length;
-    return { status: changed === 0 ? "cached" : "modified", entry, directory, changedFiles: changed, partialFiles };
+    const problem = placement.refProblem?.();
+    return { status: changed === 0 && !problem ? "cached" : "modified", entry, directory, changedFiles: changed, partialFiles, ...(problem && { problem }) };
   }
   const directory = layout.modelPath(spec);
   if (partialFiles > 0) return { status: "partial", entry, directory, changedFiles: 0, partialFiles };

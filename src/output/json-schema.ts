@@ -83,6 +83,7 @@ const listSuccess = v.object({
   files: describe(count, "files recorded in the index"),
   changedFiles: count,
   partialFiles: count,
+  problem: describe(v.optional(v.string()), "layout hf: why a model whose files are untouched is not cached (refs/<revision> missing, not exactly a commit, or naming a commit with no snapshot); the next run rewrites the ref"),
   bytes: describe(count, "bytes on disk in the model's folder"),
   verify: describe(verifyLevel, "the configured level"),
   verifiedAt: v.nullable(v.string()),

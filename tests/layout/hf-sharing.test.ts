@@ -3,7 +3,7 @@
  * one repository in one run, one hub cache between two configurations.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -118,5 +118,31 @@ describe("layout: hf, several models of one repository in one run", () => {
       expect(sha256OfFile(join(snapshot, "model.safetensors"))).toBe(hub.file(REPO, "model.safetensors")!.sha256);
     }
     expect((await offline(cwd, ["--verify-only"])).code).toBe(0);
+  });
+});
+
+describe("layout: hf, --list on a ref Python cannot follow", () => {
+  test("a missing ref, one with a trailing newline or naming a commit with no snapshot is listed as modified, saying what is wrong; the next run fixes it", async () => {
+    const cwd = project(hfConfig(model("m", REPO)));
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    const ref = join(cwd, "hub", "models--acme--tiny", "refs", "main");
+    const commit = hub.file(REPO, "config.json")!.commit;
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, "refs/main is missing"],
+      [`${commit}\n`, `refs/main is not exactly a commit (it holds ${JSON.stringify(`${commit}\n`)})`],
+      ["1".repeat(40), "refs/main names commit 111111111111, which has no snapshot"],
+    ];
+    for (const [written, problem] of cases) {
+      if (written === undefined) rmSync(ref);
+      else writeFileSync(ref, written);
+      const listed = JSON.parse((await offline(cwd, ["--list", "--json"])).stdout).models[0];
+      expect(listed).toMatchObject({ status: "modified", changedFiles: 0, problem });
+      expect((await offline(cwd, ["--list"])).stdout).toContain(`modified (${problem})`);
+      expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+      const fixed = JSON.parse((await offline(cwd, ["--list", "--json"])).stdout).models[0];
+      expect(fixed.status).toBe("cached");
+      expect(fixed.problem).toBeUndefined();
+      expect(readFileSync(ref, "utf8")).toBe(commit);
+    }
   });
 });
