@@ -46,6 +46,8 @@ export interface IndexEntry {
   readonly files: readonly IndexedFile[];
   /** Where the files were last downloaded from: "hub", or a mirror's URL (s3://bucket/prefix, https://…). */
   readonly fetchedFrom?: string;
+  /** Absolute path of the configuration file whose run recorded the entry (see CacheLayout.keepsPrevious). */
+  readonly configuredBy?: string;
 }
 
 export interface CacheIndex {
@@ -93,6 +95,7 @@ const IndexEntrySchema = v.pipe(
     verifiedAt: timestamp,
     files: v.array(IndexedFileSchema),
     fetchedFrom: v.optional(v.string()),
+    configuredBy: v.optional(v.string()),
   }),
   v.check((entry) => new Set(entry.files.map((file) => file.path)).size === entry.files.length, "duplicate file paths"),
 );

@@ -93,6 +93,11 @@ export class HfLayout implements CacheLayout {
     return [spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`);
   }
 
+  keepsPrevious(previous: IndexEntry, spec: ModelSpec, configPath: string | undefined): boolean {
+    const otherConfiguration = previous.configuredBy !== undefined && configPath !== undefined && previous.configuredBy !== configPath;
+    return otherConfiguration && previous.revision !== spec.revision;
+  }
+
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
     return sameRepo(entry, spec);
   }

@@ -39,6 +39,10 @@ export class PlainLayout implements CacheLayout {
     return [spec, ...(recorded ? [recorded] : [])].map((model) => `model-${model.localDir}`);
   }
 
+  keepsPrevious(): boolean {
+    return false;
+  }
+
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
     return entry.localDir === spec.localDir;
   }

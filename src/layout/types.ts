@@ -73,6 +73,13 @@ export interface CacheLayout {
    * model of that repository shares (blobs, refs), so those models take turns.
    */
   lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[];
+  /**
+   * True when a run of `spec` (from the configuration file `configPath`) must leave `previous`, the entry
+   * recorded for the same id, where it is instead of removing what `spec` no longer uses. hf: another
+   * configuration's revision of this id (one hub cache shared by two configuration files, as Python holds
+   * several snapshots per repository); plain: never (the model's folder holds one revision).
+   */
+  keepsPrevious(previous: IndexEntry, spec: ModelSpec, configPath: string | undefined): boolean;
   /** True when files recorded by `entry` can be reused for `spec` without moving them (plain: the same local_dir; hf: the same repository). */
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean;
   /**

@@ -39,7 +39,8 @@ import {
 } from "./records.ts";
 import { quarantineCopy, recheckFiles } from "./recheck.ts";
 
-export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify" | "layout">;
+/** `path`: the configuration file, recorded with each model it places (see CacheLayout.keepsPrevious). */
+export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify" | "layout" | "path">;
 
 /**
  * What a run has to do for one model. `cached`: nothing. `verified`: files
@@ -128,7 +129,7 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   const index = await readIndexFor(layout.stateRoot, context);
   const plan = await planWork(spec, config, layout, scoped, index.models[spec.id], pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
-  return await executeWork(plan, layout, scoped);
+  return await executeWork(plan, layout, scoped, config.path);
 }
 
 /**
@@ -217,7 +218,9 @@ async function planWork(
         : `the cache index in ${config.cacheDir} records no copy (looked for ${directory}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
     );
   }
-  return planFromHub(spec, layout, level, entry, context, pin);
+  const plan = await planFromHub(spec, layout, level, entry, context, pin);
+  // Another configuration's revision of this id (hf): left whole for it.
+  return entry && layout.keepsPrevious(entry, spec, config.path) ? { ...plan, remove: [] } : plan;
 }
 
 function lookInMirrors(spec: ModelSpec, pin: PinnedSnapshot | undefined, commit: string | undefined, context: RunContext): Promise<MirrorHit | undefined> {
@@ -313,7 +316,7 @@ async function planFromHub(
   };
 }
 
-async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunContext): Promise<EnsureResult> {
+async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunContext, configPath: string | undefined): Promise<EnsureResult> {
   const { spec, placement } = plan;
   const bytes = plan.download.reduce((sum, file) => sum + file.size, 0);
   // Checked before the plan is announced: offline, there is no "fetching 1 file" that cannot happen.
@@ -368,6 +371,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     verifiedAt: now,
     files: [...plan.keep, ...placed],
     ...(fetchedFrom ? { fetchedFrom } : {}),
+    ...(configPath !== undefined && { configuredBy: configPath }),
   };
   await updateIndex(
     layout.stateRoot,

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { DEAD_ENDPOINT, finished, runCli } from "../helpers/run-cli.ts";
+import { tempDir } from "../helpers/binary.ts";
+import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
 
 const REPO = "acme/tiny";
 const OTHER = "acme/second";
@@ -144,5 +146,42 @@ describe("layout: hf, --list on a ref Python cannot follow", () => {
       expect(fixed.problem).toBeUndefined();
       expect(readFileSync(ref, "utf8")).toBe(commit);
     }
+  });
+});
+
+describe("layout: hf, one hub cache shared by two configurations", () => {
+  test("the same id and repository at two revisions: neither run removes the other's snapshot, nothing is downloaded again, and Python loads both offline", async () => {
+    const hubCache = join(tempDir("mm-shared-revisions"), "hub");
+    const mainConfig = project(`layout: hf\nmodels:\n${model("m", REPO)}`);
+    const v1Config = project(`layout: hf\nmodels:\n${model("m", REPO, "    revision: v1\n")}`);
+    const run = (cwd: string) => runAgainst(hub, ["-q"], { cwd, env: { HF_HUB_CACHE: hubCache } });
+    const repo = join(hubCache, "models--acme--tiny");
+    const commits = [hub.file(REPO, "config.json")!.commit, hub.file(REPO, "config.json", { revision: "v1" })!.commit].sort();
+    expect((await run(mainConfig)).code).toBe(0);
+    expect((await run(v1Config)).code).toBe(0);
+    for (const cwd of [mainConfig, v1Config, mainConfig, v1Config]) {
+      hub.resetLog();
+      const again = await run(cwd);
+      expect(again.stderr).toBe("");
+      expect(again.code).toBe(0);
+      expect(hub.requests.filter((request) => request.route === "resolve")).toHaveLength(0);
+      expect(readdirSync(join(repo, "snapshots")).sort()).toEqual(commits);
+      expect(readdirSync(join(repo, "refs")).sort()).toEqual(["main", "v1"]);
+    }
+    if (pythonSkipReason()) return;
+    const loaded = await runPython(
+      `import json; from huggingface_hub import snapshot_download\nprint(json.dumps([snapshot_download("${REPO}", revision=r, local_files_only=True) for r in ("main", "v1")]))`,
+      { HOME: tempDir("mm-pyhome"), HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: "1" },
+    );
+    expect(loaded.stderr).not.toContain("Error");
+    expect(loaded.value).toEqual([join(repo, "snapshots", hub.file(REPO, "config.json")!.commit), join(repo, "snapshots", hub.file(REPO, "config.json", { revision: "v1" })!.commit)]);
+  }, 120_000);
+
+  test("one configuration moving its model to another revision still removes the snapshot only it used", async () => {
+    const cwd = project(hfConfig(model("m", REPO, "    revision: v1\n")));
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, "models.yaml"), hfConfig(model("m", REPO)));
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(readdirSync(join(cwd, "hub", "models--acme--tiny", "snapshots"))).toEqual([hub.file(REPO, "config.json")!.commit]);
   });
 });
