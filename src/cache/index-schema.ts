@@ -7,6 +7,7 @@
  */
 
 import * as v from "valibot";
+import { byCodeUnit } from "../by-code-unit.ts";
 import { REPO_TYPES, type RepoType, VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { relativePathProblem } from "./layout.ts";
 
@@ -144,8 +145,4 @@ function withKeyOrder(object: object, order: readonly string[]): Record<string, 
     if (source[key] !== undefined) result[key] = source[key];
   }
   return result;
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

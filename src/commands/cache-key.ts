@@ -1,9 +1,9 @@
+import { byCodeUnit } from "../by-code-unit.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { LayoutKind, ModelSpec } from "../config/types.ts";
 import { envelope } from "../output/json-report.ts";
 import type { CacheKeyOutput } from "../output/json-schema.ts";
 import type { LockedModel } from "../lockfile/schema.ts";
-import { byCodeUnit } from "../lockfile/write-lock.ts";
 
 const KEY_FORMAT = 1;
 

@@ -1,7 +1,7 @@
+import { byCodeUnit } from "../by-code-unit.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { LockedModel, LockFile } from "./schema.ts";
-import { byCodeUnit } from "./write-lock.ts";
 
 type ModelRequest = Pick<LockedModel, "id" | "repoId" | "repoType" | "revision" | "selection">;
 

@@ -1,3 +1,4 @@
+import { byCodeUnit } from "../by-code-unit.ts";
 import type { LockedFile, LockedModel, LockFile } from "./schema.ts";
 import { formatLock } from "./write-lock.ts";
 
@@ -18,7 +19,7 @@ export function buildSbom(lock: LockFile, tool: { readonly name: string; readonl
     serialNumber: `urn:uuid:${uuidFrom(formatLock(lock))}`,
     version: 1,
     metadata: { tools: { components: [{ type: "application", name: tool.name, version: tool.version }] } },
-    components: [...lock.models].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(modelComponent),
+    components: [...lock.models].sort((a, b) => byCodeUnit(a.id, b.id)).map(modelComponent),
   };
 }
 
@@ -41,7 +42,7 @@ function modelComponent(model: LockedModel): object {
       { name: "model-manager:repo-type", value: model.repoType },
       { name: "model-manager:revision", value: model.revision },
     ],
-    components: [...model.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((file) => fileComponent(model, file)),
+    components: [...model.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => fileComponent(model, file)),
   };
 }
 

@@ -1,3 +1,4 @@
+import { byCodeUnit } from "../by-code-unit.ts";
 import { writeNamedFile } from "../cache/write-named-file.ts";
 import type { LockedFile, LockedModel, LockFile } from "./schema.ts";
 
@@ -30,8 +31,4 @@ export function formatLockedModel(model: LockedModel): string {
 export function formatFile(file: LockedFile): string {
   const fields = FILE_KEYS.filter((key) => file[key] !== undefined).map((key) => `${JSON.stringify(key)}: ${JSON.stringify(file[key])}`);
   return `{ ${fields.join(", ")} }`;
-}
-
-export function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -5,12 +5,13 @@
  * its own `files`/`exclude` to it exactly as it would to the Hub's listing.
  */
 import * as v from "valibot";
+import { byCodeUnit } from "../by-code-unit.ts";
 import { REPO_TYPES, type RepoType } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
 import { GIT_OBJECT_ID } from "../hub/object-id.ts";
 import { lockedFileOf, remoteFileOf } from "../lockfile/convert.ts";
 import { type LockedFile, LockedFileSchema } from "../lockfile/schema.ts";
-import { byCodeUnit, formatFile } from "../lockfile/write-lock.ts";
+import { formatFile } from "../lockfile/write-lock.ts";
 import { MirrorError } from "./errors.ts";
 
 export const MANIFEST_VERSION = 1;
