@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /** The model-manager command: a thin layer over the library in src/. */
-import { ExitCode, InterruptedError, ModelManagerError } from "./errors.ts";
+import { ExitCode, InterruptedError, messageOf, ModelManagerError } from "./errors.ts";
 import { ADD_HELP } from "./commands/add-options.ts";
 import { buildCli, parseCommandLine } from "./commands/options.ts";
 import { exitCodeWithStdout, stdoutError } from "./commands/output.ts";
@@ -11,7 +11,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     parsed = parseCommandLine(argv);
   } catch (error) {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${messageOf(error)}\n`);
     const exitCode = error instanceof ModelManagerError ? error.exitCode : ExitCode.usage;
     if (argv.includes("--json")) await printFailedRunJson(argv, exitCode, error);
     return exitCode;

@@ -9,6 +9,7 @@
  */
 
 import { readFileSync, renameSync } from "node:fs";
+import { messageOf } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { type CacheIndex, emptyIndex, INDEX_VERSION, indexProblems, parseIndex, serializeIndex } from "./index-schema.ts";
 import { assertStateFoldersSafe, fileStamp, indexLockPath, indexPath, unusedPath } from "./layout.ts";
@@ -59,7 +60,7 @@ export async function readIndex(cacheDir: string, options: IndexOptions = {}): P
     return settle(cacheDir, loadIndex(indexPath(cacheDir)), options);
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    options.onWarning?.({ reason: loaded.reason, message: `${describe(cacheDir, loaded)}; it could not be moved aside (${errorMessage(error)})` });
+    options.onWarning?.({ reason: loaded.reason, message: `${describe(cacheDir, loaded)}; it could not be moved aside (${messageOf(error)})` });
     return emptyIndex();
   } finally {
     lock?.release();
@@ -110,7 +111,7 @@ function settle(cacheDir: string, loaded: Loaded, options: IndexOptions): CacheI
   try {
     renameSync(path, movedTo);
   } catch (error) {
-    options.onWarning?.({ reason: loaded.reason, message: `${message}; it could not be moved aside (${errorMessage(error)})` });
+    options.onWarning?.({ reason: loaded.reason, message: `${message}; it could not be moved aside (${messageOf(error)})` });
     return emptyIndex();
   }
   options.onWarning?.({ reason: loaded.reason, message: `${message}; moved it to ${movedTo} and starting from an empty index`, movedTo });
@@ -124,14 +125,14 @@ function loadIndex(path: string, known?: { readonly text: string; readonly index
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
-    return { kind: "bad", reason: "unreadable", detail: errorMessage(error) };
+    return { kind: "bad", reason: "unreadable", detail: messageOf(error) };
   }
   if (known?.text === text) return { kind: "ok", index: known.index, text };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { kind: "bad", reason: "corrupt", detail: text.trim() === "" ? "the file is empty" : `not valid JSON (${errorMessage(error)})` };
+    return { kind: "bad", reason: "corrupt", detail: text.trim() === "" ? "the file is empty" : `not valid JSON (${messageOf(error)})` };
   }
   const version = typeof value === "object" && value !== null ? (value as { version?: unknown }).version : undefined;
   if (typeof version === "number" && version > INDEX_VERSION) {
@@ -145,10 +146,6 @@ function loadIndex(path: string, known?: { readonly text: string; readonly index
 function describe(cacheDir: string, loaded: Extract<Loaded, { kind: "bad" }>): string {
   const what = { unreadable: "cannot be read", corrupt: "is corrupt", invalid: "is invalid", "newer-version": "is from a newer version" }[loaded.reason];
   return `The cache index ${indexPath(cacheDir)} ${what}: ${loaded.detail}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function deepFreeze<T>(value: T): T {

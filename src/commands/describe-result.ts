@@ -1,4 +1,5 @@
 import { DEFAULT_EXCLUDE, type VerifyLevel } from "../config/types.ts";
+import { messageOf } from "../errors.ts";
 import type { EnsureResult } from "../models/ensure.ts";
 import { formatBytes, plural } from "../output/format.ts";
 
@@ -39,8 +40,4 @@ export function describeDefaultExcluded(id: string, paths: readonly string[]): s
 export function describeFailure(id: string, error: unknown): string {
   const message = messageOf(error);
   return message.includes(`odel "${id}"`) ? message : `${id}: ${message}`;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 import { cac } from "cac";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
-import { closestMatch, UsageError } from "../errors.ts";
+import { closestMatch, messageOf, UsageError } from "../errors.ts";
 import { type ParsedAdd, parseAddCommandLine } from "./add-options.ts";
 import { firstOperandIndex, rejectMisreadArguments, strayWordHint, switchesGivenTwiceAsOnce } from "./argv-shape.ts";
 import { HELP_EXAMPLES, helpSections } from "./help.ts";
@@ -251,7 +251,7 @@ function stringList(value: unknown, flag: string): string[] {
 }
 
 function usageErrorFrom(error: unknown, knownFlags: readonly string[]): UsageError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const unknown = /^Unknown option `(.+)`$/.exec(message);
   if (unknown?.[1]) {
     const names = knownFlags.flatMap((raw) => raw.split(/[ ,]+/).filter((part) => part.startsWith("-")));

@@ -3,7 +3,7 @@ import { defaultConfigPath, missingDefaultConfigError } from "../config/default-
 import { requireReachableCache } from "../cache/writable.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
-import { ExitCode, exitCodeOf, InterruptedError, ModelManagerError, UsageError } from "../errors.ts";
+import { ExitCode, exitCodeOf, InterruptedError, messageOf, ModelManagerError, UsageError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
 import { openLockSession } from "../lockfile/open.ts";
 import { configuredMirrors } from "../mirror/configured.ts";
@@ -170,7 +170,7 @@ function report(error: unknown, logger: ConsoleLogger): number {
   if (error instanceof ModelManagerError) {
     logger.error(error.message);
   } else {
-    logger.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error(`unexpected failure: ${messageOf(error)}`);
     if (error instanceof Error && error.stack) logger.debug(error.stack);
   }
   return exitCodeOf(error);

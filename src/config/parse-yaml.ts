@@ -4,6 +4,7 @@
  */
 import { type Document, isAlias, isMap, isSeq, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { ConfigIssue } from "../errors.ts";
+import { messageOf } from "../errors.ts";
 import { quote } from "./describe.ts";
 import { type DocumentPath, DocumentLocator, formatPath, keyText, rangeStart } from "./positions.ts";
 
@@ -36,7 +37,7 @@ export function parseYaml(source: string): ParsedYaml {
   try {
     return { locator, value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), issues };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     return { locator, value: undefined, issues: [...issues, { path: "", message: `cannot be read as YAML: ${message}` }] };
   }
 }

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { ConfigurationError } from "../errors.ts";
+import { ConfigurationError, messageOf } from "../errors.ts";
 
 /**
  * The text of a configuration file. Each way of failing says so plainly:
@@ -69,7 +69,7 @@ function readFailure(error: unknown): string {
     case "EPERM":
       return "cannot be read: permission denied";
     default:
-      return `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+      return `cannot be read: ${messageOf(error)}`;
   }
 }
 

@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
 import { readTextOrUndefined } from "../cache/read-text.ts";
 import { acquireLock, describeLockOwner } from "../cache/lock.ts";
-import { AccessDeniedError } from "../errors.ts";
+import { AccessDeniedError, messageOf } from "../errors.ts";
 import type { Logger } from "../output/logger.ts";
 import { cleanServerText } from "./server-text.ts";
 import type { HubToken } from "./token.ts";
@@ -138,7 +138,7 @@ async function holdStoreLock(storePath: string, logger: Logger): Promise<Disposa
       onBreak: (owner, reason) => logger.warn(`took over a stale lock of ${describeLockOwner(owner)} (${reason})`),
     });
   } catch (error) {
-    logger.warn(`could not lock ${storePath} for the login refresh (${error instanceof Error ? error.message : String(error)}); refreshing without it`);
+    logger.warn(`could not lock ${storePath} for the login refresh (${messageOf(error)}); refreshing without it`);
     return { [Symbol.dispose]() {} };
   }
 }

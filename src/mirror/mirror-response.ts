@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.ts";
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "../hub/retry.ts";
 import { readTextPrefix } from "../hub/bounded-body.ts";
 import { cleanServerText } from "../hub/server-text.ts";
@@ -65,7 +66,7 @@ export async function mirrorFailure(response: Response, mirror: string, object: 
 /** An error thrown by Bun's S3 client (S3Error with an S3 `code`), in the same terms. */
 export function s3ClientError(error: unknown, mirror: string, object: string): Error | undefined {
   const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (typeof code === "string" && /^[A-Z][A-Za-z]+$/.test(code)) return mirrorRefusalError({ code, message }, mirror, object);
   return new MirrorError(`mirror ${mirror} (${object}): ${serverSaid(message, 300)}`, { cause: error });
 }

@@ -1,5 +1,5 @@
 /** Builders for the --json output whose shape src/output/json-schema.ts defines. */
-import { exitCodeOf, InterruptedError, ModelManagerError } from "../errors.ts";
+import { exitCodeOf, InterruptedError, messageOf, ModelManagerError } from "../errors.ts";
 import { type FailedRunOutput, type JsonOutput, type ModelFailure, SCHEMA_VERSION } from "./json-schema.ts";
 
 /** The fields every command's output starts with; `ok` only when the exit code is 0 and no model failed. */
@@ -15,7 +15,7 @@ export function modelFailure(id: string, error: unknown): ModelFailure {
 export function errorFields(error: unknown): { code: string; message: string } {
   if (error instanceof DOMException && error.name === "AbortError") return errorFields(new InterruptedError());
   if (error instanceof ModelManagerError) return { code: error.code, message: error.message };
-  return { code: "UNEXPECTED_ERROR", message: error instanceof Error ? error.message : String(error) };
+  return { code: "UNEXPECTED_ERROR", message: messageOf(error) };
 }
 
 /** A run that ended before reaching any model (usage or configuration error, unreadable settings). */

@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.ts";
 import { ContentHasher, type ContentDigests, type HashKinds } from "../verify/hasher.ts";
 import type { FollowHashPool, FollowJob } from "./follow-pool.ts";
 import { PrefixHasher } from "./prefix-hasher.ts";
@@ -87,7 +88,7 @@ class FollowingHasher implements DownloadHasher {
     try {
       return await this.job.finish(size);
     } catch (error) {
-      this.options.onFallback?.(error instanceof Error ? error.message : String(error));
+      this.options.onFallback?.(messageOf(error));
       const prefix = mainThreadPrefixHasher(this.options);
       prefix.alreadyOnDisk(0, size);
       return prefix.finish();

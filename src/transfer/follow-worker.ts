@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.ts";
 /**
  * The hash worker that follows partial files as they are written: the main
  * thread says "bytes [0, N) of this file are on disk" and the worker hashes
@@ -33,7 +34,7 @@ export function followWorkerMain(): void {
   };
   const fail = (id: number, error: unknown) => {
     close(id);
-    scope.postMessage({ type: "error", id, message: error instanceof Error ? error.message : String(error) });
+    scope.postMessage({ type: "error", id, message: messageOf(error) });
   };
 
   // Hashes every job up to its target, one block per job in turn, then answers the finished ones.
@@ -75,7 +76,7 @@ export function followWorkerMain(): void {
         }
         jobs.set(request.id, job);
       } catch (error) {
-        scope.postMessage({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error) });
+        scope.postMessage({ type: "error", id: request.id, message: messageOf(error) });
       }
     } else if (request.type === "upTo") {
       const job = jobs.get(request.id);

@@ -3,6 +3,7 @@
  * entrypoint of `bun build --compile` (see hash-pool.ts for how it is found).
  */
 
+import { messageOf } from "../errors.ts";
 import { hashFile } from "./hash-file.ts";
 import type { HashReply, HashRequest } from "./hash-protocol.ts";
 
@@ -32,6 +33,6 @@ self.onmessage = async (event: MessageEvent<HashRequest>) => {
     reply({ type: "done", id, bytes: digests.bytes, sha256: digests.sha256 ?? null, gitSha1: digests.gitSha1 ?? null });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    reply({ type: "error", id, message: error instanceof Error ? error.message : String(error), code: typeof code === "string" ? code : null });
+    reply({ type: "error", id, message: messageOf(error), code: typeof code === "string" ? code : null });
   }
 };
