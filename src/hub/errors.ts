@@ -1,5 +1,5 @@
 import type { RepoType } from "../config/types.ts";
-import { AccessDeniedError, DownloadError, ModelManagerError, NotFoundError } from "../errors.ts";
+import { AccessDeniedError, DownloadError, NotFoundError } from "../errors.ts";
 import { isRetryableStatus, RetryableResponseError, serverRequestedDelayMs } from "./retry.ts";
 import { ERROR_BODY_LIMIT_BYTES, readTextPrefix } from "./bounded-body.ts";
 import { isHubUrl } from "./hub-hosts.ts";
@@ -118,8 +118,4 @@ function downloadServerError(status: number, context: HubRequestContext, url: st
   }
   if (status === 416) return new DownloadError(`The download server ${host} refused the byte range for ${describeFile(context)} (HTTP 416)${detail}`);
   return new DownloadError(`HTTP ${status} from the download server ${host} for ${describeFile(context)}${detail}`);
-}
-
-export function isModelManagerError(error: unknown): error is ModelManagerError {
-  return error instanceof ModelManagerError;
 }

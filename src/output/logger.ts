@@ -5,8 +5,6 @@ import { withoutUrlQueries } from "../hub/urls.ts";
  * through redaction so a secret can never be printed, whatever a caller builds.
  */
 
-export type LogLevel = "error" | "warn" | "info" | "debug";
-
 export interface Logger {
   error(message: string): void;
   warn(message: string): void;

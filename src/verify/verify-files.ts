@@ -11,7 +11,6 @@
 
 import { lstatSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import type { VerifyLevel } from "../config/types.ts";
 import { UnsafePathError, type VerificationFailure } from "../errors.ts";
 import { type FileRoot, lexicalPath, locate } from "../layout/index.ts";
