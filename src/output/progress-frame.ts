@@ -12,6 +12,13 @@ export type ActiveFile = {
 export type FrameSize = { readonly rows: number; readonly columns: number };
 
 const BAR_WIDTH = 20;
+/** Columns for "model: path" below which a file line drops its size. */
+const MIN_LABEL_ROOM = 20;
+
+/** The bar gives way to the words on a narrow terminal: a 20-column bar in 20 columns leaves no room to say whose it is. */
+function barWidthFor(width: number): number {
+  return width >= 60 ? BAR_WIDTH : width >= 40 ? BAR_WIDTH / 2 : 0;
+}
 
 /**
  * The lines of the live display: one per file (model id and path), at most as
@@ -21,13 +28,14 @@ const BAR_WIDTH = 20;
  */
 export function progressFrame(files: readonly ActiveFile[], total: { done: number; planned: number; detail: string }, size: FrameSize): string[] {
   const width = Math.max(10, size.columns - 1);
-  const totalLine = fitEnd(`${bar(total.done, total.planned)} total  ${total.detail}`, width);
+  const barWidth = barWidthFor(width);
+  const totalLine = fitEnd(`${bar(total.done, total.planned, barWidth)} total  ${total.detail}`, width);
   const room = Math.max(1, size.rows - 1) - 1;
-  if (files.length <= room) return [...files.map((file) => fileLine(file, width)), totalLine];
+  if (files.length <= room) return [...files.map((file) => fileLine(file, width, barWidth)), totalLine];
   const shown = busiest(files, Math.max(0, room - 1));
   const hidden = files.length - shown.length;
   const more = room >= 1 ? [fitEnd(`… and ${hidden} more file${hidden === 1 ? "" : "s"}`, width)] : [];
-  return [...shown.map((file) => fileLine(file, width)), ...more, totalLine];
+  return [...shown.map((file) => fileLine(file, width, barWidth)), ...more, totalLine];
 }
 
 function busiest(files: readonly ActiveFile[], count: number): ActiveFile[] {
@@ -35,27 +43,33 @@ function busiest(files: readonly ActiveFile[], count: number): ActiveFile[] {
   return files.filter((file) => chosen.has(file));
 }
 
-function fileLine(file: ActiveFile, width: number): string {
-  const head = `${bar(file.bytes, file.size)} `;
-  const tail = `  ${formatBytes(file.size)}`;
+function fileLine(file: ActiveFile, width: number, barWidth: number): string {
+  const head = `${bar(file.bytes, file.size, barWidth)} `;
+  const sized = `  ${formatBytes(file.size)}`;
+  // On a narrow terminal the file's size goes before its name does.
+  const tail = width - head.length - sized.length >= MIN_LABEL_ROOM ? sized : "";
   const room = width - head.length - tail.length;
   // The model id stays readable (it tells identical file names apart); the path gives up its middle.
-  const modelId = fitEnd(file.modelId, Math.max(8, Math.floor(room / 2)));
+  const modelId = fitEnd(file.modelId, Math.max(Math.min(8, room), Math.floor(room / 2)));
   const label = `${modelId}: ${fitMiddle(file.path, room - Bun.stringWidth(modelId) - 2)}`;
   return fitEnd(`${head}${label}${tail}`, width);
 }
 
 /** cli-progress draws the bar (its classic shades); the frame around the bars is ours, because its MultiBar cannot bound its height. */
-const BAR_OPTIONS = {
-  barsize: BAR_WIDTH,
-  barCompleteString: Presets.shades_classic.barCompleteChar.repeat(BAR_WIDTH),
-  barIncompleteString: Presets.shades_classic.barIncompleteChar.repeat(BAR_WIDTH),
-  barGlue: "",
-};
+function barOptions(barsize: number) {
+  return {
+    barsize,
+    barCompleteString: Presets.shades_classic.barCompleteChar.repeat(barsize),
+    barIncompleteString: Presets.shades_classic.barIncompleteChar.repeat(barsize),
+    barGlue: "",
+  };
+}
 
-function bar(done: number, total: number): string {
+/** `barWidth` 0: the percentage alone. */
+function bar(done: number, total: number, barWidth: number): string {
   const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
-  return `${Format.BarFormat(ratio, BAR_OPTIONS)} ${String(Math.floor(ratio * 100)).padStart(3)}%`;
+  const percent = `${String(Math.floor(ratio * 100)).padStart(3)}%`;
+  return barWidth > 0 ? `${Format.BarFormat(ratio, barOptions(barWidth))} ${percent}` : percent;
 }
 
 /** Cuts the end off so the text takes at most `width` columns. */
@@ -66,12 +80,19 @@ export function fitEnd(text: string, width: number): string {
   return `${characters.join("")}…`;
 }
 
-/** Cuts the middle out (paths differ at both ends) so the text takes at most `width` columns. */
+/**
+ * Cuts the middle out (paths differ at both ends) so the text takes at most `width` columns;
+ * the "…" stands where the text was cut, and the end (a file's extension) keeps the larger half.
+ */
 export function fitMiddle(text: string, width: number): string {
   if (width <= 1) return width === 1 ? "…" : "";
   if (Bun.stringWidth(text) <= width) return text;
   const characters = [...text];
-  while (characters.length > 1 && Bun.stringWidth(characters.join("")) > width - 1) characters.splice(Math.floor(characters.length / 2), 1);
-  const middle = Math.floor(characters.length / 2);
-  return `${characters.slice(0, middle).join("")}…${characters.slice(middle).join("")}`;
+  const head = characters.slice(0, Math.ceil(characters.length / 2));
+  const tail = characters.slice(head.length);
+  while (head.length + tail.length > 0 && Bun.stringWidth(head.join("")) + Bun.stringWidth(tail.join("")) > width - 1) {
+    if (head.length >= tail.length) head.pop();
+    else tail.shift();
+  }
+  return `${head.join("")}…${tail.join("")}`;
 }

@@ -38,4 +38,22 @@ describe("the live progress frame", () => {
     expect(fitMiddle("abcdefghij", 5)).toBe("ab…ij");
     expect(fitMiddle("short", 10)).toBe("short");
   });
+
+  test("fitMiddle puts the … where the text was cut, and the end (the extension) keeps the larger half", () => {
+    expect(fitMiddle("abcdefghijklmnopq", 8)).toBe("abc…nopq");
+    expect(fitMiddle("model.safetensors", 8)).toBe("mod…sors");
+    expect(fitMiddle("onnx/model.onnx", 8)).toBe("onn…onnx");
+    expect(fitMiddle("日本語モデルのファイル.bin", 8)).toBe("日本…bin");
+  });
+
+  test("a narrow terminal: the bar shrinks, then gives way, so the percentage, the model and the file stay readable", () => {
+    const files = [file("qwen", "model.safetensors", 1000, 440)];
+    const at = (columns: number) => progressFrame(files, total, { rows: 10, columns });
+    expect(at(80)[0]).toMatch(/^[█░]{20} {2}44% qwen: model\.safetensors {2}1000 B$/);
+    expect(at(45)[0]).toMatch(/^[█░]{10} {2}44% qwen: model\.…tensors {2}1000 B$/);
+    // The size goes before the file's name does.
+    expect(at(30)).toEqual([" 44% qwen: model.safetensors", " 10% total  10 B / 100 B"]);
+    expect(at(20)).toEqual([" 44% qwen: mod…sors", " 10% total  10 B /…"]);
+    for (const columns of [12, 20, 30, 45, 80]) for (const line of at(columns)) expect(Bun.stringWidth(line)).toBeLessThan(columns);
+  });
 });
