@@ -68,20 +68,31 @@ export class ModelManager {
     return Object.fromEntries(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.id, outcome.result.path]] : [])));
   }
 
-  /** Runs every spec, a few at a time, and reports each outcome instead of stopping at the first failure. */
+  /**
+   * Runs every spec, a few at a time, and reports each outcome instead of stopping at the first failure.
+   * A throwing `onOutcome` rejects the call once every model is settled, never with work still running.
+   */
   async ensureEach(specs: readonly ModelSpec[], onOutcome?: (outcome: ModelOutcome) => void): Promise<ModelOutcome[]> {
     if (!Array.isArray(specs)) throw new UsageError(`ensureEach: specs must be a list of model specs, found ${describeValue(specs)}`);
+    let callbackFailure: { readonly error: unknown } | undefined;
     const ensureOne = async (spec: ModelSpec): Promise<ModelOutcome> => {
       let outcome: ModelOutcome;
       try {
-        outcome = { id: spec.id, ok: true, result: await this.ensurePinned(specArgument(spec, "ensureEach: spec")) };
+        const model = specArgument(spec, "ensureEach: spec");
+        outcome = { id: model.id, ok: true, result: await this.ensurePinned(model) };
       } catch (error) {
-        outcome = { id: spec.id, ok: false, error };
+        outcome = { id: String(spec?.id), ok: false, error };
       }
-      onOutcome?.(outcome);
+      try {
+        onOutcome?.(outcome);
+      } catch (error) {
+        callbackFailure ??= { error };
+      }
       return outcome;
     };
-    return inLanes(specs, MODEL_CONCURRENCY, ensureOne, this.context.signal);
+    const outcomes = await inLanes(specs, MODEL_CONCURRENCY, ensureOne, this.context.signal);
+    if (callbackFailure) throw callbackFailure.error;
+    return outcomes;
   }
 
   /** Where the model's branch or tag points on the Hub now (one request); undefined when it is pinned to a commit or not cached for this configuration. */

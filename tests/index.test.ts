@@ -172,6 +172,21 @@ describe("the library API", () => {
     for (const wait of waits) expect(wait).toBe("one: waiting for another call in this process (working on model one)");
   });
 
+  test("ensureEach: a callback that throws rejects the call only once every model is settled, with its error", async () => {
+    const cacheDir = tempDir("mm-api-callback");
+    const manager = ModelManager.fromConfig("models.yaml", { cwd, cacheDir, hub: settings });
+    const seen: string[] = [];
+    const error = await manager
+      .ensureEach(manager.config.models, (outcome) => {
+        seen.push(outcome.id);
+        throw new Error(`callback failed on ${outcome.id}`);
+      })
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe(`callback failed on ${seen[0]}`);
+    expect(seen.sort()).toEqual(["one", "team/two"]);
+    for (const spec of manager.config.models) expect(await api.isCached(spec, cacheDir)).toBe(true);
+  });
+
   test("failures surface as typed errors", async () => {
     const manager = new ModelManager({ cacheDir: tempDir("mm-api-err"), verify: "size", models: [{ id: "x", repoId: "acme/missing", repoType: "model", revision: "main", localDir: "x", exclude: [] }] }, { hub: settings });
     const error = await manager.ensureModel("x").catch((caught: unknown) => caught);
