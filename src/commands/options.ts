@@ -227,7 +227,8 @@ function validate(raw: Record<string, unknown>): CliOptions {
 function verifyLevel(value: unknown): VerifyLevel {
   if (Array.isArray(value)) throw new UsageError("--verify can be given only once");
   if (typeof value === "string" && (VERIFY_LEVELS as readonly string[]).includes(value)) return value as VerifyLevel;
-  throw new UsageError(`--verify must be one of ${VERIFY_LEVELS.join(", ")}, got ${JSON.stringify(value)}`);
+  const hint = typeof value === "string" ? closestMatch(value, VERIFY_LEVELS) : undefined;
+  throw new UsageError(`--verify must be one of ${VERIFY_LEVELS.join(", ")}, got ${JSON.stringify(value)}${hint ? ` (did you mean ${hint}?)` : ""}`);
 }
 
 function optionalString(value: unknown, flag: string): string | undefined {

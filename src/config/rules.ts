@@ -21,7 +21,8 @@ export function repoIdProblem(repoId: string): string | undefined {
   if (repoId === "") return "must not be empty";
   const parts = repoId.split("/");
   if (parts.length > 2 || parts.some((part) => part === "")) {
-    return `must be "name" or "org/name", found ${quote(repoId)}`;
+    const fromUrl = repoIdInHubUrl(repoId);
+    return `must be "name" or "org/name", found ${quote(repoId)}${fromUrl ? `; the repository of that address is ${quote(fromUrl.repoId)}${fromUrl.repoType ? ` (with repo_type: ${fromUrl.repoType})` : ""}` : ""}`;
   }
   for (const character of repoId) {
     if (character !== "/" && !REPO_ID_CHARACTER.test(character)) {
@@ -38,6 +39,13 @@ export function repoIdProblem(repoId: string): string | undefined {
   if (repoId.includes("--") || repoId.includes("..")) return 'must not contain "--" or ".."';
   if (repoId.endsWith(".git")) return 'must not end with ".git"';
   return undefined;
+}
+
+/** A Hub page address pasted where the id goes: `https://huggingface.co/org/name/tree/main`, `hf.co/datasets/org/name`. */
+function repoIdInHubUrl(text: string): { readonly repoId: string; readonly repoType?: "dataset" | "space" } | undefined {
+  const match = /^(?:https?:\/\/)?(?:www\.)?(?:huggingface\.co|hf\.co)\/(?:(datasets|spaces)\/)?([A-Za-z0-9._-]+\/[A-Za-z0-9._-]+)(?:[/?#].*)?$/.exec(text);
+  if (!match?.[2]) return undefined;
+  return { repoId: match[2], ...(match[1] ? { repoType: match[1] === "datasets" ? "dataset" : "space" } : {}) };
 }
 
 const GIT_REF_FORBIDDEN = /[~^:?*[\\]/;

@@ -119,6 +119,9 @@ describe("model-manager add", () => {
       [["add", "a/b", "--file", "x"], "unknown option --file (did you mean --files?)"],
       [["add", "a/b", "--files"], "--files needs at least one pattern"],
       [["add", "a/b@"], 'has an empty revision after "@"'],
+      // A page address pasted from the browser: the message gives the id in it.
+      [["add", "https://huggingface.co/acme/encoder/tree/main"], 'repo_id: must be "name" or "org/name", found "https://huggingface.co/acme/encoder/tree/main"; the repository of that address is "acme/encoder"'],
+      [["add", "hf.co/datasets/acme/corpus"], 'the repository of that address is "acme/corpus" (with repo_type: dataset)'],
     ];
     for (const [args, message] of cases) {
       const run = await runCli([...args, "-c", "models.yaml"], { cwd });

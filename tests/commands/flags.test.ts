@@ -88,6 +88,9 @@ describe("command line", () => {
     const run = await runCli(["--verify", "md5", "--list"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("--verify must be one of none, size, sha256");
+    const typo = await runCli(["--verify", "SHA-256", "--list"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('error: --verify must be one of none, size, sha256, got "SHA-256" (did you mean sha256?)\n');
   });
 
   test("--quiet and --verbose contradict each other", async () => {
