@@ -20,7 +20,7 @@ import type { FileProgress, TransferObserver } from "./observer.ts";
 import { type PartialState, readPartialState, removePartial, writePartialState } from "./partial-state.ts";
 import { balancedChunks, RangeSet } from "./range-set.ts";
 import type { ByteSource, ByteSourceFactory } from "./byte-source.ts";
-import { hubFileSource } from "./hub-file-source.ts";
+import { goesThroughXet, hubFileSource } from "./hub-file-source.ts";
 import { type ChunkCatalog, type StoredChunkRun, toStored } from "./xet/chunk-map.ts";
 import { formatBytes } from "../output/format.ts";
 import { compareDigests } from "../verify/check-file.ts";
@@ -59,6 +59,8 @@ export type FileJob = {
   readonly otherwise?: (failure: unknown) => FileJob | undefined;
   /** Chunks of Xet files already in the cache, which a Xet download copies instead of fetching. */
   readonly xetReuse?: ChunkCatalog;
+  /** A Xet-backed file through the Hub's bridge alone (after Xet gave wrong bytes twice). */
+  readonly bridgeOnly?: boolean;
 };
 
 export type TransferContext = {
@@ -129,9 +131,17 @@ async function downloadChecked(job: FileJob, context: TransferContext): Promise<
     if (!(error instanceof ChecksumMismatch)) throw error;
     context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message}; fetching it again from scratch`);
   }
+  // From scratch means from the network: chunks copied from the cache may be what was wrong.
+  const fromScratch = { ...job, xetReuse: undefined };
   try {
-    // From scratch means from the network: chunks copied from the cache may be what was wrong.
-    return await new FileTransfer({ ...job, xetReuse: undefined }, context).run();
+    return await new FileTransfer(fromScratch, context).run();
+  } catch (error) {
+    // Wrong bytes twice through Xet (a bad xorb, a CAS lying about its terms): the bridge is another path to the same bytes.
+    if (!(error instanceof ChecksumMismatch) || job.source || !goesThroughXet(context.http, job.file)) throw asBadChecksum(error, job);
+    context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message} again through Xet; fetching it through the Hub's bridge`);
+  }
+  try {
+    return await new FileTransfer({ ...fromScratch, bridgeOnly: true }, context).run();
   } catch (error) {
     throw asBadChecksum(error, job);
   }
@@ -231,7 +241,9 @@ class FileTransfer {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source = job.source?.(context.http) ?? hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, job.xetReuse, context.gcPacer);
+    const source =
+      job.source?.(context.http) ??
+      hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, { reuse: job.xetReuse, gcPacer: context.gcPacer, bridgeOnly: job.bridgeOnly });
     this.source = source;
     try {
       if (ranged) {

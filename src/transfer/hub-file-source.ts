@@ -20,17 +20,21 @@ export function hubFileSource(
   file: RemoteFile,
   identity: string,
   logger: Logger,
-  reuse?: ChunkCatalog,
-  gcPacer?: GcPacer,
+  options: { readonly reuse?: ChunkCatalog; readonly gcPacer?: GcPacer; readonly bridgeOnly?: boolean } = {},
 ): ByteSource {
   const context = http.requestContext(repo, commit);
   const bridge = new RemoteFileSource(http, context, { path: file.path, size: file.size, identity });
   if (!file.xetHash) return bridge;
   const what = `"${file.path}" in ${repo.repoId}`;
-  if (http.settings.xet === false) {
-    logger.debug(`${what}: through the Hub's bridge (Xet switched off)`);
+  if (!goesThroughXet(http, file) || options.bridgeOnly) {
+    logger.debug(`${what}: through the Hub's bridge (${options.bridgeOnly ? "after wrong bytes through Xet" : "Xet switched off"})`);
     return bridge;
   }
   logger.debug(`${what}: through Xet`);
-  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, reuse, gcPacer), bridge, logger, what);
+  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, options.reuse, options.gcPacer), bridge, logger, what);
+}
+
+/** Whether hubFileSource fetches the file through Xet first. */
+export function goesThroughXet(http: HubHttp, file: RemoteFile): boolean {
+  return file.xetHash !== undefined && http.settings.xet !== false;
 }

@@ -15,10 +15,16 @@ const FILE = "weights.bin";
 const CONFIG = `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`;
 
 let hub: LocalHub;
+/** A storage server the altered reconstructions point xorb URLs at; each test sets what it answers. */
+let storageAnswer: () => Response = () => new Response("unset", { status: 500 });
+const storage = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => storageAnswer() });
 beforeAll(async () => {
   hub = await startHub({ repos: [{ id: REPO, xet: true, files: { [FILE]: generated(300_000) } }] });
 });
-afterAll(() => hub.stop());
+afterAll(async () => {
+  await hub.stop();
+  await storage.stop(true);
+});
 beforeEach(() => {
   hub.clearFaults();
   hub.resetLog();
@@ -175,5 +181,64 @@ describe("a hostile reconstruction", () => {
     );
     await fallsBackToBridge(/at bytes \d+-0 of xorb/);
     expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
+  });
+});
+
+describe("a hostile xorb storage", () => {
+  /** The real first chunk of the file's xorb (header and payload), which the storage repeats without end. */
+  async function firstChunkRepeatedForever(): Promise<() => Response> {
+    const answer = await realReconstruction();
+    const xorb = new Uint8Array(await (await fetch(Object.values(answer.xorbs)[0]![0]!.url)).arrayBuffer());
+    const chunk = xorb.subarray(0, 8 + (xorb[1]! | (xorb[2]! << 8) | (xorb[3]! << 16)));
+    return () => new Response(new ReadableStream({ pull: (controller) => controller.enqueue(chunk) }), { status: 200 });
+  }
+
+  /** The real answer with its xorb at the hostile storage, and its one term and range spanning `chunks` chunks. */
+  const endlessTerm = (unpackedLength: number, chunks: number) =>
+    alteredReconstruction((answer) => {
+      const term = answer.terms[0]!;
+      term.unpacked_length = unpackedLength;
+      term.range.end = chunks;
+      const fetch = Object.values(answer.xorbs)[0]![0]!;
+      fetch.url = `${storage.url.origin}/xorbs/default/${term.hash}`;
+      fetch.ranges[0]!.chunks.end = chunks;
+      fetch.ranges[0]!.bytes.end = 2 ** 45;
+    });
+
+  test("a term announced past the end of the file is refused before a xorb byte is read (it kept a stream decoding without end)", async () => {
+    storageAnswer = await firstChunkRepeatedForever();
+    answerReconstruction(await endlessTerm(2 ** 40, 1_000_000_000));
+    await fallsBackToBridge("end at byte 1099511627776, past the end of the file (300000 bytes)");
+  });
+
+  test("a term with more chunks than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge", async () => {
+    storageAnswer = await firstChunkRepeatedForever();
+    answerReconstruction(await endlessTerm(300_000, 1_000_000_000));
+    const run = await bridgeAfterWrongBytes();
+    expect(run.stderr).toContain("decodes to more than the 300000 bytes the CAS announced");
+  });
+});
+
+/**
+ * Xet gives wrong bytes on every attempt: the file is fetched again from scratch (Xet, without reuse),
+ * then through the bridge, each said once, and lands byte-exact with exit 0.
+ */
+async function bridgeAfterWrongBytes() {
+  const cwd = project(CONFIG);
+  const run = await runAgainst(hub, [], { cwd });
+  expect(run.stderr).not.toContain("error:");
+  expect(run.code).toBe(0);
+  expectSameBytes(hub, REPO, [FILE], join(cwd, "cache", "m"));
+  expect(run.stderr.match(/fetching it again from scratch/g)).toHaveLength(1);
+  expect(run.stderr.match(/again through Xet; fetching it through the Hub's bridge/g)).toHaveLength(1);
+  expect(hub.tokenSeenAtCdn).toBe(false);
+  return run;
+}
+
+describe("wrong bytes from Xet", () => {
+  test("a xorb corrupted in storage (every answer) fails the sha256 twice through Xet, then the bridge delivers the file", async () => {
+    hub.inject({ kind: "corrupt", offsets: [40_000], host: "cdn", route: "xorb", times: "always" });
+    await bridgeAfterWrongBytes();
+    expect(bridgeGets()).toHaveLength(1);
   });
 });

@@ -11,7 +11,7 @@ import { Lz4FormatError } from "./lz4-frame.ts";
 import { PieceBuffers } from "./piece-buffers.ts";
 import { type Reconstruction, ReconstructionClient, type Term } from "./reconstruction.ts";
 import { XetUnavailable } from "./xet-errors.ts";
-import { type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
+import { checkTermsEnd, type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
 import { XetTokenSource } from "./xet-token.ts";
 import { XorbFormatError } from "./xorb-chunks.ts";
 import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xorb-stream.ts";
@@ -88,6 +88,14 @@ export class XetFileSource implements ByteSource {
     const end = range?.end ?? this.size;
     const planned = this.planned(start, end);
     const { reconstruction, watch } = planned ? { reconstruction: planned, watch: UNWATCHED } : await this.reconstructions.fetch(start, end, signal);
+    if (!planned) {
+      try {
+        checkTermsEnd(start, end, reconstruction, this.size, this.what);
+      } catch (error) {
+        watch.release();
+        throw error;
+      }
+    }
     const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = pulledStream(
       () => pieces.next(),
@@ -114,10 +122,16 @@ export class XetFileSource implements ByteSource {
       if (reused) this.reusedBytes += piece.length;
       return piece;
     };
+    let decodedInTerm = 0;
     for (const run of runsOf(reconstruction, (term) => this.localCopy(term) !== undefined, this.what)) {
       if (remaining <= 0) break;
       for await (const { term, lengths, bytes } of run[0]!.local ? copiedTerms(run, (term) => this.localCopy(term)!) : this.fetchedTerms(run, signal)) {
         if (bytes) {
+          // Checked as the bytes come, not only at the term's end: a term may have more chunks than its length allows.
+          decodedInTerm += bytes.length;
+          if (decodedInTerm > term.unpackedLength) {
+            throw new XetUnavailable(`a term of ${this.what} decodes to more than the ${term.unpackedLength} bytes the CAS announced`);
+          }
           const piece = take(bytes, run[0]!.local);
           if (piece.length > 0) yield piece;
           continue;
@@ -128,6 +142,7 @@ export class XetFileSource implements ByteSource {
         }
         this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
         termStart += decoded;
+        decodedInTerm = 0;
         if (remaining <= 0) break;
       }
     }

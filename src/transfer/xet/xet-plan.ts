@@ -13,10 +13,21 @@ export type PlanWindow = {
 };
 
 /**
- * The plan of [start, end) of a file of `fileSize` bytes. Later units' offsets add up the announced
- * term lengths, so they must cover the window, exactly when it ends the file.
+ * Checks that the announced term lengths, laid end to end from the answer's offset, cover [start, end)
+ * and stop inside the file: later offsets add them up, and a term reaching past the file would keep
+ * a stream decoding for as long as the CAS cares to send.
  */
+export function checkTermsEnd(start: number, end: number, reconstruction: Reconstruction, fileSize: number, what: string): void {
+  const at = reconstruction.terms.reduce((sum, term) => sum + term.unpackedLength, start - reconstruction.offsetIntoFirstRange);
+  if (at < end || at > fileSize) {
+    const where = at < end ? `short of byte ${end}` : `past the end of the file (${fileSize} bytes)`;
+    throw new XetUnavailable(`the terms the CAS announced for ${what} end at byte ${at}, ${where}`);
+  }
+}
+
+/** The plan of [start, end) of a file of `fileSize` bytes (see checkTermsEnd). */
 export function planWindow(start: number, end: number, reconstruction: Reconstruction, fileSize: number, what: string): PlanWindow {
+  checkTermsEnd(start, end, reconstruction, fileSize, what);
   const termStarts: number[] = [];
   const rangeOf: (XorbByteRange | undefined)[] = [];
   const readers = new Map<XorbByteRange, [number, number]>();
@@ -30,9 +41,6 @@ export function planWindow(start: number, end: number, reconstruction: Reconstru
     const seen = readers.get(range);
     readers.set(range, seen ? [seen[0], index] : [index, index]);
   });
-  if (at < end || (end === fileSize && at !== end)) {
-    throw new XetUnavailable(`the reconstruction of ${what} announces terms that end at byte ${at}, not ${end === fileSize ? "at" : "past"} ${end}`);
-  }
   return { start, end, reconstruction, termStarts, rangeOf, readers };
 }
 

@@ -101,8 +101,10 @@ describe("serving a unit from the plan", () => {
   });
 
   test("announced lengths that do not add up to the file refuse the plan", () => {
-    expect(() => planWindow(0, 401, reconstruction([A, A, B, B], 100), 401, "f")).toThrow(/end at byte 400, not at 401/);
-    expect(() => planWindow(0, 399, reconstruction([A, A, B, B], 100), 399, "f")).toThrow(/end at byte 400/);
+    expect(() => planWindow(0, 401, reconstruction([A, A, B, B], 100), 401, "f")).toThrow(/end at byte 400, short of byte 401/);
+    expect(() => planWindow(0, 399, reconstruction([A, A, B, B], 100), 399, "f")).toThrow(/end at byte 400, past the end of the file \(399 bytes\)/);
+    // Past an inner window's end is allowed (the last term holds it), past the file's end never.
+    expect(() => planWindow(0, 300, reconstruction([A, A, B, B], 100), 399, "f")).toThrow(/end at byte 400, past the end of the file/);
     expect(planWindow(0, 399, reconstruction([A, A, B, B], 100), 1000, "f").end).toBe(399);
   });
 });
