@@ -32,7 +32,7 @@ export type IndexOptions = {
 };
 
 /** The index lock is held for milliseconds; a holder silent this long is gone. */
-export const INDEX_LOCK_STALE_MS = 30_000;
+const INDEX_LOCK_STALE_MS = 30_000;
 
 type Loaded =
   | { readonly kind: "missing" }

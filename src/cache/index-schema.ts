@@ -101,7 +101,7 @@ const IndexEntrySchema = v.pipe(
   v.check((entry) => new Set(entry.files.map((file) => file.path)).size === entry.files.length, "duplicate file paths"),
 );
 
-export const CacheIndexSchema = v.looseObject({
+const CacheIndexSchema = v.looseObject({
   version: v.literal(INDEX_VERSION),
   models: v.record(v.pipe(v.string(), v.minLength(1)), IndexEntrySchema),
 });

@@ -13,7 +13,7 @@ import type { ModelSpec } from "../config/types.ts";
 import { UnsafePathError } from "../errors.ts";
 
 export const INDEX_FILE_NAME = "model-manager.lock.json";
-export const STATE_DIR_NAME = ".model-manager";
+const STATE_DIR_NAME = ".model-manager";
 
 export function indexPath(cacheDir: string): string {
   return join(resolve(cacheDir), INDEX_FILE_NAME);
@@ -28,7 +28,7 @@ export function indexLockPath(cacheDir: string): string {
   return join(stateDir(cacheDir), "index.lock");
 }
 
-export function locksDir(cacheDir: string): string {
+function locksDir(cacheDir: string): string {
   return join(stateDir(cacheDir), "locks");
 }
 

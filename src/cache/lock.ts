@@ -80,7 +80,7 @@ export interface Lock extends Disposable, AsyncDisposable {
   release(): void;
 }
 
-export const DEFAULT_LOCK_STALE_MS = 60_000;
+const DEFAULT_LOCK_STALE_MS = 60_000;
 const GUARD_STALE_MS = 5_000;
 
 export class LockTimeoutError extends ModelManagerError {
@@ -407,7 +407,7 @@ function onThisMachine(owner: LockOwner): boolean {
 }
 
 /** `kill(pid, 0)`: ESRCH means gone; EPERM means alive but not ours. Nonsense PIDs count as alive (never signal a group). */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return true;
   try {
     process.kill(pid, 0);

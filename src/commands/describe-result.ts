@@ -25,7 +25,7 @@ function describeWork(result: EnsureResult): string {
   }
 }
 
-export function describeVerification(level: VerifyLevel): string {
+function describeVerification(level: VerifyLevel): string {
   return level === "none" ? "not verified (verify: none)" : `verified (${level})`;
 }
 

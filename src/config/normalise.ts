@@ -14,7 +14,7 @@ export interface NormaliseContext {
 }
 
 /** The default plain cache folder, relative to the working directory. */
-export const DEFAULT_CACHE_DIR = "models";
+const DEFAULT_CACHE_DIR = "models";
 
 /** cache_dir or --cache-dir when given; otherwise `models`, or with layout hf the Hugging Face cache (HF_HUB_CACHE, HF_HOME…). */
 function cacheDirOf(raw: RawModelsConfig, context: NormaliseContext): string {

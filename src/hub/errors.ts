@@ -80,7 +80,7 @@ function renewTokenHint(context: HubRequestContext): string {
   return `Replace ${context.tokenSource ?? "it"} with a valid token (create one at https://huggingface.co/settings/tokens).`;
 }
 
-export function describeRepo(context: Pick<HubRequestContext, "repoId" | "repoType">): string {
+function describeRepo(context: Pick<HubRequestContext, "repoId" | "repoType">): string {
   return context.repoType === "model" ? `repository ${context.repoId}` : `${context.repoType} repository ${context.repoId}`;
 }
 

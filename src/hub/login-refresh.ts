@@ -60,7 +60,7 @@ function loginOf(storePath: string, name: string, fields: ReadonlyMap<string, st
   return { name, accessToken, refreshToken: fields.get("refresh_token") || undefined, expiresAt: Number.isSafeInteger(expiresAt) ? expiresAt : undefined, storePath };
 }
 
-export function needsRefresh(login: StoredLogin, nowSeconds = Date.now() / 1000): boolean {
+function needsRefresh(login: StoredLogin, nowSeconds = Date.now() / 1000): boolean {
   return login.refreshToken !== undefined && login.expiresAt !== undefined && login.expiresAt - REFRESH_MARGIN_SECONDS <= nowSeconds;
 }
 

@@ -8,7 +8,7 @@ import { cleanServerText } from "./server-text.ts";
  * anything that could climb out of it, or mean different things on different
  * systems, is refused before it is used.
  */
-export function assertSafeRepoPath(repoId: string, path: string): void {
+function assertSafeRepoPath(repoId: string, path: string): void {
   const reason = repoPathProblem(path);
   if (reason) throw new UnsafePathError(repoId, path, reason);
 }

@@ -1,7 +1,7 @@
 import { sleep } from "../sleep.ts";
 
 /** Below this many requests left in the window, requests are spread over what remains of it. */
-export const FEW_REQUESTS_LEFT = 20;
+const FEW_REQUESTS_LEFT = 20;
 
 /** The longest pause taken on the Hub's word, as for Retry-After. */
 const MAX_PAUSE_MS = 5 * 60_000;

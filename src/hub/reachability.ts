@@ -2,7 +2,7 @@ import { DownloadError } from "../errors.ts";
 import { describeError } from "./retrying.ts";
 
 /** Retrying an endpoint that has never answered stops after this long: refused or unresolvable hosts do not come back in seconds. */
-export const UNREACHABLE_RETRY_BUDGET_MS = 10_000;
+const UNREACHABLE_RETRY_BUDGET_MS = 10_000;
 
 /** HF_ENDPOINT did not answer at all. `repeat`: an earlier model of the run already reported it. */
 export class EndpointUnreachableError extends DownloadError {

@@ -3,7 +3,7 @@ import { findToken, type HubToken } from "./token.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_ENDPOINT = "https://huggingface.co";
+const DEFAULT_ENDPOINT = "https://huggingface.co";
 
 /** Everything the Hub client takes from the environment, read once. */
 export type HubSettings = {

@@ -63,7 +63,7 @@ function expandedPath(name: string, value: string, env: Env): string {
 }
 
 /** undefined when there is no home directory to look in (containers run with an emptied environment). */
-export function huggingFaceHome(env: Env): string | undefined {
+function huggingFaceHome(env: Env): string | undefined {
   const explicit = nonEmpty(env.HF_HOME);
   if (explicit) return expandedPath("HF_HOME", explicit, env);
   const xdg = nonEmpty(env.XDG_CACHE_HOME);

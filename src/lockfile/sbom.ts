@@ -64,7 +64,7 @@ function fileComponent(model: LockedModel, file: LockedFile): object {
 }
 
 /** `pkg:huggingface/<org>/<name>@<commit>` (purl-spec type huggingface); each segment percent-encoded. */
-export function huggingfacePurl(repoId: string, commit: string): string {
+function huggingfacePurl(repoId: string, commit: string): string {
   const segments = repoId.split("/").map((segment) => encodeURIComponent(segment));
   return `pkg:huggingface/${segments.join("/")}@${commit}`;
 }

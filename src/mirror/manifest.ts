@@ -14,7 +14,7 @@ import { type LockedFile, LockedFileSchema } from "../lockfile/schema.ts";
 import { formatFile } from "../lockfile/write-lock.ts";
 import { MirrorError } from "./errors.ts";
 
-export const MANIFEST_VERSION = 1;
+const MANIFEST_VERSION = 1;
 
 /** The largest manifest a reader or pusher accepts from a mirror. */
 export const MANIFEST_LIMIT = 32 * 1024 * 1024;

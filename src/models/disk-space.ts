@@ -13,7 +13,7 @@ import type { SpaceLedger } from "./space-ledger.ts";
 const MAX_HEADROOM_BYTES = 256 * 1024 * 1024;
 const HEADROOM_SHARE = 0.05;
 
-export function headroomBytes(volumeBytes: number): number {
+function headroomBytes(volumeBytes: number): number {
   return Math.min(MAX_HEADROOM_BYTES, Math.floor(volumeBytes * HEADROOM_SHARE));
 }
 

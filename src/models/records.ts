@@ -49,7 +49,7 @@ export function fileUnchanged(where: string | FileRoot, file: IndexedFile): bool
  * re-hashed on every run. A real edit in the same second as the write still
  * differs on a filesystem that keeps the fraction, which is where edits happen.
  */
-export function sameMtime(onDisk: number, recorded: number): boolean {
+function sameMtime(onDisk: number, recorded: number): boolean {
   if (onDisk === recorded) return true;
   if (onDisk % 1000 !== 0 && recorded % 1000 !== 0) return false;
   return Math.floor(onDisk / 1000) === Math.floor(recorded / 1000);

@@ -12,7 +12,7 @@ export function modelFailure(id: string, error: unknown): ModelFailure {
   return { id, ok: false, exitCode: exitCodeOf(error), ...errorFields(error) };
 }
 
-export function errorFields(error: unknown): { code: string; message: string } {
+function errorFields(error: unknown): { code: string; message: string } {
   if (error instanceof DOMException && error.name === "AbortError") return errorFields(new InterruptedError());
   if (error instanceof ModelManagerError) return { code: error.code, message: error.message };
   return { code: "UNEXPECTED_ERROR", message: messageOf(error) };

@@ -75,7 +75,7 @@ export const silentLogger: Logger = {
   verbose: false,
 };
 
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+function redactSecrets(text: string, secrets: readonly string[]): string {
   let result = text;
   for (const secret of secrets) {
     if (secret && result.includes(secret)) result = result.split(secret).join("[REDACTED]");

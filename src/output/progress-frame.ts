@@ -73,7 +73,7 @@ function bar(done: number, total: number, barWidth: number): string {
 }
 
 /** Cuts the end off so the text takes at most `width` columns. */
-export function fitEnd(text: string, width: number): string {
+function fitEnd(text: string, width: number): string {
   if (Bun.stringWidth(text) <= width) return text;
   const characters = [...text];
   while (characters.length > 0 && Bun.stringWidth(characters.join("")) > width - 1) characters.pop();

@@ -28,7 +28,7 @@ export type ProgressWords = {
   readonly total: string;
 };
 
-export const DOWNLOAD_WORDS: ProgressWords = { planning: "fetching", starting: "downloading", finishing: "finished", total: "fetched" };
+const DOWNLOAD_WORDS: ProgressWords = { planning: "fetching", starting: "downloading", finishing: "finished", total: "fetched" };
 
 export function uploadWords(destination: string): ProgressWords {
   return { planning: "uploading", destination, starting: "uploading", finishing: "uploaded", total: "uploaded" };

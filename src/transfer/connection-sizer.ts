@@ -4,7 +4,7 @@
  * CDN-like bench link (40 MB/s per connection) looked fast and kept 8
  * connections, 4.44 s instead of 2.64 s.
  */
-export const RATE_SAMPLE_BYTES = 4 * 1024 * 1024;
+const RATE_SAMPLE_BYTES = 4 * 1024 * 1024;
 
 /**
  * One connection's body rate over its first RATE_SAMPLE_BYTES, across the units it fetches in turn

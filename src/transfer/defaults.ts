@@ -31,7 +31,7 @@ const MiB = 1024 * 1024;
  *   response took 10.9 s with 8 at once, 5.6 s with 16 (aria2c -j16: 6.7 s) and
  *   3.0 s with 32, but 32 streams of a large file would exceed the memory budget.
  */
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   connections: 16,
   connectionsPerFile: 16,
   chunkSize: 16 * MiB,
@@ -65,7 +65,7 @@ function readCount(env: Env, name: string, fallback: number): number {
 }
 
 /** A byte count: plain digits, or with a KiB/MiB/GiB (or K/M/G) suffix. */
-export function parseByteCount(raw: string): number | undefined {
+function parseByteCount(raw: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(raw.trim());
   if (!match) return undefined;
   const unit = (match[2] ?? "b").toLowerCase()[0];

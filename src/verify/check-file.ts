@@ -66,7 +66,7 @@ export async function describeNonFile(path: string, stats: Stats): Promise<strin
   return "a device file";
 }
 
-export function hashKindsFor(expected: ExpectedFile): HashKinds {
+function hashKindsFor(expected: ExpectedFile): HashKinds {
   if (expected.lfs && !expected.sha256) throw new TypeError(`${expected.path}: an LFS file needs its expected sha256 to be verified`);
   return { sha256: true, gitSha1: !expected.lfs };
 }

@@ -8,7 +8,7 @@
 import { open } from "node:fs/promises";
 import { type ContentDigests, ContentHasher, type HashKinds } from "./hasher.ts";
 
-export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export type HashFileOptions = {
   /** Called after each chunk with the number of bytes just hashed. */

@@ -46,7 +46,7 @@ export type VerifyResult = {
   readonly digests: Map<string, ContentDigests>;
 };
 
-export const DEFAULT_MAIN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAIN_THREAD_MAX_BYTES = 8 * 1024 * 1024;
 
 type HashJob = { readonly order: number; readonly expected: ExpectedFile; readonly absolutePath: string; readonly kinds: HashKinds };
 
