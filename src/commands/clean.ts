@@ -27,7 +27,7 @@ export async function runClean(
     try {
       const report = await manager.clean(spec, { dryRun });
       reports.push(report);
-      results.push({ ...report, ok: true, removed: [...report.removed] });
+      results.push({ ...report, ok: true, removed: [...report.removed], left: [...report.left] });
       if (!json) printReport(report, dryRun, out);
     } catch (error) {
       // One model that cannot be removed does not keep the others in place.
@@ -44,10 +44,10 @@ export async function runClean(
 }
 
 function printReport(report: CleanReport, dryRun: boolean, out: ResultWriter): void {
-  if (report.wasEmpty) {
-    out.line(`${report.id}: not in the cache, nothing to remove`);
-    return;
+  if (report.wasEmpty) out.line(`${report.id}: not in the cache, nothing to remove`);
+  else {
+    out.line(`${report.id}: ${dryRun ? "would remove" : "removed"} ${formatBytes(report.bytes)}${report.indexed ? "" : " (not in the index)"}`);
+    for (const path of report.removed) out.line(`  ${dryRun ? "would remove" : "removed"} ${path}`);
   }
-  out.line(`${report.id}: ${dryRun ? "would remove" : "removed"} ${formatBytes(report.bytes)}${report.indexed ? "" : " (not in the index)"}`);
-  for (const path of report.removed) out.line(`  ${dryRun ? "would remove" : "removed"} ${path}`);
+  for (const path of report.left) out.line(`  left ${path} as it is: the cache index does not record ${report.id} there and model-manager did not write it`);
 }

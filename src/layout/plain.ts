@@ -1,12 +1,13 @@
 /** The seed's layout: `<cache_dir>/<local_dir>/<path>`, tool state beside it (see src/cache/layout.ts). */
 
-import { lstatSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
-import { modelDir } from "../cache/layout.ts";
+import { lstatExisting, modelDir } from "../cache/layout.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { diskUsage } from "../models/disk-usage.ts";
 import { filesOfOtherModels, filesUnder, holdsProtected, recordedPath, removeFilesExcept } from "../models/folder-ownership.ts";
+import { hasWritingMark } from "../models/writing-mark.ts";
 import { folderRoot } from "./file-root.ts";
 import { pathTargets } from "./removal.ts";
 import type { CacheLayout, ModelPlacement, RemovalResult, RemovalTarget, StoredFile } from "./types.ts";
@@ -63,7 +64,9 @@ export class PlainLayout implements CacheLayout {
     const source = `the cache index of ${spec.id}`;
     const targets: RemovalTarget[] = [];
     const directory = modelDir(this.root, spec);
-    if (holdsProtected(directory, others)) {
+    if (!this.wrote(spec, index)) {
+      // Not written by model-manager (see unrecordedFolder): nothing in it is removed.
+    } else if (holdsProtected(directory, others)) {
       // Another model records files inside this folder (a shared or nested local_dir): remove only the rest.
       targets.push(...fileTargets(directory, filesUnder(directory), others, source));
     } else {
@@ -75,6 +78,19 @@ export class PlainLayout implements CacheLayout {
       targets.push(...fileTargets(previous, entry.files.map((file) => file.path), others, source));
     }
     return targets;
+  }
+
+  unrecordedFolder(spec: ModelSpec, index: CacheIndex): string | undefined {
+    if (this.wrote(spec, index)) return undefined;
+    const directory = modelDir(this.root, spec);
+    // Not walked: such a folder may be large (a home folder's Documents).
+    const stats = lstatExisting(directory);
+    return stats && (!stats.isDirectory() || readdirSync(directory).length > 0) ? directory : undefined;
+  }
+
+  /** The index records the model in its folder, or model-manager is placing its files there (a first download cut short). */
+  private wrote(spec: ModelSpec, index: CacheIndex): boolean {
+    return index.models[spec.id]?.localDir === spec.localDir || hasWritingMark(this.root, this.partialKey(spec));
   }
 }
 

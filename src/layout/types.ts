@@ -88,6 +88,14 @@ export interface CacheLayout {
    * model in `index` records, what `current` uses, and (hf) what another tool's ref names.
    */
   removeRecorded(spec: ModelSpec, previous: IndexEntry, paths: readonly string[], index: CacheIndex, current: readonly StoredFile[]): RemovalResult;
-  /** The model's files for --clean-model (not its partial downloads or quarantine), never what another model records. */
+  /**
+   * The model's files for --clean-model (not its partial downloads or quarantine), never what another model records,
+   * nor a folder model-manager did not write (see unrecordedFolder).
+   */
   cleanTargets(spec: ModelSpec, index: CacheIndex): RemovalTarget[];
+  /**
+   * plain: the model's folder when it holds something but the index does not record the model there and
+   * model-manager is not writing it (a folder that only happens to be where the model would go): --clean leaves it.
+   */
+  unrecordedFolder?(spec: ModelSpec, index: CacheIndex): string | undefined;
 }

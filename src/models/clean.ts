@@ -17,6 +17,8 @@ export type CleanReport = {
   readonly indexed: boolean;
   /** Nothing of this model was in the cache. */
   readonly wasEmpty: boolean;
+  /** Where the model would live, left as it is: the index does not record it and model-manager did not write it. */
+  readonly left: readonly string[];
 };
 
 /**
@@ -28,11 +30,12 @@ export type CleanReport = {
 export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context: RunContext, dryRun: boolean): Promise<CleanReport> {
   const layout = cacheLayout(cache);
   const seen = await readIndexFor(layout.stateRoot, context);
-  const before = report(spec.id, targetsOf(spec, layout, seen), seen.models[spec.id] !== undefined);
+  const before = report(spec.id, targetsOf(spec, layout, seen), seen.models[spec.id] !== undefined, leftOf(spec, layout, seen));
   if (dryRun || before.wasEmpty) return before;
   await using _lock = await holdWorkLocks(layout, spec, context);
   const current = await readIndexFor(layout.stateRoot, context);
   const present = targetsOf(spec, layout, current);
+  const left = leftOf(spec, layout, current);
   let indexed = false;
   if (current.models[spec.id] !== undefined) {
     await updateIndex(layout.stateRoot, (index) => {
@@ -41,7 +44,7 @@ export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context:
     });
   }
   for (const target of present) target.remove();
-  return report(spec.id, present, indexed);
+  return report(spec.id, present, indexed, left);
 }
 
 function targetsOf(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): RemovalTarget[] {
@@ -49,12 +52,18 @@ function targetsOf(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): Rem
   return [...layout.cleanTargets(spec, index), ...pathTargets([modelPartialDir(stateRoot, layout.partialKey(spec)), join(quarantineDir(stateRoot), safeFileName(spec.id))])];
 }
 
-function report(id: string, present: readonly RemovalTarget[], indexed: boolean): CleanReport {
+function leftOf(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): string[] {
+  const folder = layout.unrecordedFolder?.(spec, index);
+  return folder ? [folder] : [];
+}
+
+function report(id: string, present: readonly RemovalTarget[], indexed: boolean, left: readonly string[]): CleanReport {
   return {
     id,
     removed: present.map(({ path }) => path),
     bytes: present.reduce((sum, { bytes }) => sum + bytes, 0),
     indexed,
     wasEmpty: present.length === 0 && !indexed,
+    left,
   };
 }

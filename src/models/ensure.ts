@@ -14,6 +14,7 @@ import { formatBytes, plural } from "../output/format.ts";
 import type { FileJob, PlacedFile } from "../transfer/download-file.ts";
 import type { ChunkCatalog } from "../transfer/xet/chunk-map.ts";
 import { reusableXetChunks } from "./xet-reuse.ts";
+import { clearWritingMark, markWriting } from "./writing-mark.ts";
 import { downloadViaMirror } from "../mirror/download-via-mirror.ts";
 import { findInMirrors, type MirrorHit } from "../mirror/find-in-mirrors.ts";
 import type { Mirror } from "../mirror/mirror.ts";
@@ -331,6 +332,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     // Held until the files are written: a model of the run checking its space meanwhile counts them.
     using _space = reserveFreeSpace(context.space, layout.root, spec.id, bytes - partialBytes(layout, plan));
     const { content } = placement;
+    markWriting(layout.stateRoot, layout.partialKey(spec));
     for (const file of plan.download) {
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
     }
@@ -380,6 +382,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     },
     { signal: context.signal },
   );
+  clearWritingMark(layout.stateRoot, layout.partialKey(spec));
   removeModelPartialsIfEmpty(layout.stateRoot, layout.partialKey(spec));
   context.observer.modelFinished(spec.id);
   return { ...resultOf(plan, bytes, level), ...(fetchedFrom ? { fetchedFrom } : {}) };

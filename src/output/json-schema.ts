@@ -129,6 +129,7 @@ const cleanSuccess = v.object({
   bytes: count,
   indexed: describe(v.boolean(), "the index had an entry for the model"),
   wasEmpty: describe(v.boolean(), "nothing of the model was in the cache"),
+  left: describe(v.array(v.string()), "folders where the model would live, left as they are: the index does not record them and model-manager did not write them"),
 });
 
 const cacheKeyModel = v.object({

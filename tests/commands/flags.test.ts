@@ -129,12 +129,14 @@ describe("command line", () => {
 
   test("a boolean flag given twice counts once (--dry-run --dry-run still changes nothing)", async () => {
     const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
-    mkdirSync(join(cwd, "models", "q"), { recursive: true });
-    writeFileSync(join(cwd, "models", "q", "config.json"), "{}");
+    // A quarantined copy is model-manager's own: --clean removes it (a folder it did not write, it never would).
+    const quarantined = join(cwd, "models", ".model-manager", "quarantine", "q");
+    mkdirSync(quarantined, { recursive: true });
+    writeFileSync(join(quarantined, "config.json"), "{}");
     const clean = await runCli(["-c", "models.yaml", "--clean", "--dry-run", "--dry-run"], { cwd });
     expect(clean.code).toBe(0);
     expect(clean.stdout + clean.stderr).toContain("would remove");
-    expect(existsSync(join(cwd, "models", "q", "config.json"))).toBe(true);
+    expect(existsSync(join(quarantined, "config.json"))).toBe(true);
     const json = await runCli(["-c", "models.yaml", "--json", "--json", "--cache-key"], { cwd });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).command).toBe("cache-key");
