@@ -438,8 +438,18 @@ function fileJob(plan: WorkPlan, layout: CacheLayout, file: RemoteFile, inTheWay
 async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: readonly IndexedFile[], context: RunContext): Promise<void> {
   if (plan.remove.length === 0 || !plan.previous) return;
   const index = await readIndexFor(layout.stateRoot, context);
-  const { removed, kept } = layout.removeRecorded(plan.spec, plan.previous, plan.remove, index, [...plan.keep, ...placed]);
-  if (removed.length > 0) context.logger.info(`${plan.spec.id}: removed ${plural(removed.length, "file")} no longer selected`);
+  const current = [...plan.keep, ...placed];
+  const { removed, kept } = layout.removeRecorded(plan.spec, plan.previous, plan.remove, index, current);
+  // Counted in the model's files, not in what went from disk (hf: the previous snapshot folder and blobs too).
+  const selected = new Set(current.map((file) => file.path));
+  const left = new Set(kept);
+  const previousDir = plan.previous.localDir;
+  const taken = removed.length === 0 ? [] : plan.remove.filter((path) => !left.has(recordedPath(layout.root, previousDir, path)));
+  const gone = taken.filter((path) => !selected.has(path)).length;
+  const moved = layout.kind === "plain" && previousDir !== plan.spec.localDir ? taken.length - gone : 0;
+  if (gone > 0) context.logger.info(`${plan.spec.id}: removed ${plural(gone, "file")} no longer selected`);
+  if (moved > 0) context.logger.info(`${plan.spec.id}: removed ${plural(moved, "file")} from its previous folder ${previousDir}`);
+  if (removed.length > 0) context.logger.debug(`${plan.spec.id}: removed ${removed.join(", ")}`);
   if (kept.length > 0) context.logger.debug(`${plan.spec.id}: left ${kept.join(", ")} in place: another model records ${kept.length === 1 ? "it" : "them"}`);
 }
 

@@ -68,7 +68,8 @@ describe("a folder that moves from one model to another", () => {
     const cwd = await afterV1();
     const moved = await runAgainst(hub, ["--model", "A"], { cwd });
     expect(moved.code).toBe(0);
-    expect(moved.stderr).toContain("A: removed 1 file no longer selected");
+    expect(moved.stderr).toContain("A: removed 1 file from its previous folder shared");
+    expect(moved.stderr).not.toContain("no longer selected");
     expect(existsSync(folder(cwd, "shared"))).toBe(false);
     expect((await runAgainst(hub, ["-q", "--model", "B"], { cwd })).code).toBe(0);
     await expectBothComplete(cwd);
