@@ -49,7 +49,7 @@ const TRANSIENT_CODES = new Set([
 export function isTransientError(error: unknown): boolean {
   if (error instanceof RetryableResponseError) return true;
   if (!(error instanceof Error)) return false;
-  if (error.name === "StallError" || error.name === "DeadlineError" || error.name === "TimeoutError") return true;
+  if (error.name === "StallError" || error.name === "DeadlineError" || error.name === "TimeoutError" || error.name === "TransferTooSlow") return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
   // Bun reports a body cut short or a dropped socket as a TypeError with a network message.

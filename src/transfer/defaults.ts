@@ -38,6 +38,8 @@ const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   rangedThreshold: 64 * MiB,
   fileConcurrency: 16,
   retry: DEFAULT_RETRY_POLICY,
+  // As curl's --speed-limit 1000 --speed-time 30: a 1 MB/s link over all 16 connections gives each ~64 KiB/s, 60 times this.
+  minBytesPerSecond: 1024,
 };
 
 /** Advanced tuning through MODEL_MANAGER_* variables, validated so a typo fails loudly. */
@@ -48,6 +50,7 @@ export function engineOptionsFromEnv(env: Env = process.env, base: EngineOptions
     fileConcurrency: readCount(env, "MODEL_MANAGER_FILE_CONCURRENCY", base.fileConcurrency),
     chunkSize: readBytes(env, "MODEL_MANAGER_CHUNK_SIZE", base.chunkSize),
     rangedThreshold: readBytes(env, "MODEL_MANAGER_RANGED_THRESHOLD", base.rangedThreshold),
+    minBytesPerSecond: readBytesOrZero(env, "MODEL_MANAGER_MIN_SPEED", base.minBytesPerSecond),
     retry: {
       ...base.retry,
       maxAttempts: readCount(env, "MODEL_MANAGER_MAX_ATTEMPTS", base.retry.maxAttempts),
@@ -80,4 +83,9 @@ function readBytes(env: Env, name: string, fallback: number): number {
   const value = parseByteCount(raw);
   if (value === undefined) throw new UsageError(`${name} must be a byte count such as 16MiB, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** A byte count as readBytes, or 0 (which turns a floor off). */
+function readBytesOrZero(env: Env, name: string, fallback: number): number {
+  return env[name]?.trim() === "0" ? 0 : readBytes(env, name, fallback);
 }

@@ -24,6 +24,9 @@ import { goesThroughXet, hubFileSource } from "./hub-file-source.ts";
 import { type ChunkCatalog, type StoredChunkRun, toStored } from "./xet/chunk-map.ts";
 import { formatBytes } from "../output/format.ts";
 import { compareDigests } from "../verify/check-file.ts";
+import { ServerTooSlowError } from "../hub/call-budget.ts";
+import { describeUrl } from "../hub/urls.ts";
+import { LowSpeedGuard, TransferTooSlow } from "./low-speed.ts";
 
 const fsyncAsync = promisify(fsync);
 const fdatasyncAsync = promisify(fdatasync);
@@ -36,6 +39,8 @@ export type TransferTuning = {
   /** Files at least this large are fetched as parallel ranges. */
   readonly rangedThreshold: number;
   readonly retry: RetryPolicy;
+  /** A body slower than this (bytes per second) for a whole stall timeout is cut and retried like a stall; 0: never. */
+  readonly minBytesPerSecond: number;
 };
 
 /** One file to fetch into its final path. */
@@ -316,9 +321,8 @@ class FileTransfer {
     if (error instanceof ModelManagerError || error instanceof RangesUnsupported || signal?.aborted) return error;
     const unreachable = this.context.http.reachability.explain(error);
     if (unreachable) return unreachable;
-    return new DownloadError(`Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`, {
-      cause: error,
-    });
+    const message = `Failed to download "${job.file.path}" from ${job.repo.repoId} at ${job.commit.slice(0, 12)}: ${describeError(error)}`;
+    return error instanceof TransferTooSlow ? new ServerTooSlowError(message, { cause: error }) : new DownloadError(message, { cause: error });
   }
 
   /**
@@ -380,11 +384,12 @@ class FileTransfer {
         async () => {
           progressed = false;
           const range: ByteRange | undefined = ranged || position > 0 || end < size ? { start: position, end } : undefined;
-          const { response, watch } = await source.open(range, signal);
+          const { response, url, watch } = await source.open(range, signal);
           try {
             checkContentRange(response, range, size, job.file.path);
             if (!response.body) throw new TruncatedBodyError(`empty body for ${job.file.path}`);
             probe?.bodyStarts();
+            const speed = new LowSpeedGuard(context.tuning.minBytesPerSecond, context.http.settings.stallTimeoutMs, /^https?:/.test(url) ? describeUrl(url) : url);
             for await (const chunk of response.body) {
               watch.touch();
               const room = end - position;
@@ -393,6 +398,7 @@ class FileTransfer {
               position += piece.byteLength;
               progressed = true;
               probe?.received(piece.byteLength);
+              speed.received(piece.byteLength);
               if (chunk.byteLength > room) {
                 throw new DownloadError(`The server sent more bytes than requested for ${job.file.path}`);
               }
@@ -401,6 +407,8 @@ class FileTransfer {
               throw new TruncatedBodyError(`connection closed after ${position - start} of ${end - start} bytes`);
             }
           } catch (error) {
+            // A trickle is not progress: its retries are counted, as a stall's are.
+            if (error instanceof TransferTooSlow) progressed = false;
             throw watch.signal.aborted && !signal.aborted ? watch.signal.reason : error;
           } finally {
             watch.release();
