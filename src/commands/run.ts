@@ -58,6 +58,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       return ExitCode.ok;
     }
     if (options.refresh && hub.value.offline) throw new UsageError("--refresh asks the Hub where branches and tags point now, but HF_HUB_OFFLINE is set");
+    if (options.action === "push" && hub.value.offline) throw new UsageError("push reads each model's file list from the Hub and writes to the mirror, but HF_HUB_OFFLINE is set");
     if (options.action === "sbom") return runSbom(config, options, logger, out);
     // The committed lock pins downloads (and --dry-run plans); other actions work on the cache alone.
     const pins = options.action === "download" || options.action === "push" ? openLockSession(config, selectSpecs(config, options.models), options, logger) : undefined;

@@ -18,13 +18,13 @@ test("lock, which must ask the Hub where revisions point, fails once naming HF_H
   expect(hub.requests).toHaveLength(0);
 });
 
-test("push of a cached model, which lists the repository on the Hub, is refused at the HTTP layer naming HF_HUB_OFFLINE; nothing is sent", async () => {
+test("push of a cached model, which lists the repository on the Hub, is refused once naming HF_HUB_OFFLINE (exit 2); nothing is sent", async () => {
   const cwd = project("cache_dir: cache\nmodels:\n  - id: m\n    repo_id: acme/offline\n");
   expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
   hub.resetLog();
   // No store listens there either: the push must stop before any upload.
   const run = await runAgainst(hub, ["push", "s3://offline-bucket/p"], { cwd, env: { HF_HUB_OFFLINE: "1", S3_ENDPOINT: "http://127.0.0.1:9", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" } });
-  expect(run.code).toBe(1);
-  expect(run.stderr).toContain("m: HF_HUB_OFFLINE is set: refusing to contact http://");
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe("error: push reads each model's file list from the Hub and writes to the mirror, but HF_HUB_OFFLINE is set\n");
   expect(hub.requests).toHaveLength(0);
 });

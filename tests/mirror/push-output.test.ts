@@ -215,6 +215,20 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push over a bad link (moto 
   });
 });
 
+describe("push with HF_HUB_OFFLINE", () => {
+  test("is refused once for the run (exit 2), not once per model, before any request", async () => {
+    const cwd = project(`${CONFIG}  - id: big2\n    repo_id: acme/big\n    files: [config.json]\n`);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    hub.resetLog();
+    const run = await runAgainst(hub, ["push", "s3://pushes/offline"], { cwd, env: { HF_HUB_OFFLINE: "1" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("error: push reads each model's file list from the Hub and writes to the mirror, but HF_HUB_OFFLINE is set\n");
+    expect(hub.requests).toHaveLength(0);
+    const json = await runAgainst(hub, ["push", "s3://pushes/offline", "--json"], { cwd, env: { HF_HUB_OFFLINE: "1" } });
+    expect(parseJsonOutput(json.stdout, "push")).toMatchObject({ ok: false, exitCode: 2, models: [], error: { code: "USAGE_ERROR" } });
+  });
+});
+
 describe("push --json against a mirror that checks signatures (s3rver)", () => {
   let s3rver: S3Server;
   beforeAll(async () => {
