@@ -55,3 +55,6 @@ async function printFailedRunJson(argv: readonly string[], exitCode: number, err
 
 process.stdout.on("error", stdoutError);
 process.exitCode = exitCodeWithStdout(await main(process.argv.slice(2)));
+// Interrupted: what is worth keeping is written; a push's part still in flight (Bun's S3 write
+// takes no signal) must not hold the exit for seconds. Stopped once the output is out.
+if (process.exitCode === ExitCode.interrupted) process.stderr.write("", () => process.stdout.write("", () => process.exit(ExitCode.interrupted)));

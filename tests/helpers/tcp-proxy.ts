@@ -12,6 +12,8 @@ export type TcpProxy = {
   wasCut(): boolean;
   /** Bytes the client has sent towards the server so far (requests and bodies). */
   sentBytes(): number;
+  /** performance.now() when the last byte of an answer went back to the client (0: none yet). */
+  lastAnswerAt(): number;
   close(): Promise<void>;
 };
 export type TcpProxyOptions = { readonly bytesPerSecond?: number; readonly cutOnceAfterBytes?: number };
@@ -19,6 +21,7 @@ export type TcpProxyOptions = { readonly bytesPerSecond?: number; readonly cutOn
 export async function tcpProxy(target: { host: string; port: number }, options: TcpProxyOptions): Promise<TcpProxy> {
   let sent = 0;
   let cut = false;
+  let answeredAt = 0;
   const server: Server = createServer((client) => {
     const upstream = createConnection(target);
     const end = () => {
@@ -37,6 +40,9 @@ export async function tcpProxy(target: { host: string; port: number }, options: 
         setTimeout(() => done(null, chunk), delay);
       },
     });
+    upstream.on("data", () => {
+      answeredAt = performance.now();
+    });
     client.pipe(faults).pipe(upstream).pipe(client);
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
@@ -48,6 +54,7 @@ export async function tcpProxy(target: { host: string; port: number }, options: 
     port: address.port,
     wasCut: () => cut,
     sentBytes: () => sent,
+    lastAnswerAt: () => answeredAt,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

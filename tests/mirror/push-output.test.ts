@@ -190,10 +190,14 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push over a bad link (moto 
       for await (const chunk of proc.stderr) stderr += decoder.decode(chunk, { stream: true });
     })();
     await waitFor("the large upload to start", () => stderr.includes("big: uploading model.safetensors (20.0 MiB)"));
+    const sentAtSignal = proxy.sentBytes();
     proc.kill("SIGINT");
-    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited, collected]);
+    const exited = proc.exited.then((code) => ({ code, sentAfterSignal: proxy.sentBytes() - sentAtSignal }));
+    const [stdout, { code, sentAfterSignal }] = await Promise.all([new Response(proc.stdout).text(), exited, collected]);
     await proxy.close();
     expect(code).toBe(130);
+    // It stops at once: the parts in flight (two of 8 MiB) are not sent to the end first.
+    expect(sentAfterSignal).toBeLessThan(4 * 1024 * 1024);
     expect(stderr).toContain("error: Interrupted by SIGINT");
     expect(stderr).toContain(`the blobs uploaded so far stay in ${mirror} (the next push skips them)`);
     const output = parseJsonOutput(stdout, "push");
