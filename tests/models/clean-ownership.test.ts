@@ -80,6 +80,18 @@ describe("--clean and a folder the index never recorded", () => {
     expect(existsSync(join(cwd, "cache", ".model-manager", "partial", "Documents"))).toBe(false);
   });
 
+  test("a cache restored elsewhere with its index (cp -a) is model-manager's own: --clean removes the model's folder", async () => {
+    const cwd = project(config());
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    const restored = project(config().replace("cache_dir: cache", "cache_dir: restored"));
+    expect(Bun.spawnSync(["cp", "-a", join(cwd, "cache"), join(restored, "restored")]).exitCode).toBe(0);
+    const run = await offline(restored, ["--clean"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`  removed ${join(restored, "restored", "Documents")}`);
+    expect(run.stdout).not.toContain("left");
+    expect(existsSync(join(restored, "restored", "Documents"))).toBe(false);
+  });
+
   test("a completed download leaves no mark behind: its partial folder is gone", async () => {
     const cwd = project(config());
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
