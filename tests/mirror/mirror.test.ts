@@ -281,6 +281,21 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push and pull through an S3
     expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
   });
 
+  test("a mirror that trickles below MODEL_MANAGER_MIN_SPEED: cut, retried, then the Hub, naming the mirror's URL and the rate", async () => {
+    const folder = await pushedFolder();
+    // 64 KiB a second, one piece at a time: never a stall of 1.5 s, but far below a floor of 512 KiB/s.
+    const control: StaticServerControl = { requests: [], bytesPerSecond: 64 * 1024 };
+    using server = staticServer(folder, control);
+    const cwd = project(`${CONFIG}mirrors:\n  - http://127.0.0.1:${server.port}\n`);
+    const env = { HF_HUB_DOWNLOAD_TIMEOUT: "1.5", MODEL_MANAGER_MIN_SPEED: "512KiB", MODEL_MANAGER_MAX_ATTEMPTS: "2", MODEL_MANAGER_RETRY_BASE_MS: "1" };
+    const pull = await runAgainst(hub, ["--model", "tagger"], { cwd, env });
+    expect(pull.code).toBe(0);
+    const weights = blobPath(TAGGER, "weights.bin");
+    expect(pull.stderr).toMatch(new RegExp(`tagger: the mirror .* failed \\(.*http://127\\.0\\.0\\.1:${server.port}${weights} sent [0-9.]+ KiB/s for 2 s, below the floor of 512 KiB/s.*\\); downloading the rest of the model from the Hub instead`));
+    expect(control.requests.filter((request) => request.path === weights)).toHaveLength(2);
+    expectSameBytes(hub, TAGGER, ["config.json", "weights.bin"], join(cwd, "cache", "tagger"));
+  });
+
   test("damaged files of a cached model are repaired from the mirror without the Hub; from the Hub when the mirror's blob is bad", async () => {
     const folder = await pushedFolder();
     const control: StaticServerControl = { requests: [] };
