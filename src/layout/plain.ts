@@ -64,13 +64,11 @@ export class PlainLayout implements CacheLayout {
     const source = `the cache index of ${spec.id}`;
     const targets: RemovalTarget[] = [];
     const directory = modelDir(this.root, spec);
-    if (!this.wrote(spec, index)) {
-      // Not written by model-manager (see unrecordedFolder): nothing in it is removed.
-    } else if (holdsProtected(directory, others)) {
+    // A folder model-manager did not write (see unrecordedFolder) is left whole.
+    if (this.wrote(spec, index)) {
       // Another model records files inside this folder (a shared or nested local_dir): remove only the rest.
-      targets.push(...fileTargets(directory, filesUnder(directory), others, source));
-    } else {
-      targets.push(...pathTargets([directory]));
+      if (holdsProtected(directory, others)) targets.push(...fileTargets(directory, filesUnder(directory), others, source));
+      else targets.push(...pathTargets([directory]));
     }
     const entry = index.models[spec.id];
     if (entry && entry.localDir !== spec.localDir) {
