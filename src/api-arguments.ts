@@ -9,6 +9,7 @@ import { UsageError } from "./errors.ts";
 import type { HubSettings } from "./hub/settings.ts";
 import type { CacheLocation } from "./layout/index.ts";
 import type { Logger } from "./output/logger.ts";
+import type { TransferObserver } from "./transfer/observer.ts";
 
 export { modelSpecFrom as specArgument } from "./config/spec-input.ts";
 
@@ -65,11 +66,22 @@ export function hubSettingsArgument(value: unknown, name: string): HubSettings {
   return value as HubSettings;
 }
 
-const LOGGER_METHODS = ["error", "warn", "info", "debug"] as const;
+/** An object the caller implements: one lacking a method would fail at its first call, perhaps mid-download. */
+function implementationArgument<T>(value: unknown, methods: readonly string[], name: string, note = ""): T {
+  const lacking = isMapping(value) ? methods.filter((method) => typeof value[method] !== "function") : methods;
+  if (lacking.length > 0) throw new UsageError(`${name} must have the methods ${methods.join(", ")}${note}; it lacks ${lacking.join(", ")}`);
+  return value as T;
+}
 
-/** A logger lacking a method would fail at its first message of that kind, perhaps mid-download. */
 export function loggerArgument(value: unknown, name: string): Logger {
-  const lacking = isMapping(value) ? LOGGER_METHODS.filter((method) => typeof value[method] !== "function") : LOGGER_METHODS;
-  if (lacking.length > 0) throw new UsageError(`${name} must have the methods ${LOGGER_METHODS.join(", ")} (console has them); it lacks ${lacking.join(", ")}`);
-  return value as Logger;
+  return implementationArgument(value, ["error", "warn", "info", "debug"], name, " (console has them)");
+}
+
+export function observerArgument(value: unknown, name: string): TransferObserver {
+  return implementationArgument(value, ["modelPlanned", "fileStarted", "modelFinished"], name);
+}
+
+export function signalArgument(value: unknown, name: string): AbortSignal {
+  if (!(value instanceof AbortSignal)) throw new UsageError(`${name} must be an AbortSignal (AbortController's signal), found ${describeValue(value)}`);
+  return value;
 }

@@ -1,8 +1,11 @@
+import pkg from "../package.json" with { type: "json" };
+
 // Injected by build.ts through `define`; absent when running from source.
 declare const BUILD_VERSION: string | undefined;
 declare const BUILD_COMMIT: string | undefined;
 
-export const VERSION: string = typeof BUILD_VERSION === "string" ? BUILD_VERSION : "0.0.0-dev";
+// From source (the library as a package imports it), the package's own version, not a placeholder.
+export const VERSION: string = typeof BUILD_VERSION === "string" ? BUILD_VERSION : pkg.version;
 export const COMMIT: string = typeof BUILD_COMMIT === "string" ? BUILD_COMMIT : "source";
 
 export function versionLine(): string {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as api from "../src/index.ts";
 import { silentLogger } from "../src/output/logger.ts";
@@ -137,6 +137,8 @@ describe("the library API", () => {
       [() => manager.ensureEach("one" as never), 'ensureEach: specs must be a list of model specs, found a string ("one")'],
       [() => new ModelManager({} as never), "new ModelManager: config must be a configuration { cacheDir, models, verify }"],
       [() => untyped.downloadModel?.(spec, cacheDir, { hub: settings, logger: { info() {} } }), "options.logger must have the methods error, warn, info, debug (console has them); it lacks error, warn, debug"],
+      [() => untyped.downloadModel?.(spec, cacheDir, { hub: settings, observer: { modelPlanned() {} } }), "options.observer must have the methods modelPlanned, fileStarted, modelFinished; it lacks fileStarted, modelFinished"],
+      [() => untyped.downloadModel?.(spec, cacheDir, { hub: settings, signal: "stop" }), 'options.signal must be an AbortSignal (AbortController\'s signal), found a string ("stop")'],
       [() => untyped.downloadModel?.(spec, cacheDir, { hub: { offline: true } }), 'options.hub must be complete Hub settings such as readHubSettings({ ...process.env, HF_ENDPOINT: "…" }) returns; its endpoint is an empty value, not a URL'],
     ];
     for (const [call, message] of cases) {
@@ -185,6 +187,15 @@ describe("the library API", () => {
     expect((error as Error).message).toBe(`callback failed on ${seen[0]}`);
     expect(seen.sort()).toEqual(["one", "team/two"]);
     for (const spec of manager.config.models) expect(await api.isCached(spec, cacheDir)).toBe(true);
+  });
+
+  test("VERSION is the package's version, and the Hub sees it in the user agent of a library download", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dir, "..", "package.json"), "utf8")) as { version: string };
+    expect(api.VERSION).toBe(version);
+    const seen = hub.requests.length;
+    await api.downloadModel({ id: "agent", repoId: "acme/two" }, tempDir("mm-api-agent"), { hub: settings });
+    const agents = new Set(hub.requests.slice(seen).map((request) => request.userAgent?.split(";")[0]));
+    expect([...agents]).toEqual([`model-manager/${version}`]);
   });
 
   test("failures surface as typed errors", async () => {

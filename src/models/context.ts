@@ -1,4 +1,4 @@
-import { hubSettingsArgument, loggerArgument } from "../api-arguments.ts";
+import { hubSettingsArgument, loggerArgument, observerArgument, signalArgument } from "../api-arguments.ts";
 import { readIndex } from "../cache/index-file.ts";
 import type { CacheIndex } from "../cache/index-schema.ts";
 import { HubApi } from "../hub/api.ts";
@@ -51,10 +51,11 @@ export class RunContext {
   constructor(options: RunOptions = {}, space?: SpaceLedger) {
     this.logger = options.logger === undefined ? silentLogger : loggerArgument(options.logger, "options.logger");
     this.space = space ?? new SpaceLedger();
-    this.observer = space ? (options.observer ?? quietObserver) : this.space.counting(options.observer ?? quietObserver);
+    const observer = options.observer === undefined ? quietObserver : observerArgument(options.observer, "options.observer");
+    this.observer = space ? observer : this.space.counting(observer);
     this.settings = options.hub === undefined ? readHubSettings() : hubSettingsArgument(options.hub, "options.hub");
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
-    this.signal = options.signal;
+    this.signal = options.signal === undefined ? undefined : signalArgument(options.signal, "options.signal");
     this.refresh = options.refresh ?? false;
     this.mirrors = options.mirrors ?? [];
   }
