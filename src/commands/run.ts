@@ -45,8 +45,8 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   const mode = chooseProgressMode({ quiet: options.quiet, disableBars: isTruthy(environment.env.HF_HUB_DISABLE_PROGRESS_BARS) });
   const showsProgress = (options.action === "download" && !options.dryRun) || options.action === "push";
   const progress = showsProgress ? createProgressDisplay(mode, logger) : undefined;
-  // Results on a terminal that also shows live bars would be drawn over; they follow the bars instead.
-  const deferred = showsProgress && mode === "bars" && process.stdout.isTTY ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
+  // Results reaching the terminal that shows live bars would be drawn over, also through a pipe (`| tee log`); they follow the bars instead.
+  const deferred = showsProgress && mode === "bars" ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
   const out = deferred ?? environment.out ?? stdoutWriter;
   try {
     const config = loadConfig(options, environment, logger);

@@ -90,6 +90,19 @@ describe.skipIf(!tmuxPath)(mustRunOnCI("live progress in a terminal (tmux)"), ()
     });
   }
 
+  test("results piped to a program writing to the same terminal (| cat, | tee) come after the bars, none drawn over", async () => {
+    const cwd = project(CONFIG);
+    const command = `'${await binaryPath()}' --config models.yaml | cat`;
+    await using terminal = await TmuxTerminal.start(["sh", "-c", command], { cwd, env: { HF_ENDPOINT: hub.url }, columns: 100, rows: 12 });
+    await terminal.waitForScreen("a frame", (screen) => frameOf(screen));
+    await terminal.waitForScreen("the end of the run", (screen) => screen.find((row) => row.startsWith("EXIT=")));
+    const printed = (await terminal.everything()).filter((row) => row.trim() !== "");
+    expect(printed.filter((row) => BAR.test(row) || row.startsWith("… and "))).toEqual([]);
+    // Every result, last, in config order (tab-separated: stdout is a pipe).
+    const results = printed.slice(-MODELS.length - 1, -1);
+    expect(results.map((row) => row.split(/\s+/))).toEqual(MODELS.map((id) => [id, `${cwd}/cache/${id}`]));
+  });
+
   test("Ctrl-C: the frame is cleared before the interrupt messages, and the cursor comes back", async () => {
     const cwd = project(CONFIG);
     await using terminal = await TmuxTerminal.start([await binaryPath(), "--config", "models.yaml"], { cwd, env: { HF_ENDPOINT: hub.url }, columns: 100, rows: 12 });
