@@ -56,14 +56,16 @@ export class HfLayout implements CacheLayout {
   placement(spec: ModelSpec, commit: string): ModelPlacement {
     const repoDir = this.repoDir(spec);
     const snapshotDir = join(repoDir, "snapshots", commit);
-    const content: FileRoot = { root: repoDir, relativePath: (file) => `blobs/${blobName(file)}` };
+    const blob = (file: StoredFile) => `blobs/${blobName(file)}`;
+    const entry = (file: StoredFile) => `snapshots/${commit}/${file.path}`;
+    const content: FileRoot = { root: repoDir, relativePath: (file) => (copyHoldsContent(snapshotDir, repoDir, file, this.symlinks) ? entry(file) : blob(file)) };
     return {
       directory: snapshotDir,
       content,
       published: (file) => isLinked(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)), locate(content, file)),
       standalone: (files) => ({
         root: { root: snapshotDir, relativePath: (file) => file.path },
-        files: files.filter((file) => !isLinkTo(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)))),
+        files: files.filter((file) => content.relativePath(file) !== entry(file) && !isLinkTo(entryPathOrUndefined(snapshotDir, file.path), blobLinkTarget(file.path, blobName(file)))),
       }),
       refProblem: () => (needsRef(spec.revision) ? refProblem(repoDir, spec.revision, commit) : undefined),
       publish: (files) => {
@@ -166,6 +168,22 @@ export class HfLayout implements CacheLayout {
 }
 
 /**
+ * Whether the snapshot file itself holds the content, not blobs/<etag>. With HF_HUB_DISABLE_SYMLINKS,
+ * huggingface_hub moves a new download into the snapshot (no blob stays) and copies a blob the cache
+ * already has; so there the snapshot file is the content when it is a regular file, or when neither
+ * it nor a blob is there yet (the download goes straight to it). With symlinks, a regular file with no
+ * blob behind it (a cache filled without symlinks) is the content too: Python reads it as it is.
+ * Otherwise the blob is, linked or copied into the snapshot by publish.
+ */
+function copyHoldsContent(snapshotDir: string, repoDir: string, file: StoredFile, symlinks: boolean): boolean {
+  const path = entryPathOrUndefined(snapshotDir, file.path);
+  const stats = path === undefined ? undefined : lstatSync(path, { throwIfNoEntry: false });
+  const blobThere = lstatSync(join(repoDir, "blobs", blobName(file)), { throwIfNoEntry: false }) !== undefined;
+  if (stats?.isFile()) return !symlinks || !blobThere;
+  return !stats && !symlinks && !blobThere;
+}
+
+/**
  * `snapshotDir/path` for writing or unlinking the entry itself: the folders on the way are
  * checked (no symlink out of the snapshot), the entry may be a link to its blob, even a dangling one.
  */
@@ -219,6 +237,7 @@ function sameRepo(a: Repo, b: Repo): boolean {
  * impossible (Windows without developer mode) or disabled, the blob is copied, as huggingface_hub does.
  */
 function linkIntoSnapshot(blob: string, link: string, target: string, symlinks: boolean): void {
+  if (blob === link) return;
   const current = lstatSync(link, { throwIfNoEntry: false });
   if (current?.isSymbolicLink() && readlinkSync(link) === target) return;
   if (!symlinks && current?.isFile() && isCopyOf(current, statSync(blob))) return;

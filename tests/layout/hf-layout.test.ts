@@ -34,6 +34,7 @@ const model = (id: string, repo: string, revision?: string) => `  - id: ${id}\n 
 const fileDownloads = () => hub.requests.filter((request) => request.route === "resolve").map((request) => request.path).sort();
 const repoDir = (cwd: string, repo = REPO) => join(cwd, "hub", `models--${repo.replace("/", "--")}`);
 const commitOf = (revision?: string) => hub.file(REPO, "config.json", { revision })?.commit as string;
+const blobFiles = (cwd: string) => (existsSync(join(repoDir(cwd), "blobs")) ? readdirSync(join(repoDir(cwd), "blobs")) : []);
 const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 
 async function fill(config: string, args: string[] = ["-q"]): Promise<string> {
@@ -169,11 +170,21 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect((await offline(cwd, ["--verify-only", "--verify", "sha256"])).code).toBe(0);
   });
 
-  test("with copies in the snapshot (HF_HUB_DISABLE_SYMLINKS=1), --verify-only hashes the copies Python reads; the next run copies the blob again", async () => {
+  test("with HF_HUB_DISABLE_SYMLINKS=1, as huggingface_hub, files are downloaded into the snapshot and no blob is kept; --verify-only hashes them; a damaged one is fetched again", async () => {
     const copies = { HF_HUB_DISABLE_SYMLINKS: "1" };
     const cwd = project(hfConfig(model("tiny", REPO)));
     expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
-    const copy = join(repoDir(cwd), "snapshots", commitOf(), "model.safetensors");
+    const snapshot = join(repoDir(cwd), "snapshots", commitOf());
+    for (const path of Object.keys(V2)) expect(sha256OfFile(join(snapshot, path))).toBe(hub.file(REPO, path)!.sha256);
+    expect(blobFiles(cwd)).toEqual([]);
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    // Without the switch the copies are still what Python reads: listed as cached, nothing fetched.
+    expect((await offline(cwd, ["--list"])).stdout).toMatch(/^tiny .* cached /m);
+    expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    const copy = join(snapshot, "model.safetensors");
     expect(lstatSync(copy).isFile()).toBe(true);
     const bytes = readFileSync(copy);
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;
@@ -183,8 +194,29 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(report.stdout).toContain("model.safetensors: wrong sha256");
     hub.resetLog();
     expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
-    expect(fileDownloads()).toEqual([]);
+    expect(fileDownloads()).toEqual(["model.safetensors"]);
     expect(sha256OfFile(copy)).toBe(hub.file(REPO, "model.safetensors")!.sha256);
+    expect(blobFiles(cwd)).toEqual([]);
+    expect((await offline(cwd, ["--clean-model", "tiny"])).code).toBe(0);
+    expect(existsSync(repoDir(cwd))).toBe(false);
+  });
+
+  test("with HF_HUB_DISABLE_SYMLINKS=1, blobs already in the cache are copied into the snapshot, not downloaded, as huggingface_hub does", async () => {
+    const cwd = await fill(hfConfig(model("tiny", REPO)));
+    rmSync(join(repoDir(cwd), "snapshots"), { recursive: true });
+    hub.resetLog();
+    const copies = { HF_HUB_DISABLE_SYMLINKS: "1" };
+    expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
+    expect(fileDownloads()).toEqual([]);
+    const snapshot = join(repoDir(cwd), "snapshots", commitOf());
+    for (const path of Object.keys(V2)) {
+      expect(lstatSync(join(snapshot, path)).isFile()).toBe(true);
+      expect(sha256OfFile(join(snapshot, path))).toBe(hub.file(REPO, path)!.sha256);
+    }
+    hub.resetLog();
+    expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    expect((await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT, ...copies } })).code).toBe(0);
   });
 
   test("a warm run rewrites a ref Python cannot follow (a trailing newline, a commit with no snapshot) without a request; a ref moved to another snapshot stays", async () => {
