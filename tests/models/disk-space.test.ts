@@ -1,21 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
-
-/** A 32 MiB filesystem for the cache. */
-function mountSmallFilesystem(at: string): string | undefined {
-  mkdirSync(at, { recursive: true });
-  const result = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", at], { stderr: "pipe" });
-  return result.success ? undefined : `cannot mount a tmpfs (${result.stderr.toString().trim() || "not root?"})`;
-}
+import { mountSmallFilesystem } from "../helpers/small-filesystem.ts";
 
 const model = (id: string, repo: string) => `  - id: ${id}\n    repo_id: ${repo}\n`;
 const cwd = project(`cache_dir: small/cache\nmodels:\n${model("m", "acme/roomy")}`);
 const shared = project(`cache_dir: small/cache\nmodels:\n${model("big", "acme/huge")}${model("big2", "acme/huge-too")}`);
-const skip = process.platform === "linux" ? (mountSmallFilesystem(join(cwd, "small")) ?? mountSmallFilesystem(join(shared, "small"))) : "tmpfs needs Linux";
+const skip = process.platform === "linux" ? (mountSmallFilesystem(join(cwd, "small"), 32) ?? mountSmallFilesystem(join(shared, "small"), 32)) : "tmpfs needs Linux";
 if (skip) console.warn(`SKIP disk space tests: ${skip}`);
 
 let hub: LocalHub;

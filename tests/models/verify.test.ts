@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
-
-/** A 16 MiB filesystem for the cache (root only). */
-function mountSmallFilesystem(at: string): string | undefined {
-  mkdirSync(at, { recursive: true });
-  const result = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", at], { stderr: "pipe" });
-  return result.success ? undefined : `cannot mount a tmpfs (${result.stderr.toString().trim() || "not root?"})`;
-}
+import { mountSmallFilesystem } from "../helpers/small-filesystem.ts";
 
 const cwd = project("cache_dir: small/cache\nmodels:\n  - id: m\n    repo_id: acme/m\n");
-const skip = process.platform === "linux" ? mountSmallFilesystem(join(cwd, "small")) : "tmpfs needs Linux";
+const skip = process.platform === "linux" ? mountSmallFilesystem(join(cwd, "small"), 16) : "tmpfs needs Linux";
 if (skip) console.warn(`SKIP full-disk verify tests: ${skip}`);
 
 let hub: LocalHub;
