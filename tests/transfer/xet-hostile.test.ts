@@ -101,6 +101,18 @@ describe("a hostile Xet read-token answer", () => {
 });
 
 describe("a hostile reconstruction", () => {
+  test("an answer trickled a byte now and then (never stalling) is given up at the API deadline, and the bridge takes over", async () => {
+    let asked = 0;
+    storageAnswer = () => {
+      asked++;
+      return new Response(new ReadableStream({ pull: async (controller) => controller.enqueue(await Bun.sleep(100).then(() => new TextEncoder().encode(" "))) }));
+    };
+    answerToken(JSON.stringify({ accessToken: "xet_token", exp: 9e9, casUrl: storage.url.origin }));
+    // A 0.5 s stall timeout: the API deadline is 2 s, and three such attempts end Xet for the file.
+    await fallsBackToBridge("no complete answer within 2 s", { HF_HUB_DOWNLOAD_TIMEOUT: "0.5" });
+    expect(asked).toBe(3);
+  }, 45_000);
+
   test("an answer larger than the limit is refused (parsed, it would take several times the memory budget)", async () => {
     answerReconstruction(`{"offset_into_first_range": 0, "terms": [], "xorbs": {}, "pad": "${" ".repeat(17 * 1024 * 1024)}"}`);
     await fallsBackToBridge("the answer is larger than 16.0 MiB");

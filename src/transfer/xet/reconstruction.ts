@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { errorFromResponse, type HubRequestContext } from "../../hub/errors.ts";
-import type { HubHttp, HubResponse } from "../../hub/http.ts";
+import type { HubHttp } from "../../hub/http.ts";
 import { servedUrlProblem } from "../../hub/url-guard.ts";
 import { describeUrl } from "../../hub/urls.ts";
 import { readXetJson } from "./xet-answer.ts";
@@ -51,8 +51,8 @@ const V2_MISSING = new Set([404, 405, 501]);
 
 /**
  * Asks the CAS how to rebuild bytes [start, end) of a Xet file: v2 first, v1 when the CAS has no v2;
- * the token is fetched again once when the CAS refuses it. Returns the answer and the watch of its
- * connection, which the caller keeps for the bytes that follow.
+ * the token is fetched again once when the CAS refuses it. The answer must arrive within the API
+ * deadline; the xorb requests that follow are watched each.
  */
 export class ReconstructionClient {
   private version: "v2" | "v1" = "v2";
@@ -64,7 +64,7 @@ export class ReconstructionClient {
     private readonly xetHash: string,
   ) {}
 
-  async fetch(start: number, end: number, signal?: AbortSignal): Promise<{ reconstruction: Reconstruction; watch: HubResponse["watch"] }> {
+  async fetch(start: number, end: number, signal?: AbortSignal): Promise<Reconstruction> {
     for (let refusals = 0; ; ) {
       const access = await this.tokens.get(signal);
       const url = `${access.casUrl}/${this.version}/reconstructions/${this.xetHash}`;
@@ -74,9 +74,10 @@ export class ReconstructionClient {
         signal,
         what,
         bearer: { token: access.accessToken, origin: new URL(access.casUrl).origin },
+        // An API answer: a CAS trickling it a byte now and then never stalls, and must not hold the file forever.
+        deadlineMs: this.http.settings.apiDeadlineMs,
       });
       const { response, watch } = result;
-      let keepWatch = false;
       try {
         if (response.status === 401 && refusals === 0) {
           refusals++;
@@ -96,13 +97,10 @@ export class ReconstructionClient {
         if (!reconstruction) throw new XetUnavailable(`${what}: the CAS's answer is not a ${this.version} reconstruction`);
         const problem = inconsistency(reconstruction);
         if (problem) throw new XetUnavailable(`${what}: the CAS's answer ${problem}`);
-        keepWatch = true;
-        return { reconstruction, watch };
+        return reconstruction;
       } finally {
-        if (!keepWatch) {
-          await response.body?.cancel().catch(() => {});
-          watch.release();
-        }
+        await response.body?.cancel().catch(() => {});
+        watch.release();
       }
     }
   }

@@ -19,7 +19,7 @@ import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xo
 /** At most this much of a file per reconstruction request when planning (hf_xet asks in 256 MB windows and up). */
 const PLAN_WINDOW_BYTES = 1024 * 1024 * 1024;
 
-/** A unit served from the plan has no request of its own to watch: its xorb requests are watched each. */
+/** A unit has no request of its own to watch: its reconstruction (within the API deadline) and xorb requests are watched each. */
 const UNWATCHED = { signal: new AbortController().signal, touch: () => {}, release: () => {} };
 
 /**
@@ -74,8 +74,7 @@ export class XetFileSource implements ByteSource {
     for (const [gapStart, gapEnd] of gaps) {
       for (let start = gapStart; start < gapEnd; start += PLAN_WINDOW_BYTES) {
         const end = Math.min(gapEnd, start + PLAN_WINDOW_BYTES);
-        const { reconstruction, watch } = await this.reconstructions.fetch(start, end, signal);
-        watch.release();
+        const reconstruction = await this.reconstructions.fetch(start, end, signal);
         windows.push(planWindow(start, end, reconstruction, this.size, this.what));
       }
     }
@@ -87,15 +86,8 @@ export class XetFileSource implements ByteSource {
     const start = range?.start ?? 0;
     const end = range?.end ?? this.size;
     const planned = this.planned(start, end);
-    const { reconstruction, watch } = planned ? { reconstruction: planned, watch: UNWATCHED } : await this.reconstructions.fetch(start, end, signal);
-    if (!planned) {
-      try {
-        checkTermsEnd(start, end, reconstruction, this.size, this.what);
-      } catch (error) {
-        watch.release();
-        throw error;
-      }
-    }
+    const reconstruction = planned ?? (await this.reconstructions.fetch(start, end, signal));
+    if (!planned) checkTermsEnd(start, end, reconstruction, this.size, this.what);
     const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = pulledStream(
       () => pieces.next(),
@@ -103,7 +95,7 @@ export class XetFileSource implements ByteSource {
     );
     const headers: Record<string, string> = { "content-length": String(end - start) };
     if (range) headers["content-range"] = `bytes ${start}-${end - 1}/${this.size}`;
-    return { response: new Response(body, { status: range ? 206 : 200, headers }), url: `xet:${this.what}`, watch };
+    return { response: new Response(body, { status: range ? 206 : 200, headers }), url: `xet:${this.what}`, watch: UNWATCHED };
   }
 
   /**
