@@ -214,13 +214,26 @@ describe("a hostile xorb storage", () => {
       const fetch = Object.values(answer.xorbs)[0]![0]!;
       fetch.url = `${storage.url.origin}/xorbs/default/${term.hash}`;
       fetch.ranges[0]!.chunks.end = chunks;
-      fetch.ranges[0]!.bytes.end = 2 ** 45;
+      fetch.ranges[0]!.bytes.end = 100 * 1024 * 1024;
     });
 
   test("a term announced past the end of the file is refused before a xorb byte is read (it kept a stream decoding without end)", async () => {
     storageAnswer = await firstChunkRepeatedForever();
     answerReconstruction(await endlessTerm(2 ** 40, 1_000_000_000));
     await fallsBackToBridge("end at byte 1099511627776, past the end of the file (300000 bytes)");
+  });
+
+  test("a byte range past the size of any xorb is refused (the storage streamed junk for the client to skip through without end)", async () => {
+    storageAnswer = () => new Response(new ReadableStream({ pull: (controller) => controller.enqueue(new Uint8Array(65536)) }));
+    const xorb = "b".repeat(64);
+    answerReconstruction(
+      JSON.stringify({
+        offset_into_first_range: 0,
+        terms: [{ hash: xorb, unpacked_length: 300_000, range: { start: 999_999_999, end: 1_000_000_000 } }],
+        xorbs: { [xorb]: [{ url: `${storage.url.origin}/xorbs/default/${xorb}`, ranges: [{ chunks: { start: 0, end: 1_000_000_000 }, bytes: { start: 0, end: 2 ** 45 } }] }] },
+      }),
+    );
+    await fallsBackToBridge("names bytes 0-35184372088832 of xorb bbbbbbbbbbbb…, past the size of any xorb");
   });
 
   test("a term with more chunks than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge", async () => {

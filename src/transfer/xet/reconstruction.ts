@@ -46,6 +46,12 @@ const V1 = v.object({
  */
 const RECONSTRUCTION_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Xorbs hold at most 64 MiB of chunks; twice that leaves room. Bytes past it are no xorb's: a range
+ * reaching there would let the storage stream (and the client skip through) junk for as long as it likes.
+ */
+const XORB_BYTES_LIMIT = 128 * 1024 * 1024;
+
 /** Statuses on which a CAS without the v2 API is asked the deprecated v1 instead. */
 const V2_MISSING = new Set([404, 405, 501]);
 
@@ -152,6 +158,7 @@ function inconsistency(reconstruction: Reconstruction): string | undefined {
         if (chunks.end <= chunks.start || bytes.end < bytes.start) {
           return `names chunks ${chunks.start}-${chunks.end} at bytes ${bytes.start}-${bytes.end} of xorb ${xorb.slice(0, 12)}…`;
         }
+        if (bytes.end >= XORB_BYTES_LIMIT) return `names bytes ${bytes.start}-${bytes.end} of xorb ${xorb.slice(0, 12)}…, past the size of any xorb`;
       }
     }
   }
