@@ -45,8 +45,12 @@ export function firstOperandIndex(argv: readonly string[], word: string, valueFl
   return -1;
 }
 
-/** A stray word read as a mistyped command (`lok`: lock) or a flag without its dashes (`list`: --list). */
+/** Words other tools use for what model-manager does with no command at all. */
+const DOWNLOAD_WORDS = new Set(["download", "ensure", "fetch", "get", "install", "pull", "sync"]);
+
+/** A stray word read as a mistyped command (`lok`: lock), a flag without its dashes (`list`: --list), or `download`. */
 export function strayWordHint(word: string, commands: readonly string[], longFlags: readonly string[]): string | undefined {
+  if (DOWNLOAD_WORDS.has(word.toLowerCase())) return "model-manager with no command, which downloads";
   const command = closestMatch(word, commands);
   if (command) return command;
   const flag = closestMatch(word, longFlags.map((name) => name.replace(/^--/, "")));

@@ -58,6 +58,8 @@ describe("command line", () => {
       [["ad", "org/x"], "(did you mean add?)"],
       [["list"], "unexpected argument list (did you mean --list?)"],
       [["lst"], "(did you mean --list?)"],
+      [["download", "--model", "x"], "unexpected argument download (did you mean model-manager with no command, which downloads?)"],
+      [["pull"], "(did you mean model-manager with no command, which downloads?)"],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);
