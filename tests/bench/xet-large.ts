@@ -1,7 +1,7 @@
 /**
  * One large Xet file on a link throttled per connection, native Xet vs the Hub's bridge (not part of
  * the test suite): `bun tests/bench/xet-large.ts [--size-mib 2048] [--bandwidth 40MB] [--runs 1]
- * [--xorb-mib 64] [--data-dir D] [--results NAME]`.
+ * [--xorb-mib 64] [--data-dir D] [--with-hf-xet] [--results NAME]`.
  *
  * The file is a synthetic Xet file (`syntheticXet`, tests/local-hub/xet-synthetic.ts): xorbs of up
  * to `--xorb-mib` MiB, each read as a few ranges, chunks in the three schemes with LZ4 shaped like
@@ -11,12 +11,15 @@
  * with `verify: sha256`, under /usr/bin/time (measure.ts), the two transports alternating. Reports
  * wall time, throughput, peak RSS, client CPU time, the bytes the CDN listener sent and, for Xet, how
  * many xorb requests were in flight at once at most. Needs twice the file size free on the temp disk.
+ * `--with-hf-xet` adds huggingface_hub 1.33 + hf_xet 1.6 (`hf_hub_download` into a fresh HF_HOME;
+ * it checks no sha256 while downloading, so its file is checked here, outside the timing).
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaryPath, tempDir } from "../helpers/binary.ts";
-import { LocalHub, parseSize, type RequestRecord, syntheticXet } from "../local-hub/index.ts";
+import { pythonSkipReason, venvPython } from "../helpers/python-venv.ts";
+import { LocalHub, parseSize, type RequestRecord, syntheticXet, TEST_TOKENS } from "../local-hub/index.ts";
 import { measure, median, type Sample } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     "xorb-mib": { type: "string", default: "64" },
     "data-dir": { type: "string" },
+    "with-hf-xet": { type: "boolean", default: false },
     results: { type: "string" },
   },
 });
@@ -53,19 +57,40 @@ console.error(`hub: ${FILE} of ${size / MiB} MiB and its xorbs ready in ${((perf
 hub.setThrottle({ bytesPerSecond: bandwidth });
 const binary = await binaryPath();
 
-type Tool = { readonly name: string; readonly env: Record<string, string> };
-const tools: Tool[] = [
-  { name: "model-manager (Xet)", env: {} },
-  { name: "model-manager (bridge)", env: { MODEL_MANAGER_XET: "0" } },
-];
+/** Downloads the file into `cwd` (a fresh directory) and returns its measure. */
+type Tool = { readonly name: string; run(cwd: string): Promise<Sample> };
+const modelManager = (name: string, env: Record<string, string>): Tool => ({
+  name,
+  async run(cwd) {
+    writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`);
+    return measure({ cmd: [binary, "-q", "--config", "models.yaml"], cwd, env: { ...process.env, HF_ENDPOINT: hub.url, ...env } });
+  },
+});
+const tools: Tool[] = [modelManager("model-manager (Xet)", {}), modelManager("model-manager (bridge)", { MODEL_MANAGER_XET: "0" })];
+if (values["with-hf-xet"]) {
+  const skip = pythonSkipReason();
+  if (skip) throw new Error(`--with-hf-xet: ${skip}`);
+  const python = await venvPython();
+  const expected = hub.file(REPO, FILE)!.sha256;
+  tools.push({
+    name: "huggingface_hub 1.33 + hf_xet 1.6",
+    async run(cwd) {
+      const env = { PATH: process.env.PATH ?? "", HOME: cwd, HF_HOME: join(cwd, "cache"), HF_ENDPOINT: hub.url, HF_TOKEN: TEST_TOKENS.user, HF_HUB_DISABLE_TELEMETRY: "1" };
+      const script = `from huggingface_hub import hf_hub_download; open("path", "w").write(hf_hub_download("${REPO}", "${FILE}"))`;
+      const sample = await measure({ cmd: [python, "-c", script], cwd, env });
+      const path = await Bun.file(join(cwd, "path")).text();
+      if ((await sha256Streamed(path)) !== expected) throw new Error(`huggingface_hub: ${path} does not have the sha256 ${expected}`);
+      return sample;
+    },
+  });
+}
 const results = new Map<string, { samples: Sample[]; fetched: number; inFlight: number }>();
 
 for (let round = 0; round < runs; round++) {
   for (const tool of round % 2 === 0 ? tools : [...tools].reverse()) {
     const cwd = tempDir("mm-xet-large-run");
-    writeFileSync(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${REPO}\n`);
     hub.resetLog();
-    const sample = await measure({ cmd: [binary, "-q", "--config", "models.yaml"], cwd, env: { ...process.env, HF_ENDPOINT: hub.url, ...tool.env } });
+    const sample = await tool.run(cwd);
     rmSync(join(cwd, "cache"), { recursive: true, force: true });
     const cdn = hub.requests.filter((record) => record.listener === "cdn");
     const entry = results.get(tool.name) ?? { samples: [], fetched: 0, inFlight: 0 };
@@ -93,6 +118,13 @@ const table = [
 ].join("\n");
 console.log(table);
 writeFileSync(join(import.meta.dir, "results", values.results ? `${values.results}.md` : "xet-large.md"), `${table}\n`);
+
+/** A file's sha256, read in pieces (a multi-GiB file does not fit in one buffer). */
+async function sha256Streamed(path: string): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for await (const piece of Bun.file(path).stream()) hasher.update(piece);
+  return hasher.digest("hex");
+}
 
 /** The most requests whose [arrival, arrival + duration] overlap at one moment. */
 function mostAtOnce(records: readonly RequestRecord[]): number {

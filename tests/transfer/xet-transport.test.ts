@@ -97,6 +97,15 @@ describe("native Xet downloads", () => {
     const fetched = hub.requests.filter((record) => record.route === "xorb").reduce((sum, record) => sum + record.bodyBytes, 0);
     // The xorbs hold ≈ 0.95 of the file; each cut inside a term fetches at most one chunk (≤ 128 KiB) twice.
     expect(fetched).toBeLessThan(LONG_TERMS_SIZE * 1.15);
+    // The index knows where every chunk is (for a later upgrade to copy), the pieces' shared edge chunks once.
+    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8")) as { models: Record<string, { files: { xetChunks: [string, number, number, string][] }[] }> };
+    const runs = index.models.long!.files[0]!.xetChunks;
+    let covered = 0;
+    for (const [, , fileOffset, lengths] of runs) {
+      expect(fileOffset).toBe(covered);
+      covered += lengths.split(",").reduce((sum, length) => sum + Number(length), 0);
+    }
+    expect(covered).toBe(LONG_TERMS_SIZE);
   });
 
   for (const [name, env] of [

@@ -21,7 +21,11 @@ export function fromStored(stored: readonly StoredChunkRun[]): ChunkRun[] {
   return stored.map(([xorb, firstChunk, fileOffset, lengths]) => ({ xorb, firstChunk, fileOffset, lengths: lengths.split(",").map(Number) }));
 }
 
-/** Collects the runs seen while a file is rebuilt; adjacent runs (same xorb, next chunk, next byte) merge. */
+/**
+ * Collects the runs seen while a file is rebuilt; adjacent runs (same xorb, next chunk, next byte)
+ * merge. Runs may overlap by whole chunks: the pieces of a term longer than a unit each come with
+ * the chunk their edge falls in, so a piece's first chunk can be the previous piece's last.
+ */
 export class ChunkMapRecorder {
   private readonly runs = new Map<string, ChunkRun>();
 
@@ -34,19 +38,30 @@ export class ChunkMapRecorder {
     const sorted = [...this.runs.values()].sort((a, b) => a.fileOffset - b.fileOffset);
     const out: { xorb: string; firstChunk: number; fileOffset: number; lengths: number[] }[] = [];
     let lastEnd = -1; // where the last run of `out` ends in the file, kept as it grows rather than summed again for every run
-    for (const run of sorted) {
+    for (const whole of sorted) {
+      const run = whole.fileOffset < lastEnd ? withoutChunksBefore(whole, lastEnd) : whole;
+      if (!run) continue;
       const last = out.at(-1);
       const runEnd = run.fileOffset + run.lengths.reduce((sum, length) => sum + length, 0);
       if (last && last.xorb === run.xorb && last.firstChunk + last.lengths.length === run.firstChunk && lastEnd === run.fileOffset) {
         last.lengths.push(...run.lengths);
         lastEnd = runEnd;
-      } else if (!last || run.fileOffset >= lastEnd) {
+      } else {
         out.push({ ...run, lengths: [...run.lengths] });
         lastEnd = runEnd;
       }
     }
     return out;
   }
+}
+
+/** The chunks of a run from file offset `from` on, when one starts there (else undefined: nothing of it is kept). */
+function withoutChunksBefore(run: ChunkRun, from: number): ChunkRun | undefined {
+  let offset = run.fileOffset;
+  let skipped = 0;
+  while (skipped < run.lengths.length && offset < from) offset += run.lengths[skipped++]!;
+  if (offset !== from || skipped === run.lengths.length) return undefined;
+  return { xorb: run.xorb, firstChunk: run.firstChunk + skipped, fileOffset: offset, lengths: run.lengths.slice(skipped) };
 }
 
 /** A cached, verified Xet file whose chunk runs are known. */
