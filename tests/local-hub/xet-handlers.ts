@@ -55,8 +55,17 @@ export interface ReconstructionRequest {
   readonly range: string | undefined;
   readonly signer: CdnSigner;
   readonly casUrl: string;
-  /** Announce a wrong `unpacked_length` for the first term (a fault). */
+  /** Announce a wrong `unpacked_length` for the first and last terms (a fault; see misannounced). */
   readonly wrongUnpackedLength: boolean;
+}
+
+/**
+ * The wrong-`unpacked_length` fault: one byte moved from the last term to the first, so the lengths
+ * still add up to the file and only a per-term check notices (a lone term is announced one too long).
+ */
+function misannounced(index: number, terms: number): number {
+  if (index === 0) return 1;
+  return index === terms - 1 ? -1 : 0;
 }
 
 /**
@@ -83,7 +92,7 @@ export function reconstructionReply(request: ReconstructionRequest): HubReply {
   }
   const terms = chosen.map((term, index) => ({
     hash: term.xorb,
-    unpacked_length: term.unpackedLength + (index === 0 && request.wrongUnpackedLength ? 1 : 0),
+    unpacked_length: term.unpackedLength + (request.wrongUnpackedLength ? misannounced(index, chosen.length) : 0),
     range: { start: term.start, end: term.end },
   }));
   const byXorb = new Map<string, Map<string, XetTerm>>();

@@ -133,7 +133,10 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "xet-unpacked-length-unchecked",
     breaks: "a Xet term whose decoded length differs from the CAS's unpacked_length goes unnoticed",
-    edits: [{ file: "src/transfer/xet/xet-file-source.ts", find: "if (decoded !== term.unpackedLength) {", replace: "if (false) {" }],
+    edits: [
+      { file: "src/transfer/xet/xet-file-source.ts", find: "if (decodedInTerm > term.unpackedLength) {", replace: "if (false) {" },
+      { file: "src/transfer/xet/xet-file-source.ts", find: "if (decoded !== term.unpackedLength) {", replace: "if (false) {" },
+    ],
     tests: ["tests/transfer/xet-transport.test.ts"],
     filter: "unpacked_length",
   },
