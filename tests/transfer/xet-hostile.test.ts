@@ -113,6 +113,13 @@ describe("a hostile reconstruction", () => {
     expect(asked).toBe(3);
   }, 45_000);
 
+  test("a CAS answering malformed HTTP is left for the bridge (it failed the file)", async () => {
+    // Not HTTP at all: Bun's fetch refuses it with an error that is neither transient nor Xet's own.
+    await using garbage = rawTcpServer("HTTP/1.1 200 OK\r\nContent-Length: \x01\r\n\r\n{}");
+    answerToken(JSON.stringify({ accessToken: "xet_token", exp: 9e9, casUrl: `http://127.0.0.1:${garbage.port}` }));
+    await fallsBackToBridge(/Xet transfer failed \([^)]*Malformed/i);
+  });
+
   test("an answer larger than the limit is refused (parsed, it would take several times the memory budget)", async () => {
     answerReconstruction(`{"offset_into_first_range": 0, "terms": [], "xorbs": {}, "pad": "${" ".repeat(17 * 1024 * 1024)}"}`);
     await fallsBackToBridge("the answer is larger than 16.0 MiB");
@@ -195,6 +202,20 @@ describe("a hostile reconstruction", () => {
     expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
   });
 });
+
+/** A TCP server answering every connection with `reply` and closing it. */
+function rawTcpServer(reply: string) {
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        socket.end(reply);
+      },
+    },
+  });
+  return { port: server.port, [Symbol.asyncDispose]: async () => server.stop(true) };
+}
 
 describe("a hostile xorb storage", () => {
   /** The real first chunk of the file's xorb (header and payload), which the storage repeats without end. */

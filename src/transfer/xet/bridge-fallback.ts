@@ -1,3 +1,4 @@
+import { ModelManagerError } from "../../errors.ts";
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubResponse } from "../../hub/http.ts";
 import type { Logger } from "../../output/logger.ts";
@@ -34,8 +35,7 @@ export class XetWithBridgeFallback implements ByteSource {
       try {
         return await this.xet.locate(signal);
       } catch (error) {
-        if (!(error instanceof XetUnavailable)) throw error;
-        this.switchToBridge(error);
+        if (!this.endsXet(error, signal)) throw error;
       }
     }
     return this.bridge.locate(signal);
@@ -55,7 +55,7 @@ export class XetWithBridgeFallback implements ByteSource {
     if (!this.useBridge) {
       try {
         const opened = await this.xet.open(range, signal);
-        return { ...opened, response: this.watchBody(opened.response) };
+        return { ...opened, response: this.watchBody(opened.response, signal) };
       } catch (error) {
         if (!this.endsXet(error, signal)) throw error;
       }
@@ -67,11 +67,17 @@ export class XetWithBridgeFallback implements ByteSource {
     return this.xet.outcome?.();
   }
 
-  /** Whether `error` ends Xet for this file: one that retrying cannot fix, or one transient failure too many. */
+  /**
+   * Whether `error` ends Xet for this file: one that retrying cannot fix (a XetUnavailable, or a failure
+   * of the exchange that is not transient, such as a CAS answering malformed HTTP: the bridge is another
+   * path), or one transient failure too many. Never the run being stopped, nor one of our own errors
+   * (offline, the Hub unreachable, a token that cannot be sent), which the bridge would meet too.
+   */
   private givesUpXet(error: unknown, signal?: AbortSignal): boolean {
     if (error instanceof XetUnavailable) return true;
-    if (signal?.aborted || !isTransientError(error)) return false;
-    return ++this.failuresInARow >= XET_FAILURES_BEFORE_BRIDGE;
+    if (signal?.aborted || (error instanceof Error && error.name === "AbortError")) return false;
+    if (isTransientError(error)) return ++this.failuresInARow >= XET_FAILURES_BEFORE_BRIDGE;
+    return !(error instanceof ModelManagerError);
   }
 
   /** Whether `error` ends Xet for this file; if it does, the rest goes through the bridge. */
@@ -88,7 +94,7 @@ export class XetWithBridgeFallback implements ByteSource {
   }
 
   /** A failure while streaming Xet bytes switches too; the engine then asks again for what is missing. */
-  private watchBody(response: Response): Response {
+  private watchBody(response: Response, signal?: AbortSignal): Response {
     if (!response.body) return response;
     const reader = response.body.getReader();
     const body = pulledStream(
@@ -99,7 +105,7 @@ export class XetWithBridgeFallback implements ByteSource {
       },
       (reason) => reader.cancel(reason),
       (error) => {
-        const endsXet = error instanceof XetUnavailable || (!this.useBridge && this.givesUpXet(error));
+        const endsXet = error instanceof XetUnavailable || (!this.useBridge && this.givesUpXet(error, signal));
         if (!endsXet) return error;
         this.switchToBridge(error as Error);
         return new SwitchedToBridge(describeError(error));
