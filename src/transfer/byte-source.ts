@@ -16,6 +16,8 @@ export interface ByteSource {
    * A body chunk may be reused once the next is read: the engine writes each before reading on.
    */
   open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
+  /** Units of a file cost one request each and no setup of their own (Xet): smaller files are worth cutting too. */
+  readonly cheapUnits?: boolean;
   /** After the file is complete: what a chunked source learned (Xet: chunk runs for later reuse, bytes reused and fetched). */
   outcome?(): SourceOutcome | undefined;
 }

@@ -26,6 +26,9 @@ const MiB = 1024 * 1024;
  *   and run 16 at a time. Twenty 32 MiB files took 1.6 s ranged vs 2.0 s
  *   streamed on the capped link, but 1.34 s vs 1.23 s (and +25 MiB RSS) on
  *   loopback; a model's time is set by its large files either way.
+ * - cheapUnitsRangedThreshold 8 MiB: a Xet file's units are planned from one
+ *   reconstruction (no per-unit redirect), so from two 4 MiB units on it runs on
+ *   several connections (48 MiB at 40 MB/s per connection: see README, Xet).
  * - connections 16, fileConcurrency 16: small files are latency-bound (two
  *   round trips each: resolve, then the redirect); 2,000 × 8 KiB with 20 ms per
  *   response took 10.9 s with 8 at once, 5.6 s with 16 (aria2c -j16: 6.7 s) and
@@ -36,6 +39,7 @@ const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   connectionsPerFile: 16,
   chunkSize: 16 * MiB,
   rangedThreshold: 64 * MiB,
+  cheapUnitsRangedThreshold: 8 * MiB,
   fileConcurrency: 16,
   retry: DEFAULT_RETRY_POLICY,
   // As curl's --speed-limit 1000 --speed-time 30: a 1 MB/s link over all 16 connections gives each ~64 KiB/s, 60 times this.
@@ -51,6 +55,7 @@ export function engineOptionsFromEnv(env: Env = process.env, base: EngineOptions
     chunkSize: readBytes(env, "MODEL_MANAGER_CHUNK_SIZE", base.chunkSize),
     rangedThreshold: readBytes(env, "MODEL_MANAGER_RANGED_THRESHOLD", base.rangedThreshold),
     minBytesPerSecond: readBytesOrZero(env, "MODEL_MANAGER_MIN_SPEED", base.minBytesPerSecond),
+    cheapUnitsRangedThreshold: readBytes(env, "MODEL_MANAGER_XET_RANGED_THRESHOLD", base.cheapUnitsRangedThreshold),
     retry: {
       ...base.retry,
       maxAttempts: readCount(env, "MODEL_MANAGER_MAX_ATTEMPTS", base.retry.maxAttempts),

@@ -38,6 +38,8 @@ export type TransferTuning = {
   readonly chunkSize: number;
   /** Files at least this large are fetched as parallel ranges. */
   readonly rangedThreshold: number;
+  /** The same for sources whose units are cheap (Xet: one request each, the plan asked once). */
+  readonly cheapUnitsRangedThreshold: number;
   readonly retry: RetryPolicy;
   /** A body slower than this (bytes per second) for a whole stall timeout is cut and retried like a stall; 0: never. */
   readonly minBytesPerSecond: number;
@@ -181,7 +183,11 @@ class FileTransfer {
     this.fd = openSync(job.partialPath, this.done.totalBytes > 0 ? "r+" : "w+");
     let completed = false;
     try {
-      const ranged = size >= context.tuning.rangedThreshold;
+      const source =
+        job.source?.(context.http) ??
+        hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, { reuse: job.xetReuse, gcPacer: context.gcPacer, bridgeOnly: job.bridgeOnly });
+      const { rangedThreshold, cheapUnitsRangedThreshold } = context.tuning;
+      const ranged = size >= (source.cheapUnits ? Math.min(rangedThreshold, cheapUnitsRangedThreshold) : rangedThreshold);
       if (ranged) ftruncateSync(this.fd, size);
       this.hashing = this.createHasher();
       for (const [start, end] of this.done.toJSON()) this.hashing?.alreadyOnDisk(start, end);
@@ -190,7 +196,7 @@ class FileTransfer {
         context.logger.debug(`resuming ${job.file.path}: ${this.done.totalBytes} of ${size} bytes already on disk`);
       }
       this.saver = new StateSaver(this.fd, job.statePath, () => ({ ...this.stateBase(), done: this.done.toJSON() }), context.tuning.chunkSize);
-      await this.fetchMissing(ranged);
+      await this.fetchMissing(source, ranged);
       await this.saver.settle();
       const placed = await this.verifyAndPlace();
       completed = true;
@@ -242,13 +248,10 @@ class FileTransfer {
     });
   }
 
-  private async fetchMissing(ranged: boolean): Promise<void> {
+  private async fetchMissing(source: ByteSource, ranged: boolean): Promise<void> {
     const { job, context } = this;
     const gaps = this.done.missing(job.file.size);
     if (gaps.length === 0) return;
-    const source =
-      job.source?.(context.http) ??
-      hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, { reuse: job.xetReuse, gcPacer: context.gcPacer, bridgeOnly: job.bridgeOnly });
     this.source = source;
     try {
       if (ranged) {

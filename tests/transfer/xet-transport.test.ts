@@ -108,6 +108,20 @@ describe("native Xet downloads", () => {
     expect(covered).toBe(LONG_TERMS_SIZE);
   });
 
+  test("a Xet file under the bridge's 64 MiB ranged threshold runs on several connections with the default settings", async () => {
+    const id = "acme/xet-small-parallel";
+    hub.addRepo({ id, xet: true, files: { "small.safetensors": weightsLike(12 * 1024 * 1024 + 5, 31) } });
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 4_000_000, host: "cdn", route: "xorb", times: "always" });
+    const cwd = project(`cache_dir: cache\nverify: sha256\nmodels:\n  - id: s\n    repo_id: ${id}\n`);
+    const run = await runAgainst(hub, ["-v"], { cwd });
+    expect(run.code).toBe(0);
+    expectSameBytes(hub, id, ["small.safetensors"], join(cwd, "cache", "s"));
+    expect(bridgeGets()).toEqual([]);
+    const xorbs = hub.requests.filter((record) => record.route === "xorb");
+    const mostAtOnce = Math.max(...xorbs.map((one) => xorbs.filter((other) => other.at <= one.at && one.at < other.at + (other.durationMs ?? 0)).length));
+    expect(mostAtOnce).toBeGreaterThan(1);
+  });
+
   for (const [name, env] of [
     ["MODEL_MANAGER_XET=0", { MODEL_MANAGER_XET: "0" }],
     ["HF_HUB_DISABLE_XET=1", { HF_HUB_DISABLE_XET: "1" }],
@@ -300,8 +314,8 @@ describe("resuming a Xet download", () => {
 
   test("on one stream the resume state follows the terms written, so a resume starts mid-file", async () => {
     const cwd = project(BIG_CONFIG);
-    // One connection and one range for the whole file (below the ranged threshold), state saved every MiB.
-    const kept = await killThenResume(cwd, { MODEL_MANAGER_CHUNK_SIZE: "1MiB" }, 3 * MiB);
+    // One connection and one range for the whole file (below both ranged thresholds), state saved every MiB.
+    const kept = await killThenResume(cwd, { MODEL_MANAGER_CHUNK_SIZE: "1MiB", MODEL_MANAGER_XET_RANGED_THRESHOLD: "1GiB" }, 3 * MiB);
     expect(kept).toBeLessThan(BIG_SIZE);
     const first = hub.requests.find((record) => record.route === "xet-reconstruction" && record.status === 200);
     expect(first?.range).toBe(`bytes=${kept}-${BIG_SIZE - 1}`);

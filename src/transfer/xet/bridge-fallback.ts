@@ -41,6 +41,10 @@ export class XetWithBridgeFallback implements ByteSource {
     return this.bridge.locate(signal);
   }
 
+  get cheapUnits(): boolean {
+    return !this.useBridge && this.xet.cheapUnits === true;
+  }
+
   async plan(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]> | undefined> {
     if (this.useBridge) return undefined;
     try {

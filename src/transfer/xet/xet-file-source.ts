@@ -19,6 +19,15 @@ import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xo
 /** At most this much of a file per reconstruction request when planning (hf_xet asks in 256 MB windows and up). */
 const PLAN_WINDOW_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Files are cut into at least this many units (the engine starts a file on 8 connections), none
+ * smaller than MIN_UNIT_BYTES: a unit costs a request, and one that starts inside a term a
+ * reconstruction request too, ~20 ms on a CDN, while 4 MiB at 40 MB/s take 100 ms. The engine's
+ * cheapUnitsRangedThreshold (8 MiB) is two such units.
+ */
+const SMALL_FILE_UNITS = 8;
+const MIN_UNIT_BYTES = 4 * 1024 * 1024;
+
 /** A unit has no request of its own to watch: its reconstruction (within the API deadline) and xorb requests are watched each. */
 const UNWATCHED = { signal: new AbortController().signal, touch: () => {}, release: () => {} };
 
@@ -49,6 +58,10 @@ export class XetFileSource implements ByteSource {
   }
 
   private readonly what: string;
+  /** Not when chunks may be copied from the cache: an upgrade fetches little, and streams it (see plan). */
+  get cheapUnits(): boolean {
+    return this.catalog === undefined || this.catalog.isEmpty;
+  }
   private readonly recorder = new ChunkMapRecorder();
   private readonly buffers = new PieceBuffers(PIECE_BYTES, POOLED_PIECES);
   /** Reconstructions asked for once for the whole transfer (see plan); dropped when their xorb URLs expire. */
@@ -79,7 +92,13 @@ export class XetFileSource implements ByteSource {
       }
     }
     this.windows = windows;
-    return windows.flatMap((window) => unitsOf(window, maxUnitBytes, (term) => this.localCopy(term) !== undefined, this.what));
+    const isLocal = (term: Term) => this.localCopy(term) !== undefined;
+    // A smaller file is cut finer, so that it too runs on several connections. Not an upgrade: its
+    // units are cut along the runs it copies already, and a unit ending inside a fetched term reads
+    // past its end on the wire (the rest of the term's range is in flight when it stops).
+    const upgrade = windows.some((window) => window.reconstruction.terms.some(isLocal));
+    const unitBytes = upgrade ? maxUnitBytes : Math.min(maxUnitBytes, Math.max(MIN_UNIT_BYTES, Math.ceil(this.size / SMALL_FILE_UNITS)));
+    return windows.flatMap((window) => unitsOf(window, unitBytes, isLocal, this.what));
   }
 
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
