@@ -53,9 +53,9 @@ const PROBLEMS: Record<Exclude<CacheAccess, "writable">, { readonly problem: str
   "not-a-folder": { problem: "is not a folder (a file stands where it, or a folder above it, should be)", fix: "move that file away, or choose another cache with --cache-dir" },
 };
 
-/** Why the cache cannot be written, for messages: "cache_dir /x is read-only". */
-export function describeUnwritable(cacheDir: string, access: Exclude<CacheAccess, "writable">): string {
-  return `cache_dir ${resolve(cacheDir)} ${PROBLEMS[access].problem}`;
+/** Why the cache cannot be written, for messages: "cache_dir /x is read-only", "HF_HUB_CACHE /x is not a folder". */
+export function describeUnwritable(cacheDir: string, access: Exclude<CacheAccess, "writable">, source = "cache_dir"): string {
+  return `${source} ${resolve(cacheDir)} ${PROBLEMS[access].problem}`;
 }
 
 /** Work that must write to a cache that cannot be written. */
@@ -66,9 +66,9 @@ export class UnwritableCacheError extends ModelManagerError {
   readonly detail: string;
 
   /** `what`: what the model needs, e.g. "has to be downloaded". */
-  constructor(cacheDir: string, access: Exclude<CacheAccess, "writable">, modelId: string, what: string) {
-    const cause = `${describeUnwritable(cacheDir, access)}; ${PROBLEMS[access].fix}`;
-    super(`${describeUnwritable(cacheDir, access)}: model ${modelId} ${what}; ${PROBLEMS[access].fix}`);
+  constructor(cacheDir: string, access: Exclude<CacheAccess, "writable">, modelId: string, what: string, source?: string) {
+    const cause = `${describeUnwritable(cacheDir, access, source)}; ${PROBLEMS[access].fix}`;
+    super(`${describeUnwritable(cacheDir, access, source)}: model ${modelId} ${what}; ${PROBLEMS[access].fix}`);
     this.sharedCause = cause;
     this.detail = what;
   }
@@ -84,15 +84,15 @@ export function requireWritableCache(cacheDir: string, modelId: string, what: st
 export class UnreachableCacheError extends ModelManagerError {
   override readonly code = "CACHE_UNREACHABLE";
 
-  constructor(cacheDir: string, access: UnreachableAccess) {
-    super(`${describeUnwritable(cacheDir, access)}; ${PROBLEMS[access].fix}`);
+  constructor(cacheDir: string, access: UnreachableAccess, source?: string) {
+    super(`${describeUnwritable(cacheDir, access, source)}; ${PROBLEMS[access].fix}`);
   }
 }
 
 /** Throws UnreachableCacheError when cache_dir (or the index file in it) cannot be reached at all. */
-export function requireReachableCache(cacheDir: string): void {
+export function requireReachableCache(cacheDir: string, source?: string): void {
   const access = unreachableReason(resolve(cacheDir));
-  if (access) throw new UnreachableCacheError(cacheDir, access);
+  if (access) throw new UnreachableCacheError(cacheDir, access, source);
 }
 
 const UNREACHABLE_CODES: Readonly<Record<string, UnreachableAccess>> = { ELOOP: "link-loop", ENAMETOOLONG: "too-long" };

@@ -72,7 +72,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
       mirrors: options.action === "lock" ? [] : configuredMirrors(config, environment.env),
     });
     if (options.action === "lock") return await runLock(config, context, options, logger, out);
-    requireReachableCache(config.cacheDir);
+    requireReachableCache(config.cacheDir, config.cacheDirSource);
     const manager = new ModelManager(withVerifyOverride(config, options), { context, pins });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");

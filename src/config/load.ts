@@ -83,6 +83,7 @@ function configFromText(
     cwd: options.cwd,
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(cacheDir === undefined ? {} : { cacheDirOverride: cacheDir.path }),
+    ...(options.cacheDir === undefined ? {} : { cacheDirOverrideName: cacheDirName }),
     ...(absolutePath === undefined ? {} : { path: absolutePath }),
   });
   const ownFiles = ownFileIssues(config, schema.config.models, parsed.locator, options.cacheDir === undefined ? undefined : cacheDirName);

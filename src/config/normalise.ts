@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { hfHubCacheDir } from "../layout/hf-root.ts";
+import { hfHubCache } from "../layout/hf-root.ts";
 import { normaliseLocalDir } from "./local-dir.ts";
 import { normaliseSlashes } from "./patterns.ts";
 import type { RawModelSpec, RawModelsConfig } from "./schema.ts";
@@ -8,6 +8,8 @@ import { DEFAULT_EXCLUDE, type ModelSpec, type ModelsConfig } from "./types.ts";
 export interface NormaliseContext {
   readonly cwd: string;
   readonly cacheDirOverride?: string;
+  /** How messages name the override ("--cache-dir"). */
+  readonly cacheDirOverrideName?: string;
   readonly path?: string;
   /** Read for the Hugging Face cache folder with layout hf. Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -17,17 +19,22 @@ export interface NormaliseContext {
 const DEFAULT_CACHE_DIR = "models";
 
 /** cache_dir or --cache-dir when given; otherwise `models`, or with layout hf the Hugging Face cache (HF_HUB_CACHE, HF_HOME…). */
-function cacheDirOf(raw: RawModelsConfig, context: NormaliseContext): string {
-  const explicit = context.cacheDirOverride ?? raw.cache_dir;
-  if (explicit === undefined && raw.layout === "hf") return hfHubCacheDir(context.env, context.cwd);
-  return resolve(context.cwd, explicit ?? DEFAULT_CACHE_DIR);
+function cacheDirOf(raw: RawModelsConfig, context: NormaliseContext): Pick<ModelsConfig, "cacheDir" | "cacheDirSource"> {
+  if (context.cacheDirOverride !== undefined) {
+    return { cacheDir: resolve(context.cwd, context.cacheDirOverride), ...(context.cacheDirOverrideName ? { cacheDirSource: context.cacheDirOverrideName } : {}) };
+  }
+  if (raw.cache_dir === undefined && raw.layout === "hf") {
+    const { dir, source } = hfHubCache(context.env, context.cwd);
+    return { cacheDir: dir, cacheDirSource: source };
+  }
+  return { cacheDir: resolve(context.cwd, raw.cache_dir ?? DEFAULT_CACHE_DIR) };
 }
 
 /** The validated file, in the library's camelCase shape with every default filled in. */
 export function toModelsConfig(raw: RawModelsConfig, context: NormaliseContext): ModelsConfig {
   return {
     ...(context.path === undefined ? {} : { path: context.path }),
-    cacheDir: cacheDirOf(raw, context),
+    ...cacheDirOf(raw, context),
     ...(raw.layout === "plain" ? {} : { layout: raw.layout }),
     verify: raw.verify,
     models: raw.models.map(toModelSpec),

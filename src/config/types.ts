@@ -36,6 +36,8 @@ export interface ModelsConfig {
   readonly path?: string;
   /** Absolute cache directory; with layout `hf`, the Hugging Face hub cache folder. */
   readonly cacheDir: string;
+  /** How messages name what chose cacheDir when the file's cache_dir did not ("--cache-dir", "HF_HUB_CACHE", "HF_HOME/hub"…). */
+  readonly cacheDirSource?: string;
   /** Default "plain". */
   readonly layout?: LayoutKind;
   readonly verify: VerifyLevel;

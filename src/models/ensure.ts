@@ -41,7 +41,7 @@ import {
 import { quarantineCopy, recheckFiles } from "./recheck.ts";
 
 /** `path`: the configuration file, recorded with each model it places (see CacheLayout.keepsPrevious). */
-export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "verify" | "layout" | "path">;
+export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "cacheDirSource" | "verify" | "layout" | "path">;
 
 /**
  * What a run has to do for one model. `cached`: nothing. `verified`: files
@@ -148,13 +148,13 @@ async function serveUnwritable(
   moved?: string,
 ): Promise<EnsureResult> {
   if (!entryMatchesSpec(entry, spec, selectionFingerprint(spec), layout) || (moved && moved !== entry.commit)) {
-    throw new UnwritableCacheError(config.cacheDir, access, spec.id, entry ? "has to be updated" : "has to be downloaded");
+    throw new UnwritableCacheError(config.cacheDir, access, spec.id, entry ? "has to be updated" : "has to be downloaded", config.cacheDirSource);
   }
   const plan = await planFromRecord(spec, effectiveVerifyLevel(spec, config), layout.placement(spec, entry.commit), entry, context);
   if (plan.download.length > 0) {
-    throw new UnwritableCacheError(config.cacheDir, access, spec.id, `has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`);
+    throw new UnwritableCacheError(config.cacheDir, access, spec.id, `has damaged files to fetch again (${plan.download.map((file) => file.path).join(", ")})`, config.cacheDirSource);
   }
-  if (plan.kind !== "cached") context.warnOnce(`${describeUnwritable(config.cacheDir, access)}, so its index could not be updated (changed files are checked again on every run)`);
+  if (plan.kind !== "cached") context.warnOnce(`${describeUnwritable(config.cacheDir, access, config.cacheDirSource)}, so its index could not be updated (changed files are checked again on every run)`);
   return resultOf(plan, 0, strongerLevel(entry.verify, plan.level));
 }
 

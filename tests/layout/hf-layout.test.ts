@@ -319,6 +319,20 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(JSON.parse(listed.stdout).models[0].status).toBe("cached");
   });
 
+  test("a cache set by HF_HUB_CACHE or HF_HOME that is a file is blamed on that variable, not on cache_dir", async () => {
+    const cwd = project(hfConfig(model("other", "acme/other"), ""));
+    const file = join(tempDir("mm-hubfile"), "not-a-folder");
+    writeFileSync(file, "x");
+    const byHubCache = await runAgainst(hub, ["-q"], { cwd, env: { HF_HUB_CACHE: file } });
+    expect(byHubCache.code).toBe(1);
+    expect(byHubCache.stderr).toContain(`HF_HUB_CACHE ${file} is not a folder`);
+    expect(byHubCache.stderr).not.toContain("cache_dir");
+    const byHome = await runAgainst(hub, ["-q"], { cwd, env: { HF_HOME: file } });
+    expect(byHome.code).toBe(1);
+    expect(byHome.stderr).toContain(`HF_HOME/hub ${file}/hub is not a folder`);
+    expect(byHome.stderr).not.toContain("cache_dir");
+  });
+
   test("--refresh moves refs/main to the new commit, fetches only what changed and drops the old snapshot", async () => {
     const cwd = await fill(hfConfig(model("moving", "acme/moving")));
     const repo = repoDir(cwd, "acme/moving");

@@ -135,7 +135,8 @@ describe("a read-only cache", () => {
     // A cache_dir still to be created inside the read-only folder is judged by that folder.
     const inside = await runAgainst(hub, ["-q", "--cache-dir", join(baked.ro.cacheDir, "sub")], { cwd: baked.cwd });
     expect(inside.code).toBe(1);
-    expect(inside.stderr).toContain(`error: ${baked.ro.says.replace(baked.ro.cacheDir, join(baked.ro.cacheDir, "sub"))}; `);
+    // …and named by the option that chose it.
+    expect(inside.stderr).toContain(`error: ${baked.ro.says.replace(`cache_dir ${baked.ro.cacheDir}`, `--cache-dir ${join(baked.ro.cacheDir, "sub")}`)}; `);
 
     const clean = await runAgainst(hub, ["--clean-model", "m"], { cwd: baked.cwd });
     expect(clean.code).toBe(1);
