@@ -178,9 +178,10 @@ export class HfLayout implements CacheLayout {
 function copyHoldsContent(snapshotDir: string, repoDir: string, file: StoredFile, symlinks: boolean): boolean {
   const path = entryPathOrUndefined(snapshotDir, file.path);
   const stats = path === undefined ? undefined : lstatSync(path, { throwIfNoEntry: false });
-  const blobThere = lstatSync(join(repoDir, "blobs", blobName(file)), { throwIfNoEntry: false }) !== undefined;
-  if (stats?.isFile()) return !symlinks || !blobThere;
-  return !stats && !symlinks && !blobThere;
+  // Looked at only when it decides: a snapshot link (the usual entry) needs no second lstat.
+  const blobMissing = () => lstatSync(join(repoDir, "blobs", blobName(file)), { throwIfNoEntry: false }) === undefined;
+  if (stats?.isFile()) return !symlinks || blobMissing();
+  return !stats && !symlinks && blobMissing();
 }
 
 /**
