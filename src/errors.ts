@@ -214,12 +214,13 @@ export function exitCodeOf(error: unknown): ExitCodeValue {
 /** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is close. */
 export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
   const lower = input.toLowerCase();
+  const typed = lower.replace(/^-+/, "").length;
   // An abbreviation ("repo" for "repo_id") is a closer hint than any edit distance says.
-  const prefixed = lower.replace(/^-+/, "").length >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower)) : [];
+  const prefixed = typed >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower)) : [];
   if (prefixed.length > 0) return nearest(lower, prefixed).best;
   const { best, distance } = nearest(lower, candidates);
   // Never a hint that changes every character typed: `-x` is not a typo of `-c`.
-  const tolerance = Math.min(Math.max(2, Math.floor(input.length / 3)), Math.max(0, lower.replace(/^-+/, "").length - 1));
+  const tolerance = Math.min(Math.max(2, Math.floor(input.length / 3)), Math.max(0, typed - 1));
   return distance <= tolerance ? best : undefined;
 }
 
