@@ -98,9 +98,10 @@ export class LockTimeoutError extends ModelManagerError {
 /** "process 1234 on build-7 (downloading model x)" for waiting messages. */
 export function describeLockOwner(owner: LockOwner | undefined): string {
   if (!owner) return "another process";
+  const purpose = owner.purpose ? ` (${owner.purpose})` : "";
   // A library caller running two calls on one model at once: its own PID would read as a stranger.
-  if (owner.pid === process.pid && onThisMachine(owner)) return `another call in this process${owner.purpose ? ` (${owner.purpose})` : ""}`;
-  return `process ${owner.pid} on ${owner.hostname}${owner.purpose ? ` (${owner.purpose})` : ""}`;
+  if (owner.pid === process.pid && onThisMachine(owner)) return `another call in this process${purpose}`;
+  return `process ${owner.pid} on ${owner.hostname}${purpose}`;
 }
 
 type Settings = Required<Pick<LockOptions, "staleMs" | "heartbeatMs" | "timeoutMs" | "pollMs" | "maxPollMs">> & LockOptions;
