@@ -446,7 +446,8 @@ async function removeUnselected(plan: WorkPlan, layout: CacheLayout, placed: rea
   const previousDir = plan.previous.localDir;
   const taken = removed.length === 0 ? [] : plan.remove.filter((path) => !left.has(recordedPath(layout.root, previousDir, path)));
   const gone = taken.filter((path) => !selected.has(path)).length;
-  const moved = layout.kind === "plain" && previousDir !== plan.spec.localDir ? taken.length - gone : 0;
+  // Files of a model whose folder moved (plain); hf leaves another repository whole, so none there.
+  const moved = layout.sharesContent(plan.previous, plan.spec) ? 0 : taken.length - gone;
   if (gone > 0) context.logger.info(`${plan.spec.id}: removed ${plural(gone, "file")} no longer selected`);
   if (moved > 0) context.logger.info(`${plan.spec.id}: removed ${plural(moved, "file")} from its previous folder ${previousDir}`);
   if (removed.length > 0) context.logger.debug(`${plan.spec.id}: removed ${removed.join(", ")}`);
@@ -471,8 +472,9 @@ function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, index: CacheIndex
 
 /** After the disk filled up: what is still to fetch, and where what was fetched waits. */
 function fullDiskReport(plan: WorkPlan, layout: CacheLayout, bytes: number): string {
-  const kept = modelPartialDir(layout.stateRoot, layout.partialKey(plan.spec));
-  const resumable = listModelPartials(layout.stateRoot, layout.partialKey(plan.spec)).some((name) => existsSync(join(kept, name.replace(/\.part$/, ".state.json"))));
+  const key = layout.partialKey(plan.spec);
+  const kept = modelPartialDir(layout.stateRoot, key);
+  const resumable = listModelPartials(layout.stateRoot, key).some((name) => existsSync(join(kept, name.replace(/\.part$/, ".state.json"))));
   const missing = Math.max(0, bytes - partialBytes(layout, plan));
   return `stopped with ${formatBytes(missing)} still to fetch; what was fetched is kept in ${kept}${resumable ? " and the next run resumes it" : " (its resume state could not be saved on the full disk)"}`;
 }
