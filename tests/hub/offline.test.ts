@@ -2,12 +2,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { HubApi } from "../../src/hub/api.ts";
-import { HubHttp } from "../../src/hub/http.ts";
 import { readHubSettings } from "../../src/hub/settings.ts";
-import { StallWatchdog } from "../../src/hub/watchdog.ts";
-import { silentLogger } from "../../src/output/logger.ts";
-import { DEFAULT_RETRY_POLICY } from "../../src/hub/retry.ts";
+import { RunContext } from "../../src/models/context.ts";
 
 let hub: LocalHub;
 beforeAll(async () => {
@@ -37,9 +33,7 @@ test("push of a cached model, which lists the repository on the Hub, is refused 
 
 test("the Hub client itself refuses every request under HF_HUB_OFFLINE, the backstop behind each command's own check: nothing is sent", async () => {
   hub.resetLog();
-  const settings = readHubSettings({ HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: "1" });
-  const http = new HubHttp(settings, new StallWatchdog(settings.stallTimeoutMs), silentLogger);
-  const api = new HubApi(http, silentLogger, DEFAULT_RETRY_POLICY);
+  const { api } = new RunContext({ hub: readHubSettings({ HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: "1" }) }).hub;
   const refused = await api.resolveCommit({ repoId: "acme/offline", repoType: "model" }, "main").catch((error: Error) => error);
   expect(refused).toBeInstanceOf(Error);
   expect((refused as Error).message).toContain("HF_HUB_OFFLINE is set: refusing to contact http://");
