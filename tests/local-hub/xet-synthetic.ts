@@ -13,7 +13,7 @@ import { compress } from "lz4js";
 import { mulberry32, sha256Hex } from "./content.ts";
 import { type BlockPlan, decodeBlock, type Lz4Shape, lz4Shape, planBlock, writeBlock } from "./lz4-shapes.ts";
 import { type BodyBytes, bytesIn } from "./http/body.ts";
-import type { ChunkScheme } from "./xorb-writer.ts";
+import { type ChunkScheme, writeChunkHeader, writeU24 } from "./xorb-writer.ts";
 import type { XetTerm, Xorb } from "./xet-store.ts";
 
 /** Xet's own limit. */
@@ -25,7 +25,6 @@ const CHUNK_LENGTH_SPREAD = 56 << 10;
 const GAPS_PER_XORB = 3;
 const MEAN_CHUNK = 57 << 10;
 const SCHEMES: readonly ChunkScheme[] = ["lz4", "bg4-lz4", "none"];
-const SCHEME_BYTE: Record<ChunkScheme, number> = { none: 0, lz4: 1, "bg4-lz4": 2 };
 /** Magic number, FLG, BD and header checksum, as lz4js writes them (no checksums, no content size). */
 const FRAME_HEADER = compress(new Uint8Array(1)).subarray(0, 7);
 /** Chunk header, frame header, the block's length word and the end mark. */
@@ -189,11 +188,7 @@ export class SyntheticXetFile {
   private render(index: number, out: Uint8Array, at: number, plain?: Uint8Array): void {
     const length = this.plainLength[index]!;
     const scheme = this.scheme(index);
-    const payloadLength = this.encodedLength[index]! - CHUNK_HEADER;
-    out[at] = 0;
-    writeU24(out, at + 1, payloadLength);
-    out[at + 4] = SCHEME_BYTE[scheme];
-    writeU24(out, at + 5, length);
+    writeChunkHeader(out, at, this.encodedLength[index]! - CHUNK_HEADER, scheme, length);
     if (scheme === "none") {
       const bytes = this.literals(index, length);
       out.set(bytes, at + CHUNK_HEADER);
@@ -227,12 +222,6 @@ function ungroupBytes4(grouped: Uint8Array, out: Uint8Array): void {
   for (let group = 0; group < 4; group++) {
     for (let i = group; i < out.length; i += 4) out[i] = grouped[from++]!;
   }
-}
-
-function writeU24(out: Uint8Array, at: number, value: number): void {
-  out[at] = value & 0xff;
-  out[at + 1] = (value >>> 8) & 0xff;
-  out[at + 2] = (value >>> 16) & 0xff;
 }
 
 function writeU32(out: Uint8Array, at: number, value: number): void {

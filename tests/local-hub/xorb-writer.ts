@@ -9,12 +9,17 @@ const SCHEME_BYTE: Record<ChunkScheme, number> = { none: 0, lz4: 1, "bg4-lz4": 2
 export function encodeChunk(plain: Uint8Array, scheme: ChunkScheme): Uint8Array {
   const payload = scheme === "none" ? plain : compress(scheme === "bg4-lz4" ? groupBytes4(plain) : plain);
   const out = new Uint8Array(8 + payload.length);
-  out[0] = 0;
-  writeU24(out, 1, payload.length);
-  out[4] = SCHEME_BYTE[scheme];
-  writeU24(out, 5, plain.length);
+  writeChunkHeader(out, 0, payload.length, scheme, plain.length);
   out.set(payload, 8);
   return out;
+}
+
+/** The 8-byte chunk header, into `out` at `at`. */
+export function writeChunkHeader(out: Uint8Array, at: number, payloadLength: number, scheme: ChunkScheme, plainLength: number): void {
+  out[at] = 0;
+  writeU24(out, at + 1, payloadLength);
+  out[at + 4] = SCHEME_BYTE[scheme];
+  writeU24(out, at + 5, plainLength);
 }
 
 /** ByteGrouping4: byte i of every 4-byte word together; group g holds ceil((n - g) / 4) bytes. */
@@ -27,7 +32,7 @@ export function groupBytes4(plain: Uint8Array): Uint8Array {
   return out;
 }
 
-function writeU24(out: Uint8Array, at: number, value: number): void {
+export function writeU24(out: Uint8Array, at: number, value: number): void {
   out[at] = value & 0xff;
   out[at + 1] = (value >>> 8) & 0xff;
   out[at + 2] = (value >>> 16) & 0xff;
