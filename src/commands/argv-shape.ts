@@ -4,7 +4,8 @@ import { closestMatch, UsageError } from "../errors.ts";
  * Argument shapes cac (mri) accepts but reads differently from what the user meant:
  * `--no-clean` becomes `clean: false`, which still selects the action; `--dry-run` twice
  * becomes `[true, true]`, which is not `true`; `--list=yes` turns "yes" into a positional;
- * anything after `--` and a lone `-` are dropped in silence.
+ * anything after `--` and a lone `-` are dropped in silence; `-cmodels.yaml` reads as the
+ * switches -c -m -o… and fails on "-m".
  *
  * `switches`: every spelling of the options that take no value (`--list`, `-q`).
  */
@@ -15,6 +16,7 @@ export function rejectMisreadArguments(argv: readonly string[], switches: Readon
   for (const arg of end === -1 ? argv : argv.slice(0, end)) {
     if (arg === "-") throw new UsageError("unexpected argument -; the configuration is given with --config <path>, see --help");
     if (/^--no-./.test(arg)) throw new UsageError(`unknown option ${arg.split("=")[0]}; leave the flag out instead, see --help`);
+    if (/^-c[^=]/.test(arg)) throw new UsageError(`-c takes its value as the next argument: write -c ${arg.slice(2)} (or --config=${arg.slice(2)}), not ${arg}`);
     const equals = arg.indexOf("=");
     const name = equals === -1 ? arg : arg.slice(0, equals);
     if (equals !== -1 && switches.has(name)) throw new UsageError(`${name} takes no value (got ${arg})`);

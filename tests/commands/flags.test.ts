@@ -160,6 +160,11 @@ describe("command line", () => {
     }
   });
 
+  test("-c with its value glued on (-cmodels.yaml) says how to write it, not \"unknown option -m\"", async () => {
+    const run = await runCli(["-cmodels.yaml", "--list"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("error: -c takes its value as the next argument: write -c models.yaml (or --config=models.yaml), not -cmodels.yaml\n");
+  });
   test("a value given to a switch is refused, naming the switch", async () => {
     const run = await runCli(["--list=yes"]);
     expect(run.code).toBe(2);
