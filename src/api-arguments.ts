@@ -6,7 +6,10 @@ import { describeValue, quote, quoteAll } from "./config/describe.ts";
 import { isMapping } from "./config/schema.ts";
 import { LAYOUTS, type LayoutKind, VERIFY_LEVELS, type VerifyLevel } from "./config/types.ts";
 import { UsageError } from "./errors.ts";
+import * as v from "valibot";
 import type { HubSettings } from "./hub/settings.ts";
+import { fieldPath } from "./lockfile/read-lock.ts";
+import { LockFileSchema } from "./lockfile/schema.ts";
 import type { CacheLocation } from "./layout/index.ts";
 import type { Logger } from "./output/logger.ts";
 import type { TransferObserver } from "./transfer/observer.ts";
@@ -84,4 +87,31 @@ export function observerArgument(value: unknown, name: string): TransferObserver
 export function signalArgument(value: unknown, name: string): AbortSignal {
   if (!(value instanceof AbortSignal)) throw new UsageError(`${name} must be an AbortSignal (AbortController's signal), found ${describeValue(value)}`);
   return value;
+}
+
+/** Absent (undefined or null) reads as `{}`; anything but an object is refused before `in` or `.key` trips on it. */
+export function optionsArgument<T extends object>(value: T | undefined | null, name: string): T {
+  if (value === undefined || value === null) return {} as T;
+  if (!isMapping(value)) throw new UsageError(`${name} must be an options object, found ${describeValue(value)}`);
+  return value;
+}
+
+export function stringListArgument(value: unknown, name: string): readonly string[] {
+  if (!Array.isArray(value)) throw new UsageError(`${name} must be a list of strings, found ${describeValue(value)}`);
+  const wrong = value.findIndex((item) => typeof item !== "string");
+  if (wrong >= 0) throw new UsageError(`${name}[${wrong}] must be a string, found ${describeValue(value[wrong])}`);
+  return value;
+}
+
+/** Environment variables by name, as process.env holds them. */
+export function environmentArgument(value: unknown, name: string): Readonly<Record<string, string | undefined>> {
+  if (!isMapping(value)) throw new UsageError(`${name} must be environment variables by name, such as process.env, found ${describeValue(value)}`);
+  return value as Readonly<Record<string, string | undefined>>;
+}
+
+/** A lock as readLock returns it: buildSbom reads every field of every file. */
+export function lockArgument(value: unknown, name: string): v.InferOutput<typeof LockFileSchema> {
+  const result = v.safeParse(LockFileSchema, value);
+  if (result.success) return result.output;
+  throw new UsageError(`${name} must be a lock such as readLock returns; ${fieldPath(result.issues[0].path)}${result.issues[0].message}`);
 }

@@ -1,4 +1,4 @@
-import { configArgument, optionalStringArgument, specArgument, stringArgument, verifyLevelArgument } from "./api-arguments.ts";
+import { configArgument, optionalStringArgument, optionsArgument, specArgument, stringArgument, verifyLevelArgument } from "./api-arguments.ts";
 import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
@@ -35,16 +35,18 @@ export class ModelManager {
 
   constructor(
     readonly config: ModelsConfig,
-    options: ManagerRunOptions = {},
+    given?: ManagerRunOptions,
   ) {
     configArgument(config, "new ModelManager: config");
+    const options = optionsArgument(given, "new ModelManager: options");
     // The environment's MODEL_MANAGER_MIRROR is read here for library users; the CLI passes its own.
     this.context = "context" in options ? options.context : new RunContext({ ...options, mirrors: options.mirrors ?? configuredMirrors(config, process.env) });
     this.pins = options.pins;
   }
 
   /** Reads a configuration file; without a path, the seed's default (CI_MINIMAL_MODELS selects the minimal set). */
-  static fromConfig(configPath?: string, options: ManagerOptions = {}): ModelManager {
+  static fromConfig(configPath?: string, given?: ManagerOptions): ModelManager {
+    const options = optionsArgument(given, "ModelManager.fromConfig: options");
     const cwd = options.cwd ?? process.cwd();
     const path = optionalStringArgument(configPath, "ModelManager.fromConfig: configPath") ?? defaultConfigPath(process.env, cwd);
     const onWarning = options.onWarning ?? ((warning) => options.logger?.warn(warning.message));

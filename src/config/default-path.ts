@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../errors.ts";
 import { resolve } from "node:path";
+import { environmentArgument, stringArgument } from "../api-arguments.ts";
 
 export const FULL_CONFIG_FILE = "config/model_manager/models.yaml";
 export const MINIMAL_CONFIG_FILE = "config/model_manager/models.minimal.yaml";
@@ -13,7 +14,9 @@ export function wantsMinimalModels(env: Readonly<Record<string, string | undefin
 }
 
 /** The configuration file used when none is given, resolved against `cwd`. */
-export function defaultConfigPath(env: Readonly<Record<string, string | undefined>>, cwd: string): string {
+export function defaultConfigPath(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): string {
+  environmentArgument(env, "defaultConfigPath: env");
+  stringArgument(cwd, "defaultConfigPath: cwd");
   return resolve(cwd, wantsMinimalModels(env) ? MINIMAL_CONFIG_FILE : FULL_CONFIG_FILE);
 }
 

@@ -6,6 +6,8 @@
  * and backslashes count as `/` in patterns and paths alike.
  */
 
+import { optionsArgument, stringListArgument } from "../api-arguments.ts";
+
 export interface FileSelection {
   /** Exact paths or patterns; undefined selects every path. */
   readonly files?: readonly string[];
@@ -42,7 +44,11 @@ function compilePattern(pattern: string): PathMatcher {
   return matcher;
 }
 
-export function selectFiles(paths: readonly string[], selection: FileSelection): SelectionResult {
+export function selectFiles(paths: readonly string[], selection: FileSelection = {}): SelectionResult {
+  stringListArgument(paths, "selectFiles: paths");
+  optionsArgument(selection, "selectFiles: selection");
+  if (selection.files !== undefined) stringListArgument(selection.files, "selectFiles: selection.files");
+  if (selection.exclude !== undefined) stringListArgument(selection.exclude, "selectFiles: selection.exclude");
   const include = selection.files?.map((pattern) => ({ pattern, matches: compilePattern(pattern), used: false }));
   const exclude = (selection.exclude ?? []).map(compilePattern);
   const selected: string[] = [];

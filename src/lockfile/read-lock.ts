@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
+import { stringArgument } from "../api-arguments.ts";
 import { LockFileError } from "./errors.ts";
 import { LOCK_VERSION, type LockFile, LockFileSchema } from "./schema.ts";
 
@@ -7,6 +8,7 @@ const SHOWN_PROBLEMS = 5;
 
 /** The lock at `path`, validated; undefined when there is no such file. */
 export function readLock(path: string): LockFile | undefined {
+  stringArgument(path, "readLock: path");
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -40,7 +42,7 @@ export function parseLock(text: string, shownAs: string): LockFile {
 }
 
 /** `models[0].files[3].sha256: `, or "" for the whole document. */
-function fieldPath(path: readonly { key: unknown }[] | undefined): string {
+export function fieldPath(path: readonly { key: unknown }[] | undefined): string {
   if (!path || path.length === 0) return "";
   const text = path.map((item) => (typeof item.key === "number" ? `[${item.key}]` : `.${String(item.key)}`)).join("").replace(/^\./, "");
   return `${text}: `;

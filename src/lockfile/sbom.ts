@@ -1,3 +1,7 @@
+import { isMapping } from "../config/schema.ts";
+import { lockArgument, stringArgument } from "../api-arguments.ts";
+import { UsageError } from "../errors.ts";
+import { describeValue } from "../config/describe.ts";
 import { byCodeUnit } from "../by-code-unit.ts";
 import type { LockedFile, LockedModel, LockFile } from "./schema.ts";
 import { formatLock } from "./write-lock.ts";
@@ -12,6 +16,10 @@ const COMPONENT_TYPE: Record<LockedModel["repoType"], string> = { model: "machin
  * derived from the lock's content.
  */
 export function buildSbom(lock: LockFile, tool: { readonly name: string; readonly version: string }): object {
+  lockArgument(lock, "buildSbom: lock");
+  if (!isMapping(tool)) throw new UsageError(`buildSbom: tool must be { name, version }, found ${describeValue(tool)}`);
+  stringArgument(tool.name, "buildSbom: tool.name");
+  stringArgument(tool.version, "buildSbom: tool.version");
   return {
     $schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
     bomFormat: "CycloneDX",
