@@ -44,31 +44,29 @@ export async function uploadBlob(client: Bun.S3Client, key: string, path: string
     // Nothing read ahead of the uploader's demand: its queue is the only buffer.
     { highWaterMark: 0 },
   );
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      const reason: unknown = signal?.reason;
-      try {
-        source?.error(reason);
-      } catch {
-        // The stream has already ended.
-      }
-      reader.cancel(reason).catch(() => {});
-      reject(reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  const aborted = Promise.withResolvers<never>();
+  const onAbort = () => {
+    const reason: unknown = signal?.reason;
+    try {
+      source?.error(reason);
+    } catch {
+      // The stream has already ended.
+    }
+    reader.cancel(reason).catch(() => {});
+    aborted.reject(reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   const write = client.write(key, new Response(counted), { partSize: PART_SIZE, queueSize: PARTS_IN_FLIGHT, retry: 3 });
   // Whichever loses the race is settled later, unobserved.
   write.catch(() => {});
-  aborted.catch(() => {});
+  aborted.promise.catch(() => {});
   try {
-    await Promise.race([write, aborted]);
+    await Promise.race([write, aborted.promise]);
     progress.advance(held);
   } catch (error) {
     await reader.cancel(error).catch(() => {});
     throw error;
   } finally {
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
