@@ -26,8 +26,10 @@ export class PiecewiseBytes {
   copy(): Uint8Array {
     const out = new Uint8Array(this.byteLength);
     for (let done = 0; done < this.byteLength; ) {
-      const part = this.subarray(done, Math.min(this.byteLength, (Math.floor((this.start + done) / this.pieceSize) + 1) * this.pieceSize - this.start));
-      out.set(part as Uint8Array, done);
+      const at = (this.start + done) % this.pieceSize;
+      // Up to the end of the piece (subarray clamps there) or of these bytes.
+      const part = this.pieces[Math.floor((this.start + done) / this.pieceSize)]!.subarray(at, at + this.byteLength - done);
+      out.set(part, done);
       done += part.byteLength;
     }
     return out;
