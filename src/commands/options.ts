@@ -106,7 +106,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     }
     options = switchesGivenTwiceAsOnce(withTypedValues(parsed.options, argv, cli.globalCommand.options), switches.map((option) => option.name));
   } catch (error) {
-    throw usageErrorFrom(error, cli.globalCommand.options.map((option) => option.rawName));
+    throw usageErrorFrom(error, flagSpellings(cli.globalCommand.options));
   }
   const validated = validate(options);
   if (command) {
@@ -251,12 +251,12 @@ function stringList(value: unknown, flag: string): string[] {
   });
 }
 
-function usageErrorFrom(error: unknown, knownFlags: readonly string[]): UsageError {
+/** `flags`: every spelling of the known options (`--list`, `-q`). */
+function usageErrorFrom(error: unknown, flags: readonly string[]): UsageError {
   const message = messageOf(error);
   const unknown = /^Unknown option `(.+)`$/.exec(message);
   if (unknown?.[1]) {
-    const names = knownFlags.flatMap((raw) => raw.split(/[ ,]+/).filter((part) => part.startsWith("-")));
-    const hint = closestMatch(unknown[1], names);
+    const hint = closestMatch(unknown[1], flags);
     return new UsageError(`unknown option ${unknown[1]}${hint ? ` (did you mean ${hint}?)` : ""}; see --help`);
   }
   const missing = /^option `(.+)` value is missing$/.exec(message);
@@ -264,7 +264,7 @@ function usageErrorFrom(error: unknown, knownFlags: readonly string[]): UsageErr
   const unused = /^Unused args: (.+)$/.exec(message);
   if (unused?.[1]) {
     const words = unused[1].replaceAll("`", "");
-    const hint = strayWordHint(words.split(", ")[0] ?? "", ["add", ...Object.keys(COMMAND_WORDS)], knownFlags.flatMap((raw) => raw.split(/[ ,]+/).filter((part) => part.startsWith("--"))));
+    const hint = strayWordHint(words.split(", ")[0] ?? "", ["add", ...Object.keys(COMMAND_WORDS)], flags.filter((flag) => flag.startsWith("--")));
     return new UsageError(`unexpected argument${words.includes(",") ? "s" : ""} ${words}${hint ? ` (did you mean ${hint}?); see --help` : "; options start with --, see --help"}`);
   }
   return new UsageError(message);
