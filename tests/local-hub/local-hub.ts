@@ -45,8 +45,6 @@ export interface LocalHubOptions {
   readonly rateLimitHeaders?: boolean;
   /** Lifetime of Xet access tokens (on the CDN clock); default 3600 s. */
   readonly xetTokenTtlSeconds?: number;
-  /** Largest xorb; default 1 MiB, so small test files span several (the Hub's are up to 64 MiB). */
-  readonly xorbMaxBytes?: number;
   /** false: the CAS answers /v2/reconstructions with 404, as an older CAS; default true. */
   readonly xetReconstructionV2?: boolean;
   readonly throttle?: Throttle;
@@ -115,7 +113,7 @@ export class LocalHub implements AsyncDisposable {
       xetTokenTtlSeconds: options.xetTokenTtlSeconds ?? 3600,
       xetReconstructionV2: options.xetReconstructionV2 ?? true,
     };
-    const xet = { store: new XetStore((hash) => xetContent(store, hash), options.xorbMaxBytes), tokens: new XetTokens(), wrongUnpackedLength: 0 };
+    const xet = { store: new XetStore((hash) => xetContent(store, hash)), tokens: new XetTokens(), wrongUnpackedLength: 0 };
     let hub: LocalHub | undefined;
     let admin: AdminHandler | undefined;
     const dispatcher = new Dispatcher({

@@ -98,7 +98,6 @@ export class XetStore {
   /** `content` finds a Xet file by its hash: its bytes, chunked on first use, or a synthetic layout. */
   constructor(
     private readonly content: (xetHash: string) => { readonly bytes: BodyBytes; readonly synthetic?: SyntheticXetFile } | undefined,
-    private readonly xorbMaxBytes = XORB_MAX_BYTES,
   ) {}
 
   /** The Xet file id of an LFS object (a stand-in for the real Merkle hash: clients only pass it back). */
@@ -155,7 +154,7 @@ export class XetStore {
     for (const { key, plain } of pieces) {
       if (this.chunks.has(key) || queued.has(key)) continue;
       const encoded = encodeChunk(plain, SCHEMES[this.schemeCounter++ % SCHEMES.length]!);
-      if (building.size + encoded.length > this.xorbMaxBytes) seal();
+      if (building.size + encoded.length > XORB_MAX_BYTES) seal();
       building.chunks.push(encoded);
       building.size += encoded.length;
       building.keys.push(key);
