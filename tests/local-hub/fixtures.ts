@@ -24,8 +24,6 @@ export interface SyntheticXetContent {
     /** Default: `<type>/<repo id>/<path>`. */
     readonly seed?: string;
     readonly xorbBytes?: number;
-    /** Overrides the hub's data dir for this file. */
-    readonly dir?: string;
   };
 }
 

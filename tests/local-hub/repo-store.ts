@@ -292,7 +292,7 @@ export class RepoStore {
   private materialiseSynthetic(
     defaultSeed: string,
     path: string,
-    { size, seed = defaultSeed, xorbBytes, dir = this.dataDir }: SyntheticXetContent["syntheticXet"],
+    { size, seed = defaultSeed, xorbBytes }: SyntheticXetContent["syntheticXet"],
     lfsOverride: boolean | undefined,
   ): StoredBlob {
     const lfs = lfsOverride ?? isLfsByDefault(path, size);
@@ -306,8 +306,8 @@ export class RepoStore {
     } else {
       // Written once and mapped: serving them then costs the hub no CPU, as for the bridge's bytes.
       const name = `xet-v${SyntheticXetFile.VERSION}-${sha256Hex(seed).slice(0, 16)}-${size}-${synthetic.xorbBytes}`;
-      plain = cachedFile(dir, name, size, () => synthetic.plainBlocks());
-      synthetic.serveFrom(cachedFile(dir, `${name}-xorbs`, synthetic.xorbsSize, () => synthetic.xorbBlocks()).bytes);
+      plain = cachedFile(this.dataDir, name, size, () => synthetic.plainBlocks());
+      synthetic.serveFrom(cachedFile(this.dataDir, `${name}-xorbs`, synthetic.xorbsSize, () => synthetic.xorbBlocks()).bytes);
     }
     const blob = { ...makeBlob(plain.bytes, lfs, plain.sha256), synthetic };
     this.generatedBlobs.set(key, blob);
