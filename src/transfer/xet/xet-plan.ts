@@ -54,8 +54,8 @@ type XorbRanges = { readonly byStart: readonly TermSource[]; readonly furthest: 
 const RANGE_INDEXES = new WeakMap<Reconstruction["fetches"], Map<string, XorbRanges>>();
 
 function rangesOf(fetches: Reconstruction["fetches"], xorb: string): XorbRanges {
-  const indexes = RANGE_INDEXES.get(fetches) ?? new Map<string, XorbRanges>();
-  RANGE_INDEXES.set(fetches, indexes);
+  let indexes = RANGE_INDEXES.get(fetches);
+  if (!indexes) RANGE_INDEXES.set(fetches, (indexes = new Map()));
   const known = indexes.get(xorb);
   if (known) return known;
   const byStart = (fetches.get(xorb) ?? []).flatMap((fetch) => fetch.ranges.map((range, index) => ({ fetch, range, index })));
@@ -73,12 +73,7 @@ function rangesOf(fetches: Reconstruction["fetches"], xorb: string): XorbRanges 
 function findSource(reconstruction: Reconstruction, term: Term): TermSource | undefined {
   const { byStart, furthest } = rangesOf(reconstruction.fetches, term.xorb);
   // The ranges starting at or before the term's first chunk; of those, the one reaching furthest holds it if any does.
-  let low = 0;
-  for (let high = byStart.length; low < high; ) {
-    const middle = (low + high) >>> 1;
-    if (byStart[middle]!.range.chunks.start <= term.chunks.start) low = middle + 1;
-    else high = middle;
-  }
+  const low = countWhile(byStart.length, (at) => byStart[at]!.range.chunks.start <= term.chunks.start);
   const candidate = low > 0 ? byStart[furthest[low - 1]!]! : undefined;
   return candidate && candidate.range.chunks.end >= term.chunks.end ? candidate : undefined;
 }
@@ -178,11 +173,17 @@ export function sliceOf(window: PlanWindow, start: number, end: number): Reconst
 
 /** The first term starting at `offset`, or -1: a binary search, as units are sliced out of windows of many terms. */
 function firstTermAt(termStarts: readonly number[], offset: number): number {
+  const low = countWhile(termStarts.length, (at) => termStarts[at]! < offset);
+  return termStarts[low] === offset ? low : -1;
+}
+
+/** How many of the first `length` positions hold for `holds`, which holds for a prefix of them (a binary search). */
+function countWhile(length: number, holds: (at: number) => boolean): number {
   let low = 0;
-  for (let high = termStarts.length; low < high; ) {
+  for (let high = length; low < high; ) {
     const middle = (low + high) >>> 1;
-    if (termStarts[middle]! < offset) low = middle + 1;
+    if (holds(middle)) low = middle + 1;
     else high = middle;
   }
-  return termStarts[low] === offset ? low : -1;
+  return low;
 }
