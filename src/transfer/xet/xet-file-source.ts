@@ -92,13 +92,12 @@ export class XetFileSource implements ByteSource {
       }
     }
     this.windows = windows;
-    const isLocal = (term: Term) => this.localCopy(term) !== undefined;
     // A smaller file is cut finer, so that it too runs on several connections. Not an upgrade: its
     // units are cut along the runs it copies already, and a unit ending inside a fetched term reads
     // past its end on the wire (the rest of the term's range is in flight when it stops).
-    const upgrade = windows.some((window) => window.reconstruction.terms.some(isLocal));
+    const upgrade = windows.some((window) => window.reconstruction.terms.some(this.isLocal));
     const unitBytes = upgrade ? maxUnitBytes : Math.min(maxUnitBytes, Math.max(MIN_UNIT_BYTES, Math.ceil(this.size / SMALL_FILE_UNITS)));
-    return windows.flatMap((window) => unitsOf(window, unitBytes, isLocal, this.what));
+    return windows.flatMap((window) => unitsOf(window, unitBytes, this.isLocal, this.what));
   }
 
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
@@ -134,7 +133,7 @@ export class XetFileSource implements ByteSource {
       return piece;
     };
     let decodedInTerm = 0;
-    for (const run of runsOf(reconstruction, (term) => this.localCopy(term) !== undefined, this.what)) {
+    for (const run of runsOf(reconstruction, this.isLocal, this.what)) {
       if (remaining <= 0) break;
       for await (const { term, lengths, bytes } of run[0]!.local ? copiedTerms(run, (term) => this.localCopy(term)!) : this.fetchedTerms(run, signal)) {
         if (bytes) {
@@ -159,6 +158,9 @@ export class XetFileSource implements ByteSource {
     }
     if (remaining > 0) throw new XetUnavailable(`the reconstruction of ${this.what} ends ${remaining} bytes short`);
   }
+
+  /** Whether a term's chunks are copied from the cache rather than fetched. */
+  private readonly isLocal = (term: Term): boolean => this.localCopy(term) !== undefined;
 
   private localCopy(term: Term): LocalCopy | undefined {
     const copy = this.catalog?.find(term.xorb, term.chunks.start, term.chunks.end);
