@@ -6,7 +6,7 @@ import { appendModel, type ModelEntry } from "../config/append-model.ts";
 import { defaultConfigPath } from "../config/default-path.ts";
 import { loadModelsConfig, parseModelsConfig } from "../config/load.ts";
 import { readConfigText } from "../config/read-file.ts";
-import { ConfigurationError, exitCodeOf, messageOf, ModelManagerError, UsageError } from "../errors.ts";
+import { ConfigurationError, exitCodeOf, messageOf, UsageError } from "../errors.ts";
 import type { AddOptions } from "./add-options.ts";
 
 export type AddEnvironment = {
@@ -52,7 +52,7 @@ export function runAdd(options: AddOptions, environment: AddEnvironment): number
     return 0;
   } catch (error) {
     process.stderr.write(`error: ${messageOf(error)}\n`);
-    return error instanceof ModelManagerError ? error.exitCode : exitCodeOf(error);
+    return exitCodeOf(error);
   }
 }
 
