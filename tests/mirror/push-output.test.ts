@@ -32,6 +32,10 @@ afterAll(async () => {
   await moto?.stop();
 });
 
+const motoAddress = () => ({ host: "127.0.0.1", port: Number(new URL(moto.endpoint).port) });
+/** The environment that sends push's S3 requests through `proxy` instead of straight to moto. */
+const throughProxy = (proxy: { readonly port: number }) => ({ ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` });
+
 describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push output (moto)"), () => {
   test("in a log: the download, then the upload of each large file by model and path with its bytes; nothing with -q", async () => {
     const mirror = freshPrefix();
@@ -124,7 +128,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () =>
     expect(hub.file("acme/twins", "b/model.safetensors")?.sha256).toBe(weights?.sha256 as string);
     const mirror = freshPrefix();
     const proxy = await tcpProxy(motoAddress(), {});
-    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd: project("cache_dir: cache\nmodels:\n  - id: twins\n    repo_id: acme/twins\n"), env: { ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` } });
+    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd: project("cache_dir: cache\nmodels:\n  - id: twins\n    repo_id: acme/twins\n"), env: throughProxy(proxy) });
     await proxy.close();
     expect(run.code).toBe(0);
     // One copy of the blob went to the store, not two.
@@ -159,15 +163,13 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () =>
   });
 });
 
-const motoAddress = () => ({ host: "127.0.0.1", port: Number(new URL(moto.endpoint).port) });
-
 describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push over a bad link (moto behind a proxy)"), () => {
   test("a connection cut during a part: the part is sent again and the blob in the mirror is whole", async () => {
     const mirror = freshPrefix();
     const cwd = project(CONFIG);
     expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
     const proxy = await tcpProxy(motoAddress(), { cutOnceAfterBytes: 12_000_000 });
-    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: { ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` } });
+    const run = await runAgainst(hub, ["push", mirror, "--json"], { cwd, env: throughProxy(proxy) });
     await proxy.close();
     expect(proxy.wasCut()).toBe(true);
     expect(run.code).toBe(0);
@@ -183,7 +185,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push over a bad link (moto 
     expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
     // 4 MB/s towards the store: the 20 MiB upload is still in flight when the signal comes.
     const proxy = await tcpProxy(motoAddress(), { bytesPerSecond: 4_000_000 });
-    const proc = await spawnAgainst(hub, ["push", mirror, "--json"], { cwd, env: { ...moto.env, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` } });
+    const proc = await spawnAgainst(hub, ["push", mirror, "--json"], { cwd, env: throughProxy(proxy) });
     let stderr = "";
     const collected = (async () => {
       const decoder = new TextDecoder();
