@@ -127,7 +127,7 @@ export const MUTATIONS: readonly Mutation[] = [
   {
     name: "xet-bytegrouping-not-undone",
     breaks: "Xet chunks stored as ByteGrouping4 + LZ4 are written still grouped: corrupt weights",
-    edits: [{ file: "src/transfer/xet/xorb-chunks.ts", find: "return regroupBytes4(decodeLz4Frame(payload, header.uncompressedLength, groupedScratch), into);", replace: "return decodeLz4Frame(payload, header.uncompressedLength, into);" }],
+    edits: [{ file: "src/transfer/xet/xorb-chunks.ts", find: "return decodeLz4Frame(payload, header.uncompressedLength, { into, byteGrouping4: true });", replace: "return decodeLz4Frame(payload, header.uncompressedLength, { into });" }],
     tests: ["tests/transfer/xet/xorb-chunks.test.ts"],
   },
   {

@@ -1,4 +1,5 @@
 import { decodeLz4Frame } from "./lz4-frame.ts";
+import { lz4Areas } from "./lz4-wasm.ts";
 
 /**
  * Xorb bytes are a run of chunks, each an 8-byte header and its payload:
@@ -51,10 +52,6 @@ export function decodeXorbChunks(bytes: Uint8Array, count: number): Uint8Array[]
   return chunks;
 }
 
-/** Decoding is synchronous: the intermediate buffers can be reused from one chunk to the next. */
-let groupedScratch = new Uint8Array(0);
-let alignedScratch = new Uint8Array(0);
-
 /** A chunk's decoded bytes, written into `into` (exactly the decoded length) when given. */
 export function decodeChunkPayload(header: ChunkHeader, payload: Uint8Array, into?: Uint8Array): Uint8Array {
   if (into && into.length !== header.uncompressedLength) throw new XorbFormatError("internal: chunk target of the wrong length");
@@ -64,10 +61,9 @@ export function decodeChunkPayload(header: ChunkHeader, payload: Uint8Array, int
       into?.set(payload);
       return into ?? payload;
     case CompressionScheme.lz4:
-      return decodeLz4Frame(payload, header.uncompressedLength, into);
+      return decodeLz4Frame(payload, header.uncompressedLength, { into });
     case CompressionScheme.byteGrouping4Lz4:
-      groupedScratch = groupedScratch.length >= header.uncompressedLength ? groupedScratch : new Uint8Array(header.uncompressedLength);
-      return regroupBytes4(decodeLz4Frame(payload, header.uncompressedLength, groupedScratch), into);
+      return decodeLz4Frame(payload, header.uncompressedLength, { into, byteGrouping4: true });
     default:
       throw new XorbFormatError(`unsupported xorb compression scheme ${header.scheme}`);
   }
@@ -75,38 +71,16 @@ export function decodeChunkPayload(header: ChunkHeader, payload: Uint8Array, int
 
 /**
  * ByteGrouping4 stores byte i of every 4-byte word together (all first bytes, then all second bytes…),
- * which compresses floating-point weights better. Group g holds ceil((n - g) / 4) bytes.
+ * which compresses floating-point weights better. Group g holds ceil((n - g) / 4) bytes. Chunks are
+ * un-grouped as they are decoded (decodeLz4Frame); this is the same step on its own.
  */
 export function regroupBytes4(grouped: Uint8Array, out: Uint8Array = new Uint8Array(grouped.length)): Uint8Array {
-  const n = grouped.length;
-  const words = n >>> 2;
-  const tail = n & 3;
-  const g1 = words + (tail > 0 ? 1 : 0);
-  const g2 = g1 + words + (tail > 1 ? 1 : 0);
-  const g3 = g2 + words + (tail > 2 ? 1 : 0);
-  if (LITTLE_ENDIAN && out.byteOffset % 4 !== 0) {
-    // One 32-bit store per word needs an aligned target: regroup into one, then copy.
-    alignedScratch = alignedScratch.length >= n ? alignedScratch : new Uint8Array(n);
-    out.set(regroupBytes4(grouped, alignedScratch.subarray(0, n)));
-    return out;
-  }
-  if (LITTLE_ENDIAN) {
-    const out32 = new Uint32Array(out.buffer, out.byteOffset, words);
-    for (let i = 0; i < words; i++) out32[i] = grouped[i]! | (grouped[g1 + i]! << 8) | (grouped[g2 + i]! << 16) | (grouped[g3 + i]! << 24);
-  } else {
-    for (let i = 0; i < words; i++) {
-      out[4 * i] = grouped[i]!;
-      out[4 * i + 1] = grouped[g1 + i]!;
-      out[4 * i + 2] = grouped[g2 + i]!;
-      out[4 * i + 3] = grouped[g3 + i]!;
-    }
-  }
-  const starts = [0, g1, g2];
-  for (let group = 0; group < tail; group++) out[4 * words + group] = grouped[starts[group]! + words]!;
+  const areas = lz4Areas(grouped.length);
+  areas.heap.set(grouped, areas.output);
+  areas.regroup4(areas.output, areas.regrouped, grouped.length);
+  out.set(areas.heap.subarray(areas.regrouped, areas.regrouped + grouped.length));
   return out;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function u24(bytes: Uint8Array, at: number): number {
   return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);

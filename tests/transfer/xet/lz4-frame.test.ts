@@ -46,6 +46,20 @@ function everyCopyLength(): Uint8Array {
   return out;
 }
 
+/** Repeats of every period from 1 to 40 and lengths from 4 to 200: every copy path of the decoder (lz4.wat), overlapping or not. */
+function everyPeriod(): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let period = 1; period <= 40; period++) {
+    for (const length of [4, 7, 8, 15, 16, 17, 31, 32, 33, 40, 64, 65, 200]) {
+      const pattern = randomBytes(period, period * 1000 + length);
+      parts.push(randomBytes(3 + (length % 5), length), new Uint8Array(period + length).map((_, i) => pattern[i % period]!));
+    }
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+  return out;
+}
+
 function u32(value: number): number[] {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
 }
@@ -80,6 +94,7 @@ describe("decodeLz4Frame against lz4js frames", () => {
     ["compressible 128 KiB", compressibleBytes(128 * 1024)],
     ["a run of one byte (offset-1 matches)", new Uint8Array(100_000).fill(0x41)],
     ["literals and matches of every length from 1 to 300", everyCopyLength()],
+    ["matches of every period from 1 to 40", everyPeriod()],
     ["compressible 9 MiB: three linked 4 MiB blocks", compressibleBytes(9 * 1024 * 1024 + 123)],
   ];
   for (const [name, data] of cases) {
@@ -99,6 +114,24 @@ describe("decodeLz4Frame with the optional frame fields", () => {
       expect(Buffer.from(decodeLz4Frame(assembleFrame(mixed, 16_384, options), mixed.length)).equals(Buffer.from(mixed))).toBe(true);
     });
   }
+});
+
+describe("decodeLz4Frame's target", () => {
+  test("writes exactly the decoded bytes into `into`, nothing around it, and un-groups ByteGrouping4", () => {
+    const data = everyCopyLength();
+    const around = new Uint8Array(data.length + 100).fill(0xee);
+    const into = around.subarray(50, 50 + data.length);
+    expect(decodeLz4Frame(compress(data), data.length, { into })).toBe(into);
+    expect(Buffer.from(into).equals(Buffer.from(data))).toBe(true);
+    expect([...around.subarray(0, 50), ...around.subarray(50 + data.length)].every((byte) => byte === 0xee)).toBe(true);
+    const grouped = Uint8Array.of(0, 4, 8, 1, 5, 9, 2, 6, 3, 7);
+    expect([...decodeLz4Frame(compress(grouped), grouped.length, { byteGrouping4: true })]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+  test("a small frame after a large one (the decoder's memory grew) and the large one again", () => {
+    const small = compressibleBytes(1000);
+    const large = compressibleBytes(5 * 1024 * 1024);
+    for (const data of [small, large, small, large]) expect(Buffer.from(decodeLz4Frame(compress(data), data.length)).equals(Buffer.from(data))).toBe(true);
+  });
 });
 
 describe("decodeLz4Frame refuses damaged frames", () => {
@@ -122,6 +155,14 @@ describe("decodeLz4Frame refuses damaged frames", () => {
     const block = [0x10, 0x61, 0x02, 0x00, 0x00];
     const bad = Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]);
     expect(() => decodeLz4Frame(bad, 5)).toThrow(/before the start/);
+  });
+  test("a block cut short in a length or an offset", () => {
+    const frameOf = (block: number[], length: number) => decodeLz4Frame(Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]), length);
+    expect(() => frameOf([0xf0], 20)).toThrow(/literal length cut short/);
+    expect(() => frameOf([0xf0, 255], 300)).toThrow(/literal length cut short/);
+    expect(() => frameOf([0x1f, 0x61, 0x01, 0x00], 30)).toThrow(/match length cut short/);
+    expect(() => frameOf([0x10, 0x61, 0x01], 5)).toThrow(/match offset cut short/);
+    expect(() => frameOf([0x50, 0x61], 5)).toThrow(/literals run past the end/);
   });
   test("an unsupported version or a dictionary", () => {
     const version = frame.slice();
