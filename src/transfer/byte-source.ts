@@ -18,6 +18,8 @@ export interface ByteSource {
   open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse>;
   /** Units of a file cost one request each and no setup of their own (Xet): smaller files are worth cutting too. */
   readonly cheapUnits?: boolean;
+  /** Xet failed for this file and the rest went through the Hub's bridge (said once). */
+  readonly leftXet?: boolean;
   /** After the file is complete: what a chunked source learned (Xet: chunk runs for later reuse, bytes reused and fetched). */
   outcome?(): SourceOutcome | undefined;
 }

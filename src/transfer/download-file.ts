@@ -132,10 +132,16 @@ export async function downloadFile(job: FileJob, context: TransferContext): Prom
 }
 
 async function downloadChecked(job: FileJob, context: TransferContext): Promise<PlacedFile> {
+  const first = new FileTransfer(job, context);
   try {
-    return await new FileTransfer(job, context).run();
+    return await first.run();
   } catch (error) {
     if (!(error instanceof ChecksumMismatch)) throw error;
+    // Xet already failed for this file (said once, the rest went through the bridge): the bridge alone from here.
+    if (first.leftXet) {
+      context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message}; fetching it again from scratch through the Hub's bridge`);
+      return fromTheBridge(job, context);
+    }
     context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message}; fetching it again from scratch`);
   }
   // From scratch means from the network: chunks copied from the cache may be what was wrong.
@@ -147,8 +153,13 @@ async function downloadChecked(job: FileJob, context: TransferContext): Promise<
     if (!(error instanceof ChecksumMismatch) || job.source || !goesThroughXet(context.http, job.file)) throw asBadChecksum(error, job);
     context.logger.warn(`${job.modelId}: ${job.file.path}: ${error.message} again through Xet; fetching it through the Hub's bridge`);
   }
+  return fromTheBridge(job, context);
+}
+
+/** A Xet-backed file from scratch through the Hub's bridge alone, after wrong bytes through Xet. */
+async function fromTheBridge(job: FileJob, context: TransferContext): Promise<PlacedFile> {
   try {
-    return await new FileTransfer({ ...fromScratch, bridgeOnly: true }, context).run();
+    return await new FileTransfer({ ...job, xetReuse: undefined, bridgeOnly: true }, context).run();
   } catch (error) {
     throw asBadChecksum(error, job);
   }
@@ -173,6 +184,11 @@ class FileTransfer {
     private readonly context: TransferContext,
   ) {
     this.identity = job.file.lfsSha256 ?? job.file.oid;
+  }
+
+  /** Whether Xet failed for the file during this transfer and the bridge took over. */
+  get leftXet(): boolean {
+    return this.source?.leftXet === true;
   }
 
   async run(): Promise<PlacedFile> {

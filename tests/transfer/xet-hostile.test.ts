@@ -257,11 +257,22 @@ describe("a hostile xorb storage", () => {
     await fallsBackToBridge("names bytes 0-35184372088832 of xorb bbbbbbbbbbbb…, past the size of any xorb");
   });
 
-  test("a term with more chunks than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge", async () => {
+  test("a term with more chunks than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge, Xet's failure said once", async () => {
     storageAnswer = await firstChunkRepeatedForever();
     answerReconstruction(await endlessTerm(300_000, 1_000_000_000));
-    const run = await bridgeAfterWrongBytes();
-    expect(run.stderr).toContain("decodes to more than the 300000 bytes the CAS announced");
+    hub.resetLog();
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expectSameBytes(hub, REPO, [FILE], join(cwd, "cache", "m"));
+    // Xet failed for the file (the rest came through the bridge), and its bytes were wrong: the bridge
+    // alone from scratch, not Xet again (which failed the same way and said so a second time).
+    expect(run.stderr.match(/Xet transfer failed \(a term of "weights.bin" in acme\/xet-hostile decodes to more than the 300000 bytes the CAS announced\)/g)).toHaveLength(1);
+    expect(run.stderr.match(/wrong sha256 .*; fetching it again from scratch through the Hub's bridge/g)).toHaveLength(1);
+    expect(run.stderr).not.toContain("again through Xet");
+    expect(hub.requests.filter((record) => record.route === "xet-reconstruction")).toHaveLength(1);
+    expect(hub.tokenSeenAtCdn).toBe(false);
   });
 });
 

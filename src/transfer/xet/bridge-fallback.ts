@@ -41,6 +41,10 @@ export class XetWithBridgeFallback implements ByteSource {
     return this.bridge.locate(signal);
   }
 
+  get leftXet(): boolean {
+    return this.useBridge;
+  }
+
   get cheapUnits(): boolean {
     return !this.useBridge && this.xet.cheapUnits === true;
   }
