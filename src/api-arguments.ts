@@ -34,12 +34,13 @@ export function optionalLayoutArgument(value: unknown, name: string): LayoutKind
   return value === undefined ? undefined : choiceArgument(value, LAYOUTS, name);
 }
 
-/** A cache folder, or `{ cacheDir, layout? }` (a configuration). */
+/** A cache folder, or `{ cacheDir, layout?, path? }` (a configuration). */
 export function cacheLocationArgument(value: unknown, name: string): CacheLocation {
   if (typeof value === "string") return stringArgument(value, name);
   if (!isMapping(value)) throw new UsageError(`${name} must be a cache folder or { cacheDir, layout }, found ${describeValue(value)}`);
   const layout = optionalLayoutArgument(value.layout, `${name}.layout`);
-  return { cacheDir: stringArgument(value.cacheDir, `${name}.cacheDir`), ...(layout ? { layout } : {}) };
+  const path = value.path === undefined ? undefined : stringArgument(value.path, `${name}.path`);
+  return { cacheDir: stringArgument(value.cacheDir, `${name}.cacheDir`), ...(layout ? { layout } : {}), ...(path ? { path } : {}) };
 }
 
 export function choiceArgument<const Choice extends string>(value: unknown, choices: readonly Choice[], name: string): Choice {

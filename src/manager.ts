@@ -9,6 +9,7 @@ import { configuredMirrors } from "./mirror/configured.ts";
 import { cleanModel, type CleanReport } from "./models/clean.ts";
 import { readIndexFor, RunContext, type RunOptions } from "./models/context.ts";
 import { type EnsureResult, ensureModel, planModelWork, type WorkPlan } from "./models/ensure.ts";
+import { recordedEntry } from "./models/records.ts";
 import { upstreamCommit } from "./models/refresh.ts";
 import { inLanes } from "./models/in-lanes.ts";
 import type { PinSource } from "./models/plan.ts";
@@ -102,7 +103,7 @@ export class ModelManager {
     const model = specArgument(spec, "upstreamCommit: spec");
     const layout = cacheLayout(this.config);
     const index = await readIndexFor(layout.stateRoot, this.context);
-    return upstreamCommit(model, index.models[model.id], layout, this.context);
+    return upstreamCommit(model, recordedEntry(index, model, layout, this.config.path), layout, this.context);
   }
 
   /** What a run would do for a model, without doing it. */

@@ -9,11 +9,14 @@
  */
 
 import { readFileSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
 import { messageOf } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-write.ts";
 import { type CacheIndex, emptyIndex, INDEX_VERSION, indexProblems, parseIndex, serializeIndex } from "./index-schema.ts";
 import { assertStateFoldersSafe, fileStamp, indexLockPath, indexPath, unusedPath } from "./layout.ts";
 import { acquireLock, type Lock, type LockOptions } from "./lock.ts";
+import { withoutClaims } from "./index-entries.ts";
+import { realpathOrSelf } from "./real-path.ts";
 
 export type IndexProblem = "unreadable" | "corrupt" | "invalid" | "newer-version";
 
@@ -82,6 +85,7 @@ export async function updateIndex(
   const loaded = loadIndex(path);
   const index = settle(cacheDir, loaded, options);
   await mutate(index);
+  index.writtenIn = realpathOrSelf(dirname(path));
   const problems = indexProblems(index);
   if (problems.length > 0) throw new Error(`Refusing to write an invalid index:\n  ${problems.slice(0, 5).join("\n  ")}`);
   const text = serializeIndex(index);
@@ -138,8 +142,10 @@ function loadIndex(path: string, known?: { readonly text: string; readonly index
   if (typeof version === "number" && version > INDEX_VERSION) {
     return { kind: "bad", reason: "newer-version", detail: `it has version ${version}, written by a newer model-manager (this one reads version ${INDEX_VERSION})` };
   }
-  const index = parseIndex(value);
-  if (!index) return { kind: "bad", reason: "invalid", detail: `it does not match the schema: ${indexProblems(value).slice(0, 3).join("; ")}` };
+  const parsed = parseIndex(value);
+  if (!parsed) return { kind: "bad", reason: "invalid", detail: `it does not match the schema: ${indexProblems(value).slice(0, 3).join("; ")}` };
+  // Copied or restored elsewhere: the configuration files that recorded its entries do not use this copy.
+  const index = parsed.writtenIn === undefined || parsed.writtenIn === realpathOrSelf(dirname(path)) ? parsed : withoutClaims(parsed);
   return { kind: "ok", index, text };
 }
 

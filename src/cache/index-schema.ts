@@ -53,8 +53,18 @@ export interface IndexEntry {
 
 export interface CacheIndex {
   version: typeof INDEX_VERSION;
-  /** Keyed by model id. */
+  /**
+   * The folder the index was last written in (symlinks resolved). Read anywhere else (a cache copied or
+   * restored elsewhere), its entries' configuredBy claims nothing: see src/cache/index-file.ts.
+   */
+  writtenIn?: string;
+  /** Keyed by model id: the entry last recorded for that id (what a release before alsoConfigured reads). */
   models: Record<string, IndexEntry>;
+  /**
+   * Keyed by model id: the entries further configuration files recorded for the same id (at another
+   * revision, selection or folder), one per `configuredBy`. Read and written through src/cache/index-entries.ts.
+   */
+  alsoConfigured?: Record<string, IndexEntry[]>;
 }
 
 export function emptyIndex(): CacheIndex {
@@ -101,9 +111,13 @@ const IndexEntrySchema = v.pipe(
   v.check((entry) => new Set(entry.files.map((file) => file.path)).size === entry.files.length, "duplicate file paths"),
 );
 
+const modelId = v.pipe(v.string(), v.minLength(1));
+
 const CacheIndexSchema = v.looseObject({
   version: v.literal(INDEX_VERSION),
-  models: v.record(v.pipe(v.string(), v.minLength(1)), IndexEntrySchema),
+  writtenIn: v.optional(v.string()),
+  models: v.record(modelId, IndexEntrySchema),
+  alsoConfigured: v.optional(v.record(modelId, v.array(IndexEntrySchema))),
 });
 
 /** Validation problems as short "models.x.files.0.oid: message" lines; empty when valid. */
@@ -124,15 +138,26 @@ export function parseIndex(value: unknown): CacheIndex | undefined {
 const ENTRY_KEY_ORDER = ["repoId", "repoType", "revision", "commit", "localDir", "selection", "defaultExcluded", "verify", "completedAt", "verifiedAt", "files"];
 const FILE_KEY_ORDER = ["path", "size", "lfs", "oid", "sha256", "mtimeMs"];
 
-/** Pretty JSON with a stable layout: known keys in a fixed order, then unknown keys sorted; models by id, files by path. */
+/**
+ * Pretty JSON with a stable layout: known keys in a fixed order, then unknown keys sorted; models by id,
+ * files by path, further configurations' entries of an id by configuration file.
+ */
 export function serializeIndex(index: CacheIndex): string {
-  const models: Record<string, unknown> = {};
-  for (const id of Object.keys(index.models).sort(byCodeUnit)) {
-    const entry = index.models[id] as IndexEntry;
-    const files = [...entry.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => withKeyOrder(file, FILE_KEY_ORDER));
-    models[id] = withKeyOrder({ ...entry, files }, ENTRY_KEY_ORDER);
-  }
-  return `${JSON.stringify(withKeyOrder({ ...index, models }, ["version", "models"]), null, 2)}\n`;
+  const models = mapSorted(index.models, serializeEntry);
+  const more = index.alsoConfigured && Object.keys(index.alsoConfigured).length > 0 ? index.alsoConfigured : undefined;
+  const alsoConfigured = more && mapSorted(more, (entries) => [...entries].sort((a, b) => byCodeUnit(a.configuredBy ?? "", b.configuredBy ?? "")).map(serializeEntry));
+  return `${JSON.stringify(withKeyOrder({ ...index, models, alsoConfigured }, ["version", "models", "alsoConfigured", "writtenIn"]), null, 2)}\n`;
+}
+
+function serializeEntry(entry: IndexEntry): Record<string, unknown> {
+  const files = [...entry.files].sort((a, b) => byCodeUnit(a.path, b.path)).map((file) => withKeyOrder(file, FILE_KEY_ORDER));
+  return withKeyOrder({ ...entry, files }, ENTRY_KEY_ORDER);
+}
+
+function mapSorted<T>(record: Record<string, T>, map: (value: T) => unknown): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort(byCodeUnit)) result[key] = map(record[key] as T);
+  return result;
 }
 
 function withKeyOrder(object: object, order: readonly string[]): Record<string, unknown> {

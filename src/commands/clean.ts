@@ -27,7 +27,7 @@ export async function runClean(
     try {
       const report = await manager.clean(spec, { dryRun });
       reports.push(report);
-      results.push({ ...report, ok: true, removed: [...report.removed], left: [...report.left] });
+      results.push({ ...report, ok: true, removed: [...report.removed], left: [...report.left], keptFor: [...report.keptFor] });
       if (!json) printReport(report, dryRun, out);
     } catch (error) {
       // One model that cannot be removed does not keep the others in place.
@@ -50,4 +50,5 @@ function printReport(report: CleanReport, dryRun: boolean, out: ResultWriter): v
     for (const path of report.removed) out.line(`  ${dryRun ? "would remove" : "removed"} ${path}`);
   }
   for (const path of report.left) out.line(`  left ${path} as it is: the cache index does not record ${report.id} there and model-manager did not write it`);
+  for (const config of report.keptFor) out.line(`  kept what ${config} recorded for ${report.id}: that configuration still uses it`);
 }

@@ -25,7 +25,7 @@ export async function runList(
   const layout = cacheLayout(config);
   const index = await readIndexFor(layout.stateRoot, { logger });
   const rows = specs.map((spec) => {
-    const state = modelState(spec, layout, index);
+    const state = modelState(spec, layout, index, config.path);
     const entry = state.entry;
     const usage = { bytes: layout.placement(spec, entry?.commit ?? spec.revision).bytesOnDisk(entry?.files ?? []) };
     return {

@@ -17,6 +17,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSy
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../cache/atomic-write.ts";
 import { readTextOrUndefined } from "../cache/read-text.ts";
+import { entriesBesides, ownEntries } from "../cache/index-entries.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
 import { relativePathProblem, resolveInside, tmpDir } from "../cache/layout.ts";
 import { UnsafePathError } from "../errors.ts";
@@ -95,11 +96,6 @@ export class HfLayout implements CacheLayout {
     return [spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`);
   }
 
-  keepsPrevious(previous: IndexEntry, spec: ModelSpec, configPath: string | undefined): boolean {
-    const otherConfiguration = previous.configuredBy !== undefined && configPath !== undefined && previous.configuredBy !== configPath;
-    return otherConfiguration && previous.revision !== spec.revision;
-  }
-
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
     return sameRepo(entry, spec);
   }
@@ -109,18 +105,24 @@ export class HfLayout implements CacheLayout {
     // A model moved to another repository leaves the old one whole: the hub cache is shared (another
     // configuration using the same model id, Python), and the index cannot tell whether anyone still loads it.
     if (!sameRepo(previous, spec)) return { removed: [], kept: [] };
-    const removal = this.planRemoval(previous, paths, otherEntries(index, spec.id));
+    const removal = this.planRemoval(previous, paths, entriesBesides(index, spec.id, [previous]));
     const targets = pathTargets(removal.paths, removal.pruneUpTo);
     for (const target of targets) target.remove();
     return { removed: targets.map((target) => target.path), kept: [] };
   }
 
-  /** Its snapshot, its ref and the blobs no other snapshot links; the whole repo folder when nothing else is left in it. */
-  cleanTargets(spec: ModelSpec, index: CacheIndex): RemovalTarget[] {
-    const entry = index.models[spec.id];
-    if (!entry) return [];
-    const removal = this.planRemoval(entry, entry.files.map((file) => file.path), otherEntries(index, spec.id));
-    return pathTargets(removal.paths, removal.pruneUpTo);
+  /**
+   * The snapshot, ref and the blobs no other snapshot links of each entry `configPath` owns; the whole repo
+   * folder when nothing else is left in it. Another configuration's snapshot of the id stays.
+   */
+  cleanTargets(spec: ModelSpec, index: CacheIndex, configPath: string | undefined): RemovalTarget[] {
+    const own = ownEntries(index, spec.id, configPath);
+    const others = entriesBesides(index, spec.id, own);
+    const targets = own.flatMap((entry) => {
+      const removal = this.planRemoval(entry, entry.files.map((file) => file.path), others);
+      return pathTargets(removal.paths, removal.pruneUpTo);
+    });
+    return [...new Map(targets.map((target) => [target.path, target])).values()];
   }
 
   /**
@@ -194,10 +196,6 @@ function entryPath(snapshotDir: string, path: string, source: string): string {
   const slash = path.lastIndexOf("/");
   const parent = slash < 0 ? snapshotDir : resolveInside(snapshotDir, path.slice(0, slash), source);
   return join(parent, path.slice(slash + 1));
-}
-
-function otherEntries(index: CacheIndex, id: string): IndexEntry[] {
-  return Object.entries(index.models).flatMap(([other, entry]) => (other === id ? [] : [entry]));
 }
 
 function entryPathOrUndefined(snapshotDir: string, path: string): string | undefined {

@@ -8,8 +8,16 @@ export { LAYOUTS } from "./types.ts";
 export { pathTargets } from "./removal.ts";
 export { folderRoot, lexicalPath, locate } from "./file-root.ts";
 
-/** A cache folder (plain layout), or the cache settings of a configuration. */
-export type CacheLocation = string | Pick<ModelsConfig, "cacheDir" | "layout">;
+/**
+ * A cache folder (plain layout), or the cache settings of a configuration; its `path` (the configuration
+ * file) tells which of the entries that configuration files recorded for a model id are its own.
+ */
+export type CacheLocation = string | Pick<ModelsConfig, "cacheDir" | "layout" | "path">;
+
+/** The configuration file of a cache location, when it names one. */
+export function configPathOf(where: CacheLocation): string | undefined {
+  return typeof where === "string" ? undefined : where.path;
+}
 
 /** The layout a configuration asks for; its cacheDir is already the hub cache folder for `hf` (see src/config/normalise.ts). */
 export function cacheLayout(where: CacheLocation): CacheLayout {

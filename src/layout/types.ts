@@ -73,28 +73,23 @@ export interface CacheLayout {
    * model of that repository shares (blobs, refs), so those models take turns.
    */
   lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[];
-  /**
-   * True when a run of `spec` (from the configuration file `configPath`) must leave `previous`, the entry
-   * recorded for the same id, where it is instead of removing what `spec` no longer uses. hf: another
-   * configuration's revision of this id (one hub cache shared by two configuration files, as Python holds
-   * several snapshots per repository); plain: never (the model's folder holds one revision).
-   */
-  keepsPrevious(previous: IndexEntry, spec: ModelSpec, configPath: string | undefined): boolean;
   /** True when files recorded by `entry` can be reused for `spec` without moving them (plain: the same local_dir; hf: the same repository). */
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean;
   /**
    * After `spec` was placed with `current` files: removes `paths` that `previous` recorded
    * (files no longer selected, or the previous folder or snapshot), keeping whatever another
-   * model in `index` records, what `current` uses, and (hf) what another tool's ref names.
+   * entry of `index` records (another model, or this id for another configuration file), what
+   * `current` uses, and (hf) what another tool's ref names.
    */
   removeRecorded(spec: ModelSpec, previous: IndexEntry, paths: readonly string[], index: CacheIndex, current: readonly StoredFile[]): RemovalResult;
   /**
-   * The model's files for --clean-model (not its partial downloads or quarantine), never what another model records,
-   * nor a folder model-manager did not write (see unrecordedFolder).
+   * The model's files for --clean-model from the configuration file `configPath` (not its partial downloads
+   * or quarantine): what its own entries record (see ownEntries), never what another entry records (another
+   * model, or this id for another configuration file), nor a folder model-manager did not write (see unrecordedFolder).
    */
-  cleanTargets(spec: ModelSpec, index: CacheIndex): RemovalTarget[];
+  cleanTargets(spec: ModelSpec, index: CacheIndex, configPath: string | undefined): RemovalTarget[];
   /**
-   * plain: the model's folder when it holds something but the index does not record the model there and
+   * plain: the model's folder when it holds something but no entry of the index records the model there and
    * model-manager is not writing it (a folder that only happens to be where the model would go): --clean leaves it.
    */
   unrecordedFolder?(spec: ModelSpec, index: CacheIndex): string | undefined;

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { explainFsError, type FsErrorContext } from "../cache/fs-errors.ts";
 import type { CacheIndex, IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import { entriesBesides, ofAnotherConfiguration, recordEntry } from "../cache/index-entries.ts";
 import { updateIndex } from "../cache/index-file.ts";
 import { lstatExisting } from "../cache/layout.ts";
 import { type CacheAccess, cacheAccess, describeUnwritable, UnwritableCacheError } from "../cache/writable.ts";
@@ -30,6 +31,7 @@ import { movedCommit } from "./refresh.ts";
 import {
   changedFiles,
   entryMatchesSpec,
+  recordedEntry,
   fileUnchanged,
   indexedFromPlaced,
   levelSatisfies,
@@ -40,7 +42,7 @@ import {
 } from "./records.ts";
 import { quarantineCopy, recheckFiles } from "./recheck.ts";
 
-/** `path`: the configuration file, recorded with each model it places (see CacheLayout.keepsPrevious). */
+/** `path`: the configuration file, recorded with each model it places (see src/cache/index-entries.ts). */
 export type CacheSettings = Pick<ModelsConfig, "cacheDir" | "cacheDirSource" | "verify" | "layout" | "path">;
 
 /**
@@ -118,17 +120,17 @@ function fsErrorContext(spec: ModelSpec, layout: CacheLayout, onFullDisk?: () =>
 
 async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
   // One read before the lock serves the refresh check, the fast path and a read-only cache; under the lock it is read again.
-  const recorded = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
+  const recorded = recordedEntry(await readIndexFor(layout.stateRoot, context), spec, layout, config.path);
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
   const moved = context.refresh && !pin ? await movedCommit(spec, recorded, layout, context) : undefined;
   const quick = moved ? undefined : planIfCached(spec, config, layout, recorded, pin);
   if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
   const access = cacheAccess(config.cacheDir);
   if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
-  await using lock = await holdWorkLocks(layout, spec, context);
+  await using lock = await holdWorkLocks(layout, spec, context, config.path);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexFor(layout.stateRoot, context);
-  const plan = await planWork(spec, config, layout, scoped, index.models[spec.id], pin, moved);
+  const plan = await planWork(spec, config, layout, scoped, recordedEntry(index, spec, layout, config.path), pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, layout, scoped, config.path);
 }
@@ -161,7 +163,7 @@ async function serveUnwritable(
 /** The plan without doing it: for --dry-run. Reads the Hub when the model is not cached, writes nothing. */
 export async function planModelWork(spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<WorkPlan> {
   const layout = cacheLayout(config);
-  const entry = (await readIndexFor(layout.stateRoot, context)).models[spec.id];
+  const entry = recordedEntry(await readIndexFor(layout.stateRoot, context), spec, layout, config.path);
   return planWork(spec, config, layout, context, entry, pin, pin ? undefined : await movedCommit(spec, entry, layout, context));
 }
 
@@ -211,17 +213,18 @@ async function planWork(
     return { ...plan, pin, ...(plan.kind === "repair" && { mirror: (await lookInMirrors(spec, pin, entry.commit, context))?.mirror }) };
   }
   if (recorded && moved) return { ...(await planFromHub(spec, layout, level, entry, context, undefined, moved)), kind: "update" };
+  const othersEntry = entry !== undefined && ofAnotherConfiguration(entry, config.path);
   if (context.settings.offline && !pin) {
     throw new NotCachedError(
       spec.id,
-      entry
+      entry && !othersEntry
         ? `its configuration changed since it was downloaded to ${directory}, and HF_HUB_OFFLINE is set`
-        : `the cache index in ${config.cacheDir} records no copy (looked for ${directory}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
+        : `the cache index in ${config.cacheDir} records no copy${othersEntry ? ` for this configuration (${entry.configuredBy} recorded revision ${entry.revision})` : ""} (looked for ${directory}), and HF_HUB_OFFLINE is set, so it cannot be downloaded`,
     );
   }
   const plan = await planFromHub(spec, layout, level, entry, context, pin);
-  // Another configuration's revision of this id (hf): left whole for it.
-  return entry && layout.keepsPrevious(entry, spec, config.path) ? { ...plan, remove: [] } : plan;
+  // Another configuration's entry of this id: its files stay for it (its entry too, see executeWork).
+  return othersEntry ? { ...plan, remove: [] } : plan;
 }
 
 function lookInMirrors(spec: ModelSpec, pin: PinnedSnapshot | undefined, commit: string | undefined, context: RunContext): Promise<MirrorHit | undefined> {
@@ -377,9 +380,8 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   };
   await updateIndex(
     layout.stateRoot,
-    (index) => {
-      index.models[spec.id] = entry;
-    },
+    // The entry the plan started from is replaced, unless it is another configuration's.
+    (index) => recordEntry(index, spec.id, entry, plan.previous && !ofAnotherConfiguration(plan.previous, configPath) ? plan.previous : undefined),
     { signal: context.signal },
   );
   clearWritingMark(layout.stateRoot, layout.partialKey(spec));
@@ -466,7 +468,7 @@ function sizeOnDisk(path: string): number | undefined {
  */
 function oldFilesInTheWay(plan: WorkPlan, layout: CacheLayout, index: CacheIndex): ReadonlySet<string> {
   if (layout.kind !== "plain" || !plan.previous || plan.previous.localDir !== plan.spec.localDir || plan.remove.length === 0) return new Set();
-  const others = filesOfOtherModels(layout.root, index, plan.spec.id);
+  const others = filesOfOtherModels(layout.root, entriesBesides(index, plan.spec.id, [plan.previous]));
   return new Set(plan.remove.filter((path) => !others.has(recordedPath(layout.root, plan.spec.localDir, path))));
 }
 

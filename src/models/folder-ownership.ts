@@ -6,7 +6,7 @@
 
 import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import type { CacheIndex } from "../cache/index-schema.ts";
+import type { IndexEntry } from "../cache/index-schema.ts";
 import { lstatExisting, resolveInside } from "../cache/layout.ts";
 
 /** Absolute path of a file as the index records it (lexical: for comparing, not for opening). */
@@ -14,11 +14,10 @@ export function recordedPath(cacheDir: string, localDir: string, path: string): 
   return join(resolve(cacheDir), ...localDir.split("/"), ...path.split("/"));
 }
 
-/** Absolute paths of every file the index records for models other than `modelId`. */
-export function filesOfOtherModels(cacheDir: string, index: CacheIndex, modelId: string): Set<string> {
+/** Absolute paths of every file `others` record (other models, or the model for other configuration files: see entriesBesides). */
+export function filesOfOtherModels(cacheDir: string, others: readonly IndexEntry[]): Set<string> {
   const paths = new Set<string>();
-  for (const [id, entry] of Object.entries(index.models)) {
-    if (id === modelId) continue;
+  for (const entry of others) {
     for (const file of entry.files) paths.add(recordedPath(cacheDir, entry.localDir, file.path));
   }
   return paths;

@@ -4,6 +4,7 @@ import { assertStateFoldersSafe, lockPath, quarantineDir, safeFileName } from ".
 import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
 import type { CacheLayout } from "../layout/index.ts";
+import { recordedEntry } from "./records.ts";
 import { readIndexFor, type RunContext } from "./context.ts";
 import { modelPartialDir } from "./partials.ts";
 
@@ -50,12 +51,12 @@ async function holdNamedLocks(layout: CacheLayout, spec: ModelSpec, names: reado
 }
 
 /**
- * The locks a run or --clean of `spec` needs: the folders it writes and those its index entry
- * records when they differ (what is left there is removed under their lock).
+ * The locks a run or --clean of `spec` (from the configuration file `configPath`) needs: the folders it
+ * writes and those its index entry records when they differ (what is left there is removed under their lock).
  * Retries if the entry moved on while the locks were taken.
  */
-export async function holdWorkLocks(layout: CacheLayout, spec: ModelSpec, context: RunContext): Promise<HeldModelLock> {
-  const lockNames = async () => layout.lockNames(spec, (await readIndexFor(layout.stateRoot, context)).models[spec.id]);
+export async function holdWorkLocks(layout: CacheLayout, spec: ModelSpec, context: RunContext, configPath: string | undefined): Promise<HeldModelLock> {
+  const lockNames = async () => layout.lockNames(spec, recordedEntry(await readIndexFor(layout.stateRoot, context), spec, layout, configPath));
   for (;;) {
     const lock = await holdNamedLocks(layout, spec, await lockNames(), context);
     if ((await lockNames()).every((name) => lock.names.has(name))) return lock;

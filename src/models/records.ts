@@ -1,5 +1,7 @@
 import { lstatSync } from "node:fs";
-import type { IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import { entryFor } from "../cache/index-entries.ts";
+import type { CacheIndex, IndexedFile, IndexEntry } from "../cache/index-schema.ts";
+import { selectionFingerprint } from "../config/fingerprint.ts";
 import { type CacheLayout, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
 import type { RemoteFile } from "../hub/api.ts";
@@ -29,6 +31,15 @@ export function entryMatchesSpec(entry: IndexEntry | undefined, spec: ModelSpec,
     entry.selection === selection &&
     layout.sharesContent(entry, spec)
   );
+}
+
+/**
+ * The entry of `index` a run of `spec` from the configuration file `configPath` works from (see entryFor):
+ * one that matches the spec wins over another configuration's entry of the same id.
+ */
+export function recordedEntry(index: CacheIndex, spec: ModelSpec, layout: Pick<CacheLayout, "sharesContent">, configPath: string | undefined): IndexEntry | undefined {
+  const selection = selectionFingerprint(spec);
+  return entryFor(index, spec.id, configPath, (entry) => entryMatchesSpec(entry, spec, selection, layout));
 }
 
 /** The file is where it was written, with the size and mtime it had then. No content is read. */

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
+import { ofAnotherConfiguration } from "../cache/index-entries.ts";
 import type { CacheIndex, IndexEntry } from "../cache/index-schema.ts";
-import { type CacheLayout, type CacheLocation, cacheLayout } from "../layout/index.ts";
+import { type CacheLayout, type CacheLocation, cacheLayout, configPathOf } from "../layout/index.ts";
 import { selectionFingerprint } from "../config/fingerprint.ts";
 import type { ModelSpec } from "../config/types.ts";
 import { type Logger, silentLogger } from "../output/logger.ts";
 import { readIndexFor } from "./context.ts";
 import { listModelPartials } from "./partials.ts";
-import { changedFiles, entryMatchesSpec } from "./records.ts";
+import { changedFiles, entryMatchesSpec, recordedEntry } from "./records.ts";
 
 /**
  * cached: recorded for this exact configuration, every file untouched.
@@ -35,7 +36,7 @@ export type ModelState = {
 export async function isCached(spec: ModelSpec, cache: CacheLocation, options: { readonly logger?: Logger } = {}): Promise<boolean> {
   const layout = cacheLayout(cache);
   const index = await readIndexFor(layout.stateRoot, { logger: options.logger ?? silentLogger });
-  return modelState(spec, layout, index).status === "cached";
+  return modelState(spec, layout, index, configPathOf(cache)).status === "cached";
 }
 
 /**
@@ -46,8 +47,9 @@ export function getModelPath(spec: ModelSpec, cache: CacheLocation): string {
   return cacheLayout(cache).modelPath(spec);
 }
 
-export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheIndex): ModelState {
-  const entry = index.models[spec.id];
+/** `configPath`: the configuration file asking (see recordedEntry). */
+export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheIndex, configPath: string | undefined): ModelState {
+  const entry = recordedEntry(index, spec, layout, configPath);
   const partialFiles = listModelPartials(layout.stateRoot, layout.partialKey(spec)).length;
   if (entryMatchesSpec(entry, spec, selectionFingerprint(spec), layout)) {
     const placement = layout.placement(spec, entry.commit);
@@ -57,7 +59,9 @@ export function modelState(spec: ModelSpec, layout: CacheLayout, index: CacheInd
     return { status: changed === 0 && !problem ? "cached" : "modified", entry, directory, changedFiles: changed, partialFiles, ...(problem && { problem }) };
   }
   const directory = layout.modelPath(spec);
-  if (partialFiles > 0) return { status: "partial", entry, directory, changedFiles: 0, partialFiles };
-  if (entry && existsSync(directory)) return { status: "outdated", entry, directory, changedFiles: 0, partialFiles };
-  return { status: "missing", entry, directory, changedFiles: 0, partialFiles };
+  // Another configuration's entry of the id, at another revision, says nothing about this configuration's copy.
+  const own = entry && !ofAnotherConfiguration(entry, configPath) ? entry : undefined;
+  if (partialFiles > 0) return { status: "partial", entry: own, directory, changedFiles: 0, partialFiles };
+  if (own && existsSync(directory)) return { status: "outdated", entry: own, directory, changedFiles: 0, partialFiles };
+  return { status: "missing", entry: own, directory, changedFiles: 0, partialFiles };
 }

@@ -1,9 +1,10 @@
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { IndexEntry } from "../cache/index-schema.ts";
+import { everyEntry, updateEntry } from "../cache/index-entries.ts";
 import { updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME } from "../cache/layout.ts";
-import { type CacheLocation, cacheLayout, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
+import { type CacheLocation, cacheLayout, configPathOf, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import { describeFsFailure, fsErrorOf } from "../cache/fs-errors.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
@@ -35,7 +36,7 @@ export type VerifyReport = {
 export async function verifyCachedModel(spec: ModelSpec, cache: CacheLocation, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
   const layout = cacheLayout(cache);
   const index = await readIndexFor(layout.stateRoot, context);
-  const state = modelState(spec, layout, index);
+  const state = modelState(spec, layout, index, configPathOf(cache));
   const base = { id: spec.id, path: state.directory, level };
   if (!state.entry || state.status === "outdated" || state.status === "partial" || state.status === "missing") {
     const reason =
@@ -93,22 +94,23 @@ async function recordVerificationIfPossible(
 
 /** A success is recorded (verifiedAt, level); a bad file gets mtime 0 so the next run re-checks and repairs it. */
 async function recordVerification(cacheDir: string, id: string, entry: IndexEntry, content: FileRoot, level: VerifyLevel, bad: ReadonlySet<string>): Promise<void> {
-  await updateIndex(cacheDir, (index) => {
-    const current = index.models[id];
-    if (!current || current.commit !== entry.commit || current.localDir !== entry.localDir) return;
-    if (bad.size === 0) {
-      const refreshMtimes = level === "sha256";
-      index.models[id] = {
-        ...current,
-        verify: strongerLevel(current.verify, level),
-        verifiedAt: new Date().toISOString(),
-        files: refreshMtimes ? current.files.map((file) => ({ ...file, mtimeMs: statSync(locate(content, file)).mtimeMs })) : current.files,
-      };
-    } else {
+  await updateIndex(cacheDir, (index) =>
+    // The entry that was checked: the same configuration file's, still at the same commit and folder.
+    updateEntry(index, id, entry, (current) => {
+      if (current.commit !== entry.commit || current.localDir !== entry.localDir) return current;
+      if (bad.size === 0) {
+        const refreshMtimes = level === "sha256";
+        return {
+          ...current,
+          verify: strongerLevel(current.verify, level),
+          verifiedAt: new Date().toISOString(),
+          files: refreshMtimes ? current.files.map((file) => ({ ...file, mtimeMs: statSync(locate(content, file)).mtimeMs })) : current.files,
+        };
+      }
       // mtime 0 never matches a real file, so the next run re-checks these files and fetches them again if needed.
-      index.models[id] = { ...current, files: current.files.map((file) => (bad.has(file.path) ? { ...file, mtimeMs: 0 } : file)) };
-    }
-  });
+      return { ...current, files: current.files.map((file) => (bad.has(file.path) ? { ...file, mtimeMs: 0 } : file)) };
+    }),
+  );
 }
 
 /**
@@ -122,7 +124,7 @@ export async function verifyModel(path: string, level: VerifyLevel, context: Run
     for (const layout of [cacheLayout({ cacheDir }), cacheLayout({ cacheDir, layout: "hf" })]) {
       if (!statSync(resolve(layout.stateRoot, INDEX_FILE_NAME), { throwIfNoEntry: false })) continue;
       const index = await readIndexFor(layout.stateRoot, context);
-      for (const [id, entry] of Object.entries(index.models)) {
+      for (const { id, entry } of everyEntry(index)) {
         const placement = layout.placement(recordedSpec(id, entry), entry.commit);
         if (placement.directory === directory) return verifyEntry(id, entry, placement, layout.stateRoot, level, context);
       }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { everyEntry } from "../cache/index-entries.ts";
 import type { CacheIndex, IndexEntry, IndexedFile } from "../cache/index-schema.ts";
 import { statExisting } from "../cache/layout.ts";
 import type { CacheLayout } from "../layout/types.ts";
@@ -8,7 +9,7 @@ import type { WorkPlan } from "./ensure.ts";
 /**
  * The chunks of Xet files already in the cache (recorded in the index), for a download to copy
  * instead of fetching: this model's previous revision first (a `--refresh`, a changed `revision:`,
- * the lock), then every other model's files. Only files still as they were recorded (size and
+ * the lock), then every other entry's files (other models, other configuration files' entries of this id). Only files still as they were recorded (size and
  * mtime) are offered; the new file's sha256 checks the copied bytes like the fetched ones.
  */
 export function reusableXetChunks(plan: WorkPlan, layout: CacheLayout, index: CacheIndex): ChunkCatalog | undefined {
@@ -25,8 +26,8 @@ export function reusableXetChunks(plan: WorkPlan, layout: CacheLayout, index: Ca
   };
   const { content } = plan.placement;
   for (const file of plan.previous?.files ?? []) offer(content.root, content.relativePath, file);
-  for (const [id, entry] of Object.entries(index.models)) {
-    if (id === plan.spec.id || !entry.files.some((file) => file.xetChunks)) continue;
+  for (const { id, entry } of everyEntry(index)) {
+    if (!entry.files.some((file) => file.xetChunks)) continue;
     const other = layout.placement(specOf(id, entry), entry.commit).content;
     for (const file of entry.files) offer(other.root, other.relativePath, file);
   }

@@ -127,9 +127,10 @@ const cleanSuccess = v.object({
   ok: v.literal(true),
   removed: describe(v.array(v.string()), "absolute paths removed (with dryRun: that would be)"),
   bytes: count,
-  indexed: describe(v.boolean(), "the index had an entry for the model"),
+  indexed: describe(v.boolean(), "the index had an entry for the model (of this configuration file)"),
   wasEmpty: describe(v.boolean(), "nothing of the model was in the cache"),
   left: describe(v.array(v.string()), "folders where the model would live, left as they are: the index does not record them and model-manager did not write them"),
+  keptFor: describe(v.array(v.string()), "other configuration files that recorded this model id: what they recorded stays"),
 });
 
 const cacheKeyModel = v.object({
