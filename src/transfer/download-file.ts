@@ -490,6 +490,7 @@ class FileTransfer {
       context.logger.info(
         `${job.modelId}: ${job.file.path}: reused ${formatBytes(outcome.reusedBytes)} of ${formatBytes(size)} from the cache, fetched ${formatBytes(outcome.fetchedBytes)}`,
       );
+      context.logger.debug(`${job.modelId}: ${job.file.path}: reused ${outcome.reusedBytes} bytes from the cache, fetched ${outcome.fetchedBytes} bytes`);
     }
     const xetChunks = outcome && outcome.chunkRuns.length > 0 ? { xetChunks: toStored(outcome.chunkRuns) } : {};
     return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs, ...xetChunks };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { join } from "node:path";
 import { generated, type LocalHub } from "../local-hub/index.ts";
 import { TEST_TOKENS } from "../local-hub/fixtures.ts";
+import { encodeChunk } from "../local-hub/xorb-writer.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 
 const REPO = "acme/xet-hostile";
@@ -125,21 +126,33 @@ describe("a hostile reconstruction", () => {
     await fallsBackToBridge("the answer is larger than 16.0 MiB");
   });
 
-  test("tens of thousands of ranges of one xorb are planned without a scan per term", async () => {
-    // One term per chunk, every chunk a range of one xorb: matching each term to its range by a scan
-    // of the ranges made this take minutes (quadratic); the storage then refuses the Range header.
+  test("tens of thousands of one-chunk terms in a small file are refused before a xorb byte is asked for (a request each)", async () => {
+    // One term per chunk, every chunk a range of one xorb, each range as long as its term and header:
+    // only the number of chunks gives it away. Indexed, the plan takes well under a second (a scan of
+    // the ranges per term took about 50 s here); then no chunk but a file's last holds under 8 KiB.
     const terms = 70_000;
     const xorb = "a".repeat(64);
     answerReconstruction(
       JSON.stringify({
         offset_into_first_range: 0,
         terms: Array.from({ length: terms }, (_, index) => ({ hash: xorb, unpacked_length: index < terms - 1 ? 4 : 300_000 - 4 * (terms - 1), range: { start: index, end: index + 1 } })),
-        xorbs: { [xorb]: [{ url: `${hub.cdnUrl}/xorbs/default/${xorb}`, ranges: Array.from({ length: terms }, (_, index) => ({ chunks: { start: index, end: index + 1 }, bytes: { start: 100 * index, end: 100 * index + 99 } })) }] },
+        xorbs: { [xorb]: [{ url: `${hub.cdnUrl}/xorbs/default/${xorb}`, ranges: Array.from({ length: terms }, (_, index) => ({ chunks: { start: index, end: index + 1 }, bytes: { start: 12 * index, end: 12 * index + 11 } })) }] },
       }),
     );
-    await fallsBackToBridge(/xorb aaaaaaaaaaaa… of "weights.bin" in acme\/xet-hostile: HTTP 4\d\d/);
-    // Under a second now; the scan took about 50 s here, past this test's limit.
+    await fallsBackToBridge(/reconstruction of "weights.bin" in acme\/xet-hostile from byte 0 to 300000 names 70000 chunks for 300000 bytes of terms/);
+    expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
   }, 30_000);
+
+  test("xorb ranges far longer than the chunks their terms read are refused before a xorb byte is asked for", async () => {
+    // Each range still under 128 MiB (no xorb is larger), but together ~100 MiB for a 300 kB file.
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        for (const fetches of Object.values(answer.xorbs)) for (const fetch of fetches) for (const range of fetch.ranges) range.bytes.end = range.bytes.start + 100 * 1024 * 1024 - 1;
+      }),
+    );
+    await fallsBackToBridge(/has its terms read 104857600 bytes of xorb ranges for 300000 bytes of chunks \(at most 30\d{4}\)/);
+    expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
+  });
 
   test("an empty term is refused", async () => {
     answerReconstruction(
@@ -218,16 +231,12 @@ function rawTcpServer(reply: string) {
 }
 
 describe("a hostile xorb storage", () => {
-  /** The real first chunk of the file's xorb (header and payload), which the storage repeats without end. */
-  async function firstChunkRepeatedForever(): Promise<() => Response> {
-    const answer = await realReconstruction();
-    const xorb = new Uint8Array(await (await fetch(Object.values(answer.xorbs)[0]![0]!.url)).arrayBuffer());
-    const chunk = xorb.subarray(0, 8 + (xorb[1]! | (xorb[2]! << 8) | (xorb[3]! << 16)));
-    return () => new Response(new ReadableStream({ pull: (controller) => controller.enqueue(chunk) }), { status: 200 });
-  }
+  /** 64 KiB of zeros as an LZ4 chunk of a few hundred bytes, which the storage repeats without end. */
+  const zeros = encodeChunk(new Uint8Array(64 * 1024), "lz4");
+  const zerosForever = () => new Response(new ReadableStream({ pull: (controller) => controller.enqueue(zeros) }), { status: 200 });
 
-  /** The real answer with its xorb at the hostile storage, and its one term and range spanning `chunks` chunks. */
-  const endlessTerm = (unpackedLength: number, chunks: number) =>
+  /** The real answer with its xorb at the hostile storage, and its one term and range spanning `chunks` chunks in `bytes` bytes. */
+  const endlessTerm = (unpackedLength: number, chunks: number, bytes: number) =>
     alteredReconstruction((answer) => {
       const term = answer.terms[0]!;
       term.unpacked_length = unpackedLength;
@@ -235,12 +244,30 @@ describe("a hostile xorb storage", () => {
       const fetch = Object.values(answer.xorbs)[0]![0]!;
       fetch.url = `${storage.url.origin}/xorbs/default/${term.hash}`;
       fetch.ranges[0]!.chunks.end = chunks;
-      fetch.ranges[0]!.bytes.end = 100 * 1024 * 1024;
+      fetch.ranges[0]!.bytes.end = bytes - 1;
     });
 
+  test("an empty chunk (a header announcing 0 bytes, which Xet's chunker never makes) is refused before a byte is written", async () => {
+    const answer = await realReconstruction();
+    const term = answer.terms[0]!;
+    const xorbFetch = Object.values(answer.xorbs)[0]![0]!;
+    const range = xorbFetch.ranges[0]!;
+    const real = new Uint8Array(await (await fetch(xorbFetch.url, { headers: { range: `bytes=${range.bytes.start}-${range.bytes.end}` } })).arrayBuffer());
+    // The file's one term and range, with an empty chunk (8 zero bytes: version 0, no payload) before its chunks.
+    const body = new Uint8Array(8 + real.length);
+    body.set(real, 8);
+    storageAnswer = () => new Response(body, { status: 206, headers: { "content-range": `bytes 0-${body.length - 1}/${body.length}` } });
+    term.range.end += 1;
+    range.chunks.end += 1;
+    range.bytes = { start: 0, end: body.length - 1 };
+    xorbFetch.url = `${storage.url.origin}/xorbs/default/${term.hash}`;
+    answerReconstruction(JSON.stringify(answer));
+    await fallsBackToBridge(/xorb [0-9a-f]{12}… of "weights.bin" in acme\/xet-hostile: chunk 0 is empty/);
+  });
+
   test("a term announced past the end of the file is refused before a xorb byte is read (it kept a stream decoding without end)", async () => {
-    storageAnswer = await firstChunkRepeatedForever();
-    answerReconstruction(await endlessTerm(2 ** 40, 1_000_000_000));
+    storageAnswer = zerosForever;
+    answerReconstruction(await endlessTerm(2 ** 40, 1_000_000_000, 100 * 1024 * 1024));
     await fallsBackToBridge("end at byte 1099511627776, past the end of the file (300000 bytes)");
   });
 
@@ -257,9 +284,10 @@ describe("a hostile xorb storage", () => {
     await fallsBackToBridge("names bytes 0-35184372088832 of xorb bbbbbbbbbbbb…, past the size of any xorb");
   });
 
-  test("a term with more chunks than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge, Xet's failure said once", async () => {
-    storageAnswer = await firstChunkRepeatedForever();
-    answerReconstruction(await endlessTerm(300_000, 1_000_000_000));
+  test("a term whose chunks decode to more than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge, Xet's failure said once", async () => {
+    // As many chunks and bytes as 300 kB may have, but each chunk decodes to 64 KiB: the fifth passes the term's length.
+    storageAnswer = zerosForever;
+    answerReconstruction(await endlessTerm(300_000, 37, 37 * zeros.length));
     hub.resetLog();
     const cwd = project(CONFIG);
     const run = await runAgainst(hub, [], { cwd });

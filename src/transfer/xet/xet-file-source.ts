@@ -5,13 +5,14 @@ import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
 import type { GcPacer } from "../gc-pacer.ts";
+import { checkAnswerBounds } from "./answer-bounds.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
 import { PieceBuffers } from "./piece-buffers.ts";
 import { type Reconstruction, ReconstructionClient, type Term } from "./reconstruction.ts";
 import { XetUnavailable } from "./xet-errors.ts";
-import { checkTermsEnd, type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
+import { type PlanWindow, planWindow, runsOf, type SourcedTerm, sliceOf, unitsOf } from "./xet-plan.ts";
 import { XetTokenSource } from "./xet-token.ts";
 import { XorbFormatError } from "./xorb-chunks.ts";
 import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xorb-stream.ts";
@@ -87,8 +88,7 @@ export class XetFileSource implements ByteSource {
     for (const [gapStart, gapEnd] of gaps) {
       for (let start = gapStart; start < gapEnd; start += PLAN_WINDOW_BYTES) {
         const end = Math.min(gapEnd, start + PLAN_WINDOW_BYTES);
-        const reconstruction = await this.reconstructions.fetch(start, end, signal);
-        windows.push(planWindow(start, end, reconstruction, this.size, this.what));
+        windows.push(await this.window(start, end, signal));
       }
     }
     this.windows = windows;
@@ -103,9 +103,7 @@ export class XetFileSource implements ByteSource {
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
     const start = range?.start ?? 0;
     const end = range?.end ?? this.size;
-    const planned = this.planned(start, end);
-    const reconstruction = planned ?? (await this.reconstructions.fetch(start, end, signal));
-    if (!planned) checkTermsEnd(start, end, reconstruction, this.size, this.what);
+    const reconstruction = this.planned(start, end) ?? (await this.window(start, end, signal)).reconstruction;
     const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = pulledStream(
       () => pieces.next(),
@@ -150,13 +148,22 @@ export class XetFileSource implements ByteSource {
         if (decoded !== term.unpackedLength) {
           throw new XetUnavailable(`a term of ${this.what} decodes to ${decoded} bytes, the CAS announced ${term.unpackedLength}`);
         }
-        this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
+        if (termStart < rangeStart + length) this.recorder.note(term.xorb, term.chunks.start, termStart, lengths);
         termStart += decoded;
         decodedInTerm = 0;
-        if (remaining <= 0) break;
+        // A request is read to its end (for an honest CAS, at most a multipart epilogue past the range's
+        // last term), so that "fetched" counts what the storage sent; copies stop here.
+        if (remaining <= 0 && run[0]!.local) break;
       }
     }
     if (remaining > 0) throw new XetUnavailable(`the reconstruction of ${this.what} ends ${remaining} bytes short`);
+  }
+
+  /** The CAS's answer for [start, end), checked and indexed (see planWindow and checkAnswerBounds). */
+  private async window(start: number, end: number, signal?: AbortSignal): Promise<PlanWindow> {
+    const window = planWindow(start, end, await this.reconstructions.fetch(start, end, signal), this.size, this.what);
+    checkAnswerBounds(window, this.what);
+    return window;
   }
 
   /** Whether a term's chunks are copied from the cache rather than fetched. */
@@ -222,6 +229,8 @@ export class XetFileSource implements ByteSource {
       let handedOn = false;
       let full: Uint8Array | undefined;
       const target = (chunk: number, decodedLength: number): Uint8Array | undefined => {
+        // Xet's chunker makes none: an empty chunk would let a term name chunks without bytes (see checkAnswerBounds).
+        if (decodedLength === 0) throw new XetUnavailable(`${what}: chunk ${chunk} is empty`);
         const { term } = run[index]!;
         if (chunk < term.chunks.start || chunk >= term.chunks.end) return undefined; // read by no term, or by one further on
         if (handedOn || filled + decodedLength > piece.length) {
@@ -254,6 +263,7 @@ export class XetFileSource implements ByteSource {
       note();
       if (index < run.length) throw new XetUnavailable(`${what}: the answer ended before chunk ${run[index]!.term.chunks.end - 1}`);
       if (answer.kind !== "whole") await bytes.rest(answer.kind === "multipart" ? PART_OVERHEAD_BYTES : 0);
+      note();
     } catch (error) {
       if (error instanceof XorbFormatError || error instanceof Lz4FormatError) throw new XetUnavailable(`${what}: ${error.message}`);
       throw error;

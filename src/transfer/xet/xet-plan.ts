@@ -17,7 +17,7 @@ export type PlanWindow = {
  * and stop inside the file: later offsets add them up, and a term reaching past the file would keep
  * a stream decoding for as long as the CAS cares to send.
  */
-export function checkTermsEnd(start: number, end: number, reconstruction: Reconstruction, fileSize: number, what: string): void {
+function checkTermsEnd(start: number, end: number, reconstruction: Reconstruction, fileSize: number, what: string): void {
   const at = reconstruction.terms.reduce((sum, term) => sum + term.unpackedLength, start - reconstruction.offsetIntoFirstRange);
   if (at < end || at > fileSize) {
     const where = at < end ? `short of byte ${end}` : `past the end of the file (${fileSize} bytes)`;
