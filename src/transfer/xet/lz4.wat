@@ -17,9 +17,33 @@
   ;; -4 match offset cut short, -5 offset before `base`, -6 match length cut short.
   (func (export "decodeBlock") (param $s i32) (param $sEnd i32) (param $base i32) (param $d i32) (param $dEnd i32) (result i32)
     (local $token i32) (local $lit i32) (local $byte i32) (local $offset i32) (local $len i32) (local $m i32) (local $mEnd i32)
+    (local $sFast i32) (local $dFast i32)
+    ;; Far from both ends (addresses are below 2^31, so these compare signed even when negative),
+    ;; a sequence of < 15 literals and a match of < 19 bytes needs no length bytes and no end checks.
+    (local.set $sFast (i32.sub (local.get $sEnd) (i32.const 32)))
+    (local.set $dFast (i32.sub (local.get $dEnd) (i32.const 32)))
     (block $done
       (loop $sequence
         (br_if $done (i32.ge_u (local.get $s) (local.get $sEnd)))
+        (block $match
+          (if (i32.and (i32.le_s (local.get $s) (local.get $sFast)) (i32.le_s (local.get $d) (local.get $dFast)))
+            (then
+              (local.set $token (i32.load8_u (local.get $s)))
+              (if (i32.and (i32.lt_u (local.get $token) (i32.const 0xf0)) (i32.ne (i32.and (local.get $token) (i32.const 15)) (i32.const 15)))
+                (then
+                  (local.set $lit (i32.shr_u (local.get $token) (i32.const 4)))
+                  (v128.store (local.get $d) (v128.load offset=1 (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (i32.add (local.get $lit) (i32.const 1))))
+                  (local.set $d (i32.add (local.get $d) (local.get $lit)))
+                  (local.set $offset (i32.load16_u (local.get $s)))
+                  ;; any other match: the general match code below, with the literals done
+                  (br_if $match (i32.or (i32.lt_u (local.get $offset) (i32.const 16)) (i32.gt_u (local.get $offset) (i32.sub (local.get $d) (local.get $base)))))
+                  (local.set $s (i32.add (local.get $s) (i32.const 2)))
+                  (local.set $m (i32.sub (local.get $d) (local.get $offset)))
+                  (v128.store (local.get $d) (v128.load (local.get $m)))
+                  (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $m)))
+                  (local.set $d (i32.add (local.get $d) (i32.add (i32.and (local.get $token) (i32.const 15)) (i32.const 4))))
+                  (br $sequence)))))
         (local.set $token (i32.load8_u (local.get $s)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         ;; literals
@@ -42,7 +66,7 @@
         (local.set $s (i32.add (local.get $s) (local.get $lit)))
         (local.set $d (i32.add (local.get $d) (local.get $lit)))
         ;; the last sequence has literals only
-        (br_if $done (i32.eq (local.get $s) (local.get $sEnd)))
+        (br_if $done (i32.eq (local.get $s) (local.get $sEnd))))
         ;; match
         (if (i32.gt_u (i32.add (local.get $s) (i32.const 2)) (local.get $sEnd)) (then (return (i32.const -4))))
         (local.set $offset (i32.load16_u (local.get $s)))

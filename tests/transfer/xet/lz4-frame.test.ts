@@ -164,6 +164,12 @@ describe("decodeLz4Frame refuses damaged frames", () => {
     expect(() => frameOf([0x10, 0x61, 0x01], 5)).toThrow(/match offset cut short/);
     expect(() => frameOf([0x50, 0x61], 5)).toThrow(/literals run past the end/);
   });
+  test("a match running past the announced length, with more of the block after it", () => {
+    // 16 literals and a 4-byte match (20 bytes), an 18-byte match where 8 bytes are left, then 40 literals.
+    const literals = Array.from(randomBytes(16));
+    const block = [0xf0, 0x01, ...literals, 0x10, 0x00, 0x0e, 0x10, 0x00, 0xf0, 25, ...randomBytes(40)];
+    expect(() => decodeLz4Frame(Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]), 28)).toThrow(/more bytes than announced/);
+  });
   test("an unsupported version or a dictionary", () => {
     const version = frame.slice();
     version[4] = 0x80;
