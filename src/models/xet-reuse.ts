@@ -9,8 +9,9 @@ import type { WorkPlan } from "./ensure.ts";
 /**
  * The chunks of Xet files already in the cache (recorded in the index), for a download to copy
  * instead of fetching: this model's previous revision first (a `--refresh`, a changed `revision:`,
- * the lock), then every other entry's files (other models, other configuration files' entries of this id). Only files still as they were recorded (size and
- * mtime) are offered; the new file's sha256 checks the copied bytes like the fetched ones.
+ * the lock), then every other entry's files (other models, and this id for other configuration files).
+ * Only files still as they were recorded (size and mtime) are offered; the new file's sha256 checks
+ * the copied bytes like the fetched ones.
  */
 export function reusableXetChunks(plan: WorkPlan, layout: CacheLayout, index: CacheIndex): ChunkCatalog | undefined {
   const seen = new Set<string>();

@@ -11,6 +11,9 @@ import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
+import { entriesOf, recordEntry } from "../../src/cache/index-entries.ts";
+import { readIndex, updateIndex } from "../../src/cache/index-file.ts";
+import { sampleEntry } from "./fixtures/sample-entry.ts";
 
 const REPO = "acme/shared";
 const V1 = { "config.json": json({ layers: 2 }), "model.safetensors": generated(1_500_000, "shared-weights"), "notes.txt": "notes\n" };
@@ -157,4 +160,30 @@ describe("layout plain, one cache_dir, model m at main in one configuration file
     hub.resetLog();
     expect((await run(setup, setup.main, ["-q"], { HF_HUB_OFFLINE: "1" })).code).toBe(0);
   }, 60_000);
+});
+
+describe("the index file, where entries of one id come from two configuration files", () => {
+  test("an index copied to another folder reads with no configuration claiming its entries; written there, it notes the new folder", async () => {
+    const here = tempDir("mm-index-here");
+    const configs = [join(here, "a.yaml"), join(here, "b.yaml")];
+    for (const config of configs) writeFileSync(config, "models: []\n");
+    await updateIndex(here, (index) => {
+      recordEntry(index, "m", { ...sampleEntry("m"), revision: "main", configuredBy: configs[0] });
+      recordEntry(index, "m", { ...sampleEntry("m"), revision: "v1", configuredBy: configs[1] });
+    });
+    const text = readFileSync(join(here, "model-manager.lock.json"), "utf8");
+    expect(JSON.parse(text).writtenIn).toBe(here);
+    expect(entriesOf(await readIndex(here), "m").map((entry) => [entry.revision, entry.configuredBy])).toEqual([
+      ["v1", configs[1]],
+      ["main", configs[0]],
+    ]);
+    const there = tempDir("mm-index-there");
+    writeFileSync(join(there, "model-manager.lock.json"), text);
+    expect(entriesOf(await readIndex(there), "m").map((entry) => [entry.revision, entry.configuredBy])).toEqual([
+      ["v1", undefined],
+      ["main", undefined],
+    ]);
+    await updateIndex(there, () => {});
+    expect(JSON.parse(readFileSync(join(there, "model-manager.lock.json"), "utf8")).writtenIn).toBe(there);
+  });
 });
