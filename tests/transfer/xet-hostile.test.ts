@@ -194,6 +194,17 @@ describe("a hostile reconstruction", () => {
     await fallsBackToBridge("skips 300005 bytes of a first term of 300000");
   });
 
+  test("a first term starting before the file is refused (its bytes before the range would be fetched for nothing)", async () => {
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        answer.offset_into_first_range = 5;
+        answer.terms[0]!.unpacked_length += 5;
+      }),
+    );
+    await fallsBackToBridge('the reconstruction of "weights.bin" in acme/xet-hostile from byte 0 to 300000 starts its first term 5 bytes before it, before the file');
+    expect(hub.requests.filter((record) => record.route === "xorb")).toEqual([]);
+  });
+
   test("a term with its chunk range reversed is refused", async () => {
     answerReconstruction(
       await alteredReconstruction((answer) => {

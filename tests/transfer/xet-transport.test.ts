@@ -408,22 +408,29 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     expect(bridged).toBeLessThan(SIZE);
   });
 
-  test("the reuse report's \"fetched\" is what the storage sent, also when units end inside terms", async () => {
-    const { cwd, second } = await cachedFirstRevision("acme/xet-upgrade-exact", 91);
-    // Units of 64 KiB: the changed terms (up to 8 chunks) are cut into pieces, each asked of the CAS, most ending inside a term.
-    const run = await runAgainst(hub, ["-v"], { cwd, env: { MODEL_MANAGER_CHUNK_SIZE: "64KiB", MODEL_MANAGER_RANGED_THRESHOLD: "1MiB" } });
-    expect(run.stderr).not.toContain("error:");
-    expect(run.code).toBe(0);
-    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
-    expect(bridgeGets()).toEqual([]);
-    const pieces = hub.requests.filter((record) => record.route === "xet-reconstruction" && record.range !== undefined);
-    expect(pieces.length).toBeGreaterThan(2);
-    const exact = new RegExp(`up: ${WEIGHTS}: reused (\\d+) bytes from the cache, fetched (\\d+) bytes`).exec(run.stderr);
-    expect(exact).not.toBeNull();
-    expect(Number(exact![2])).toBe(xorbBytes());
-    expect(Number(exact![1])).toBeGreaterThan(SIZE * 0.8);
-    expect(run.stderr).toContain(`reused ${formatBytes(Number(exact![1]))} of ${formatBytes(SIZE)} from the cache, fetched ${formatBytes(xorbBytes())}`);
-  });
+  for (const [when, fault] of [
+    ["", undefined],
+    [", and after a xorb answer cut short", { kind: "truncate", afterBytes: 20_000, host: "cdn", route: "xorb" } as const],
+  ] as const) {
+    test(`the reuse report's "fetched" is what the storage sent, also when units end inside terms${when}`, async () => {
+      const { cwd, second } = await cachedFirstRevision(`acme/xet-upgrade-exact${fault ? "-cut" : ""}`, 91);
+      if (fault) hub.inject(fault);
+      // Units of 64 KiB: the changed terms (up to 8 chunks) are cut into pieces, each asked of the CAS, most ending inside a term.
+      const run = await runAgainst(hub, ["-v"], { cwd, env: { MODEL_MANAGER_CHUNK_SIZE: "64KiB", MODEL_MANAGER_RANGED_THRESHOLD: "1MiB" } });
+      expect(run.stderr).not.toContain("error:");
+      expect(run.code).toBe(0);
+      expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+      expect(bridgeGets()).toEqual([]);
+      const pieces = hub.requests.filter((record) => record.route === "xet-reconstruction" && record.range !== undefined);
+      expect(pieces.length).toBeGreaterThan(2);
+      const exact = new RegExp(`up: ${WEIGHTS}: reused (\\d+) bytes from the cache, fetched (\\d+) bytes`).exec(run.stderr);
+      expect(exact).not.toBeNull();
+      expect(Number(exact![2])).toBe(xorbBytes());
+      expect(Number(exact![1])).toBeGreaterThan(SIZE * 0.8);
+      expect(run.stderr).toContain(`reused ${formatBytes(Number(exact![1]))} of ${formatBytes(SIZE)} from the cache, fetched ${formatBytes(xorbBytes())}`);
+      if (fault) expect(faultsFired()).toBe(true);
+    });
+  }
 
   test("kill -9 in the middle of an upgrade: the next run resumes, still copying from the cached revision", async () => {
     const { cwd, second } = await cachedFirstRevision("acme/xet-upgrade-kill", 81);

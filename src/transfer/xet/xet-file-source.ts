@@ -197,6 +197,7 @@ export class XetFileSource implements ByteSource {
     const { response, watch } = await this.http.send(fetch.url, { headers: { range: header }, signal, what, withoutToken: true });
     let cancel = () => response.body?.cancel();
     let counted = 0;
+    let note = () => {};
     const buffers: Uint8Array[] = [];
     try {
       if (response.status === 403) {
@@ -214,7 +215,7 @@ export class XetFileSource implements ByteSource {
       const reader = response.body.getReader();
       cancel = () => reader.cancel();
       const bytes = new ByteReader(reader, answerLimit(answer, ranges), watch.touch, () => new XetUnavailable(`${what}: the answer is larger than the ranges asked`));
-      const note = () => {
+      note = () => {
         this.fetchedBytes += bytes.received - counted;
         counted = bytes.received;
       };
@@ -268,6 +269,7 @@ export class XetFileSource implements ByteSource {
       if (error instanceof XorbFormatError || error instanceof Lz4FormatError) throw new XetUnavailable(`${what}: ${error.message}`);
       throw error;
     } finally {
+      note(); // what arrived before a failure was sent too
       await cancel()?.catch(() => {});
       watch.release();
       for (const buffer of buffers) this.buffers.give(buffer);
