@@ -4,7 +4,7 @@ import { ExitCode, InterruptedError, messageOf, ModelManagerError } from "./erro
 import { ADD_HELP } from "./commands/add-options.ts";
 import { buildCli, parseCommandLine } from "./commands/options.ts";
 import { exitCodeWithStdout, stdoutError } from "./commands/output.ts";
-import { versionLine } from "./version.ts";
+import { versionJson, versionLine } from "./version.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parseCommandLine>;
@@ -21,7 +21,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {
-    process.stdout.write(`${versionLine()}\n`);
+    // --json: the version as JSON; --help stays text (it is for a person, --json or not).
+    process.stdout.write(argv.includes("--json") ? `${JSON.stringify(versionJson(), null, 2)}\n` : `${versionLine()}\n`);
     return ExitCode.ok;
   }
   if (parsed.kind === "add-help") {

@@ -1,4 +1,6 @@
 import pkg from "../package.json" with { type: "json" };
+// A type only: --version stays fast without valibot.
+import type { VersionOutput } from "./output/json-schema.ts";
 
 // Injected by build.ts through `define`; absent when running from source.
 declare const BUILD_VERSION: string | undefined;
@@ -10,4 +12,9 @@ export const COMMIT: string = typeof BUILD_COMMIT === "string" ? BUILD_COMMIT : 
 
 export function versionLine(): string {
   return `model-manager ${VERSION} (${COMMIT})`;
+}
+
+/** `--json --version`: the version in the one --json envelope, so `jq -r .version` and schema checks both work. */
+export function versionJson(): VersionOutput {
+  return { schemaVersion: 1, command: "version", ok: true, exitCode: 0, version: VERSION, commit: COMMIT, models: [] };
 }

@@ -208,6 +208,14 @@ export const pushOutput = v.object({
   cacheDir: v.string(),
   models: results(v.union([pushSuccess, modelFailure])),
 });
+/** `--json --version`: the build, in the same envelope (no model). */
+export const versionOutput = v.object({
+  ...common,
+  command: v.literal("version"),
+  version: describe(v.string(), "model-manager's version (package.json's at build time)"),
+  commit: describe(v.string(), "the commit it was built from (short hash, -dirty when the tree had changes)"),
+  models: describe(v.pipe(v.array(v.unknown()), v.length(0)), "always empty"),
+});
 /** A run that failed before it reached any model: a usage or configuration error. */
 export const failedRunOutput = v.object({
   ...common,
@@ -218,7 +226,7 @@ export const failedRunOutput = v.object({
 });
 
 export const jsonOutput = v.pipe(
-  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, lockOutput, pushOutput, failedRunOutput]),
+  v.union([downloadOutput, dryRunOutput, listOutput, verifyOnlyOutput, cleanOutput, cleanModelOutput, cacheKeyOutput, lockOutput, pushOutput, versionOutput, failedRunOutput]),
   v.title("model-manager --json output"),
   v.description(`What every model-manager command prints on stdout with --json (schemaVersion ${SCHEMA_VERSION}).`),
 );
@@ -232,5 +240,6 @@ export type CleanOutput = v.InferOutput<typeof cleanOutput> | v.InferOutput<type
 export type CacheKeyOutput = v.InferOutput<typeof cacheKeyOutput>;
 export type LockOutput = v.InferOutput<typeof lockOutput>;
 export type PushOutput = v.InferOutput<typeof pushOutput>;
+export type VersionOutput = v.InferOutput<typeof versionOutput>;
 export type FailedRunOutput = v.InferOutput<typeof failedRunOutput>;
 export type JsonOutput = v.InferOutput<typeof jsonOutput>;

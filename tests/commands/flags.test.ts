@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "bun:test";
 import { project } from "../helpers/hub-scenario.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
 
 describe("command line", () => {
@@ -112,6 +113,19 @@ describe("command line", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^model-manager \d+\.\d+\.\d+\S* \((?:[0-9a-f]{7,}(?:-dirty)?|unknown)\)\n$/);
     expect(run.stdout).not.toContain("bun-v");
+  });
+
+  test("--json --version prints the version in the --json envelope; --json --help is still the text help", async () => {
+    const text = await runCli(["--version"]);
+    const [, version = "", commit = ""] = /^model-manager (\S+) \((\S+)\)\n$/.exec(text.stdout) ?? [];
+    for (const args of [["--json", "--version"], ["-V", "--json"], ["lock", "--json", "--version"]]) {
+      const run = await runCli(args);
+      expect(run.code).toBe(0);
+      expect(parseJsonOutput(run.stdout, "version")).toEqual({ schemaVersion: 1, command: "version", ok: true, exitCode: 0, version, commit, models: [] });
+    }
+    const help = await runCli(["--json", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe((await runCli(["--help"])).stdout);
   });
 
   test("an invalid HF_ENDPOINT is a usage error naming the variable", async () => {

@@ -37,8 +37,9 @@ export async function finished(proc: Awaited<ReturnType<typeof spawnCli>>): Prom
 /** Runs the compiled binary to completion. */
 export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
   const result = await finished(await spawnCli(args, options));
-  // Every --json output any test sees follows the published contract (stdout stays empty only when argv itself is rejected).
-  if (args.includes("--json") && result.stdout !== "") validateJsonOutput(result.stdout);
+  // Every --json output any test sees follows the published contract (stdout stays empty only when argv
+  // itself is rejected); help is text for a person, --json or not.
+  if (args.includes("--json") && !args.some((arg) => arg === "--help" || arg === "-h") && result.stdout !== "") validateJsonOutput(result.stdout);
   return result;
 }
 
