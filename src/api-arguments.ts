@@ -97,6 +97,25 @@ export function optionsArgument<T extends object>(value: T | undefined | null, n
   return value;
 }
 
+/**
+ * The options of a configuration load (loadModelsConfig, parseModelsConfig, ModelManager.fromConfig): each one
+ * given has its type, or a cwd of 5 would be a TypeError from node:path. Null reads as absent, as everywhere.
+ */
+export function loadOptionsArgument<T extends object>(value: T | undefined | null, name: string): T {
+  const options = Object.fromEntries(Object.entries(optionsArgument(value, name)).filter(([, option]) => option !== null && option !== undefined));
+  for (const key of ["cwd", "cacheDirName", "sourceName"]) optionalStringArgument(options[key], `${name}.${key}`);
+  // An empty cacheDir is a configuration problem, said with the file's others (src/config/rules.ts).
+  if (options.cacheDir !== undefined && typeof options.cacheDir !== "string") throw new UsageError(`${name}.cacheDir must be a string, found ${describeValue(options.cacheDir)}`);
+  if (options.env !== undefined) environmentArgument(options.env, `${name}.env`);
+  if (options.onWarning !== undefined && typeof options.onWarning !== "function") throw new UsageError(`${name}.onWarning must be a function, found ${describeValue(options.onWarning)}`);
+  return options as T;
+}
+
+export function booleanArgument(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean") throw new UsageError(`${name} must be true or false, found ${describeValue(value)}`);
+  return value;
+}
+
 export function stringListArgument(value: unknown, name: string): readonly string[] {
   if (!Array.isArray(value)) throw new UsageError(`${name} must be a list of strings, found ${describeValue(value)}`);
   const wrong = value.findIndex((item) => typeof item !== "string");

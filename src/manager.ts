@@ -1,4 +1,4 @@
-import { configArgument, optionalStringArgument, optionsArgument, specArgument, stringArgument, verifyLevelArgument } from "./api-arguments.ts";
+import { configArgument, loadOptionsArgument, optionalStringArgument, optionsArgument, specArgument, stringArgument, verifyLevelArgument } from "./api-arguments.ts";
 import { defaultConfigPath } from "./config/default-path.ts";
 import { loadModelsConfig, type LoadOptions } from "./config/load.ts";
 import type { ModelSpec, ModelsConfig, VerifyLevel } from "./config/types.ts";
@@ -47,7 +47,7 @@ export class ModelManager {
 
   /** Reads a configuration file; without a path, the seed's default (CI_MINIMAL_MODELS selects the minimal set). */
   static fromConfig(configPath?: string, given?: ManagerOptions): ModelManager {
-    const options = optionsArgument(given, "ModelManager.fromConfig: options");
+    const options = loadOptionsArgument(given, "ModelManager.fromConfig: options");
     const cwd = options.cwd ?? process.cwd();
     const path = optionalStringArgument(configPath, "ModelManager.fromConfig: configPath") ?? defaultConfigPath(process.env, cwd);
     const onWarning = options.onWarning ?? ((warning) => options.logger?.warn(warning.message));
@@ -141,5 +141,6 @@ export function findModelSpec(config: Pick<ModelsConfig, "models">, modelId: str
 
 /** Main entry point (seed: ensure_models): downloads and verifies every model of a configuration file. */
 export async function ensureModels(configPath?: string, cacheDir?: string, options: RunOptions = {}): Promise<Record<string, string>> {
-  return ModelManager.fromConfig(configPath, { ...options, cacheDir: optionalStringArgument(cacheDir, "ensureModels: cacheDir") }).ensureAll();
+  const checked = loadOptionsArgument<ManagerOptions>(options, "ensureModels: options");
+  return ModelManager.fromConfig(configPath, { ...checked, cacheDir: optionalStringArgument(cacheDir, "ensureModels: cacheDir") }).ensureAll();
 }

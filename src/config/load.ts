@@ -1,6 +1,6 @@
 /** Entry points: a models configuration from a YAML file or text (seed: load_models_config). */
 import { resolve } from "node:path";
-import { stringArgument } from "../api-arguments.ts";
+import { loadOptionsArgument, stringArgument } from "../api-arguments.ts";
 import { type ConfigIssue, ConfigurationError, formatConfigIssue, UsageError } from "../errors.ts";
 import { describeValue } from "./describe.ts";
 import { crossModelIssues } from "./cross-checks.ts";
@@ -36,8 +36,9 @@ export interface ParseOptions extends LoadOptions {
 }
 
 /** Reads, validates and normalises a configuration file; every problem found is in one ConfigurationError. */
-export function loadModelsConfig(path: string, options: LoadOptions = {}): ModelsConfig {
+export function loadModelsConfig(path: string, given: LoadOptions = {}): ModelsConfig {
   stringArgument(path, "loadModelsConfig: path");
+  const options = loadOptionsArgument(given, "loadModelsConfig: options");
   const cwd = options.cwd ?? process.cwd();
   const absolutePath = resolve(cwd, path);
   const text = readConfigText(absolutePath, path);
@@ -45,8 +46,9 @@ export function loadModelsConfig(path: string, options: LoadOptions = {}): Model
 }
 
 /** The same as loadModelsConfig, for YAML text that does not come from a file. */
-export function parseModelsConfig(source: string, options: ParseOptions = {}): ModelsConfig {
+export function parseModelsConfig(source: string, given: ParseOptions = {}): ModelsConfig {
   if (typeof source !== "string") throw new UsageError(`parseModelsConfig: source must be YAML text, found ${describeValue(source)}`);
+  const options = loadOptionsArgument(given, "parseModelsConfig: options");
   const { sourceName, ...rest } = options;
   if (source.trim() === "") {
     throw new ConfigurationError(sourceName, [{ path: "", message: source === "" ? "is empty" : "contains only whitespace" }]);

@@ -1,4 +1,4 @@
-import { hubSettingsArgument, loggerArgument, observerArgument, signalArgument } from "../api-arguments.ts";
+import { booleanArgument, hubSettingsArgument, loggerArgument, observerArgument, signalArgument } from "../api-arguments.ts";
 import { readIndex } from "../cache/index-file.ts";
 import type { CacheIndex } from "../cache/index-schema.ts";
 import { HubApi } from "../hub/api.ts";
@@ -56,7 +56,7 @@ export class RunContext {
     this.settings = options.hub === undefined ? readHubSettings() : hubSettingsArgument(options.hub, "options.hub");
     this.engineOptions = options.engine ?? engineOptionsFromEnv();
     this.signal = options.signal === undefined ? undefined : signalArgument(options.signal, "options.signal");
-    this.refresh = options.refresh ?? false;
+    this.refresh = options.refresh === undefined ? false : booleanArgument(options.refresh, "options.refresh");
     this.mirrors = options.mirrors ?? [];
   }
 
