@@ -2,7 +2,8 @@
  * What a JavaScript caller passed to the library, checked before any work: a UsageError that
  * names the function and the argument, not a TypeError from deep inside (or a silent default).
  */
-import { describeValue, quote, quoteAll } from "./config/describe.ts";
+import { choiceArgument } from "./choice-argument.ts";
+import { describeValue } from "./config/describe.ts";
 import { isMapping } from "./config/schema.ts";
 import { LAYOUTS, type LayoutKind, VERIFY_LEVELS, type VerifyLevel } from "./config/types.ts";
 import { UsageError } from "./errors.ts";
@@ -41,11 +42,6 @@ export function cacheLocationArgument(value: unknown, name: string): CacheLocati
   const layout = optionalLayoutArgument(value.layout, `${name}.layout`);
   const path = value.path === undefined ? undefined : stringArgument(value.path, `${name}.path`);
   return { cacheDir: stringArgument(value.cacheDir, `${name}.cacheDir`), ...(layout ? { layout } : {}), ...(path ? { path } : {}) };
-}
-
-export function choiceArgument<const Choice extends string>(value: unknown, choices: readonly Choice[], name: string): Choice {
-  if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as Choice;
-  throw new UsageError(`${name} must be one of ${quoteAll(choices)}, found ${typeof value === "string" ? quote(value) : describeValue(value)}`);
 }
 
 /** The shape a ModelManager needs: a cache folder and a list of models (loadModelsConfig gives one). */

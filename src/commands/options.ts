@@ -1,4 +1,5 @@
 import { cac } from "cac";
+import { choiceArgument } from "../choice-argument.ts";
 import { VERIFY_LEVELS, type VerifyLevel } from "../config/types.ts";
 import { closestMatch, messageOf, UsageError } from "../errors.ts";
 import { type ParsedAdd, parseAddCommandLine } from "./add-options.ts";
@@ -226,9 +227,7 @@ function validate(raw: Record<string, unknown>): CliOptions {
 
 function verifyLevel(value: unknown): VerifyLevel {
   if (Array.isArray(value)) throw new UsageError("--verify can be given only once");
-  if (typeof value === "string" && (VERIFY_LEVELS as readonly string[]).includes(value)) return value as VerifyLevel;
-  const hint = typeof value === "string" ? closestMatch(value, VERIFY_LEVELS) : undefined;
-  throw new UsageError(`--verify must be one of ${VERIFY_LEVELS.join(", ")}, got ${JSON.stringify(value)}${hint ? ` (did you mean ${hint}?)` : ""}`);
+  return choiceArgument(value, VERIFY_LEVELS, "--verify");
 }
 
 function optionalString(value: unknown, flag: string): string | undefined {

@@ -3,7 +3,7 @@ import { type Logger, silentLogger } from "../output/logger.ts";
 import { LockFileError } from "./errors.ts";
 import { lockableConfigPath, lockPathFor, noLockHome } from "./lock-path.ts";
 import { LOCK_MODES, type LockMode, LockSession } from "./lock-session.ts";
-import { choiceArgument } from "../api-arguments.ts";
+import { choiceArgument } from "../choice-argument.ts";
 
 /**
  * The lock session for a run over `selected` models of `config`; undefined for a

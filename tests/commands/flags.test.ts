@@ -90,10 +90,10 @@ describe("command line", () => {
   test("--verify takes only the documented levels", async () => {
     const run = await runCli(["--verify", "md5", "--list"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("--verify must be one of none, size, sha256");
+    expect(run.stderr).toContain('--verify must be one of "none", "size", "sha256", found "md5"');
     const typo = await runCli(["--verify", "SHA-256", "--list"]);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toBe('error: --verify must be one of none, size, sha256, got "SHA-256" (did you mean sha256?)\n');
+    expect(typo.stderr).toBe('error: --verify must be one of "none", "size", "sha256", found "SHA-256" (did you mean "sha256"?)\n');
   });
 
   test("--quiet and --verbose contradict each other", async () => {

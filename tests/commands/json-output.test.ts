@@ -105,7 +105,7 @@ describe("--json", () => {
     const usage = await runAgainst(hub, ["--verify-only", "--verify", "md5", "--json"], { cwd });
     expect(usage.code).toBe(2);
     expect(parseJsonOutput(usage.stdout, "verify-only")).toMatchObject({ ok: false, exitCode: 2, models: [], error: { code: "USAGE_ERROR" } });
-    expect(usage.stderr).toContain("--verify must be one of none, size, sha256");
+    expect(usage.stderr).toContain('--verify must be one of "none", "size", "sha256"');
     const conflict = await runAgainst(hub, ["--list", "--clean", "--json"], { cwd });
     expect(parseJsonOutput(conflict.stdout, "list").error?.message).toContain("--list and --clean cannot be used together");
     const unknown = await runAgainst(hub, ["--model", "nope", "--json", "--dry-run"], { cwd: project(CONFIG) });
