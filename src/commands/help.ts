@@ -31,18 +31,35 @@ const EXIT_CODES = `0    success
 5    access denied (token missing, invalid, or not approved for a gated repository; mirror credentials refused)
 130  interrupted (partial downloads are kept and resume on the next run)`;
 
-const ENVIRONMENT = `HF_TOKEN, HUGGING_FACE_HUB_TOKEN   token for gated and private repositories
-HF_TOKEN_PATH, HF_HOME            token file (default ~/.cache/huggingface/token)
-HF_ENDPOINT                       Hub endpoint or mirror (default https://huggingface.co)
-HF_HUB_OFFLINE=1                  never touch the network; cached models only
-HF_HUB_DOWNLOAD_TIMEOUT           seconds without data before a connection is retried (default 30)
-HF_HUB_DISABLE_PROGRESS_BARS=1    plain progress lines even on a terminal
-CI_MINIMAL_MODELS=true|1|yes      default to models.minimal.yaml
-HTTPS_PROXY, HTTP_PROXY, NO_PROXY proxies for Hub and CDN requests
-MODEL_MANAGER_MIRROR              mirrors to read first, comma-separated (s3://bucket/prefix or https://…)
+/** README's Environment table, in its order and with every variable it names (tests/docs/environment.test.ts). */
+const ENVIRONMENT = `CI_MINIMAL_MODELS=true|1|yes        default to models.minimal.yaml
+HF_TOKEN, HUGGING_FACE_HUB_TOKEN    token for gated and private repositories
+HF_TOKEN_PATH, HF_HOME              token file (default ~/.cache/huggingface/token)
+HF_ENDPOINT                         Hub endpoint or mirror (default https://huggingface.co)
+HF_HUB_OFFLINE=1                    never touch the network; cached models only
+HF_HUB_DOWNLOAD_TIMEOUT             seconds without data before a connection is retried (default 30)
+MODEL_MANAGER_MIN_SPEED             bytes/s below which a body counts as stalled (KiB, MiB; default 1KiB; 0: never)
+HF_HUB_DISABLE_PROGRESS_BARS=1      plain progress lines even on a terminal (so does TERM=dumb)
+HF_HUB_CACHE, HUGGINGFACE_HUB_CACHE, HF_HOME, XDG_CACHE_HOME
+                                    layout: hf without cache_dir: where the Hugging Face cache is
+HF_HUB_DISABLE_SYMLINKS=1           layout: hf: files in the snapshots, no blobs and symlinks
+HF_HUB_ENABLE_HF_TRANSFER           accepted and ignored (downloads are always parallel and ranged)
+HF_DEVICE_CODE_OAUTH_CLIENT_ID      OAuth client id that refreshes an \`hf auth login\` browser login
+HOME                                ~ in paths; the default token file and Hugging Face cache
+MODEL_MANAGER_XET=0, HF_HUB_DISABLE_XET=1
+                                    Xet files through the Hub's bridge, not natively
+MODEL_MANAGER_SKIP_SPACE_CHECK=1    skip the free-space check (filesystems that misreport it)
+HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                                    proxies for Hub and CDN requests
+NODE_EXTRA_CA_CERTS, NODE_USE_SYSTEM_CA=1
+                                    trust a private CA (mirror, TLS-inspecting proxy)
+MODEL_MANAGER_MIRROR                mirrors to read first, comma-separated (s3://bucket/prefix or https://…)
 S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_SESSION_TOKEN, S3_ENDPOINT, S3_REGION (or AWS_*)
-                                  S3 mirror credentials, endpoint and region (never in the configuration)
-MODEL_MANAGER_XET=0               Xet files through the Hub's bridge, not natively (also HF_HUB_DISABLE_XET=1)`;
+                                    S3 mirror credentials, endpoint and region (never in the configuration)
+MODEL_MANAGER_CONNECTIONS, MODEL_MANAGER_CONNECTIONS_PER_FILE, MODEL_MANAGER_FILE_CONCURRENCY,
+MODEL_MANAGER_CHUNK_SIZE, MODEL_MANAGER_RANGED_THRESHOLD, MODEL_MANAGER_XET_RANGED_THRESHOLD,
+MODEL_MANAGER_MAX_ATTEMPTS, MODEL_MANAGER_RETRY_BASE_MS
+                                    engine tuning (see README, Performance)`;
 
 /** cac's help, with the sections a user of a CI tool looks for. */
 export function helpSections(sections: HelpSection[]): HelpSection[] {
