@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { messageOf } from "../../errors.ts";
 import type { HubRequestContext } from "../../hub/errors.ts";
 import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
@@ -133,7 +134,7 @@ export class XetFileSource implements ByteSource {
     let decodedInTerm = 0;
     for (const run of runsOf(reconstruction, this.isLocal, this.what)) {
       if (remaining <= 0) break;
-      for await (const { term, lengths, bytes } of run[0]!.local ? copiedTerms(run, (term) => this.localCopy(term)!) : this.fetchedTerms(run, signal)) {
+      for await (const { term, lengths, bytes } of run[0]!.local ? this.copiedTerms(run) : this.fetchedTerms(run, signal)) {
         if (bytes) {
           // Checked as the bytes come, not only at the term's end: a term may have more chunks than its length allows.
           decodedInTerm += bytes.length;
@@ -171,7 +172,27 @@ export class XetFileSource implements ByteSource {
 
   private localCopy(term: Term): LocalCopy | undefined {
     const copy = this.catalog?.find(term.xorb, term.chunks.start, term.chunks.end);
-    return copy && copy.length === term.unpackedLength ? copy : undefined;
+    return copy && copy.length === term.unpackedLength && !this.unreadable.has(copy.path) ? copy : undefined;
+  }
+
+  /** Cached files that failed a copy (deleted, truncated, replaced since the plan): their chunks are fetched instead. */
+  private readonly unreadable = new Set<string>();
+
+  /**
+   * A run of terms copied from cached files. A file that cannot give its recorded bytes is not used
+   * again, and the engine asks once more for what is missing, which then comes from the network:
+   * the cache changing under a run costs a retry, not the file's Xet transfer.
+   */
+  private async *copiedTerms(run: readonly SourcedTerm[]): AsyncGenerator<TermEvent> {
+    for (const { term } of run) {
+      const copy = this.localCopy(term)!;
+      try {
+        yield* copiedTerm(term, copy);
+      } catch (error) {
+        this.unreadable.add(copy.path);
+        throw new RetryableResponseError(0, 0, `the cached copy ${copy.path} no longer holds what the index recorded (${messageOf(error)}); fetching its chunks instead`);
+      }
+    }
   }
 
   private planned(start: number, end: number): Reconstruction | undefined {
@@ -285,22 +306,19 @@ const PIECE_BYTES = 256 * 1024;
 /** Two per connection of a file (16 at most): 8 MiB. */
 const POOLED_PIECES = 32;
 
-/** A run of terms read from cached files (verified when cached; the new file's sha256 checks them again). */
-async function* copiedTerms(run: readonly SourcedTerm[], copyOf: (term: Term) => LocalCopy): AsyncGenerator<TermEvent> {
-  for (const { term } of run) {
-    const copy = copyOf(term);
-    const handle = await open(copy.path, "r");
-    try {
-      for (let read = 0; read < copy.length; ) {
-        const piece = new Uint8Array(Math.min(PIECE_BYTES, copy.length - read));
-        const { bytesRead } = await handle.read(piece, 0, piece.length, copy.offset + read);
-        if (bytesRead === 0) throw new XetUnavailable(`the cached copy ${copy.path} is shorter than its index record`);
-        read += bytesRead;
-        yield { term, lengths: copy.lengths, bytes: piece.subarray(0, bytesRead) };
-      }
-    } finally {
-      await handle.close();
+/** A term read from a cached file (verified when cached; the new file's sha256 checks it again). */
+async function* copiedTerm(term: Term, copy: LocalCopy): AsyncGenerator<TermEvent> {
+  const handle = await open(copy.path, "r");
+  try {
+    for (let read = 0; read < copy.length; ) {
+      const piece = new Uint8Array(Math.min(PIECE_BYTES, copy.length - read));
+      const { bytesRead } = await handle.read(piece, 0, piece.length, copy.offset + read);
+      if (bytesRead === 0) throw new Error("it is shorter than recorded");
+      read += bytesRead;
+      yield { term, lengths: copy.lengths, bytes: piece.subarray(0, bytesRead) };
     }
-    yield { term, lengths: copy.lengths };
+  } finally {
+    await handle.close();
   }
+  yield { term, lengths: copy.lengths };
 }

@@ -1,0 +1,88 @@
+/**
+ * Chunk reuse and native Xet downloads when the filesystem is odd, through the compiled binary:
+ * reuse sources that changed since the index recorded them (during the run too), caches restored
+ * from tar, interruptions. Whatever the disk does, a final path holds the right bytes or nothing new,
+ * the index stays readable and the reuse source is never written.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { type LocalHub } from "../local-hub/index.ts";
+import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { finished } from "../helpers/run-cli.ts";
+import { weightsLike } from "../helpers/weights-like.ts";
+
+const WEIGHTS = "model.safetensors";
+const MiB = 1024 * 1024;
+const SIZE = 8 * MiB + 321;
+
+let hub: LocalHub;
+beforeAll(async () => {
+  hub = await startHub();
+});
+afterAll(() => hub.stop());
+beforeEach(() => {
+  hub.clearFaults();
+  hub.resetLog();
+});
+
+const xorbBytes = () => hub.requests.filter((record) => record.route === "xorb").reduce((sum, record) => sum + record.bodyBytes, 0);
+const bridgeGets = () => hub.requests.filter((record) => record.route === "cdn" && record.method === "GET");
+const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+const config = (repo: string, revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+
+let seed = 100;
+/** A repo whose main rewrites 5 % of an 8 MiB file at `changedAt` (a fraction), and a project with v1 cached; the config now names main. */
+async function cachedFirstRevision(repo: string, changedAt: number) {
+  seed += 2;
+  const first = weightsLike(SIZE, seed);
+  const second = first.slice();
+  second.set(weightsLike(Math.floor(SIZE * 0.05), seed + 1), Math.floor(SIZE * changedAt));
+  hub.addRepo({ id: repo, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
+  const cwd = project(config(repo, "v1"));
+  const run = await runAgainst(hub, [], { cwd });
+  expect(run.code).toBe(0);
+  hub.resetLog();
+  await Bun.write(join(cwd, "models.yaml"), config(repo, "main"));
+  return { cwd, cached: join(cwd, "cache", "up", WEIGHTS), firstSha: sha256(first), secondSha: sha256(second) };
+}
+
+function indexOf(cwd: string): { models: Record<string, { commit: string; files: { path: string; sha256?: string }[] }> } {
+  return JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+}
+
+describe("a reuse source that changes during the run", () => {
+  const changes: Record<string, (path: string) => void> = {
+    deleted: (path) => unlinkSync(path),
+    "replaced by a directory": (path) => {
+      unlinkSync(path);
+      mkdirSync(path);
+    },
+    truncated: (path) => truncateSync(path, 1000),
+  };
+  for (const [what, change] of Object.entries(changes)) {
+    test(`${what} after the plan: its chunks are fetched through Xet instead, the file ends right`, async () => {
+      const repo = `acme/odd-${what.replaceAll(" ", "-")}`;
+      const { cwd, secondSha } = await cachedFirstRevision(repo, 0.1);
+      // Another model's file is the source, so the changed path is not where the new file goes.
+      const model = (id: string, revision: string) => `  - id: ${id}\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+      await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "v1")}${model("new", "main")}`);
+      const source = join(cwd, "cache", "up", WEIGHTS);
+      // The changed chunks (at 10 %) trickle in, so the source changes between the first copy and the next.
+      hub.inject({ kind: "bandwidth", bytesPerSecond: 200_000, host: "cdn", route: "xorb", times: "always" });
+      const proc = await spawnAgainst(hub, ["-v"], { cwd });
+      await waitFor("a xorb request", () => hub.requests.some((record) => record.route === "xorb"));
+      change(source);
+      hub.clearFaults();
+      const run = await finished(proc);
+      expect(run.stderr).not.toContain("error:");
+      expect(run.code).toBe(0);
+      expect(sha256OfFile(join(cwd, "cache", "new", WEIGHTS))).toBe(secondSha);
+      // Not the bridge for the rest of the file: the chunks the source no longer holds come from xorbs.
+      expect(run.stderr).not.toContain("Xet transfer failed");
+      expect(bridgeGets()).toEqual([]);
+      expect(run.stderr).toContain(`the cached copy ${source} no longer holds what the index recorded`);
+      expect(indexOf(cwd).models.new!.files[0]!.sha256).toBe(secondSha);
+    }, 60_000);
+  }
+});
