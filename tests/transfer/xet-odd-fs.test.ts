@@ -86,3 +86,24 @@ describe("a reuse source that changes during the run", () => {
     }, 60_000);
   }
 });
+
+describe("a cache as odd filesystems leave it", () => {
+  test("restored from tar (whole-second mtimes, new inodes): the upgrade still copies the shared chunks", async () => {
+    const { cwd, cached, secondSha } = await cachedFirstRevision("acme/odd-tar", 0.5);
+    const restored = join(cwd, "restored");
+    const tar = join(cwd, "cache.tar");
+    // ustar keeps whole seconds; the index recorded the sub-second mtime.
+    for (const command of [["tar", "--format=ustar", "-cf", tar, "-C", cwd, "cache"], ["mkdir", restored], ["tar", "-xf", tar, "-C", restored]]) {
+      expect(Bun.spawnSync(command).exitCode).toBe(0);
+    }
+    rmSync(join(cwd, "cache"), { recursive: true });
+    expect(Bun.spawnSync(["mv", join(restored, "cache"), join(cwd, "cache")]).exitCode).toBe(0);
+    expect(statSync(cached).mtimeMs % 1000).toBe(0);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(cached)).toBe(secondSha);
+    expect(run.stderr).toMatch(/up: model\.safetensors: reused [\d.]+ MiB of 8\.0 MiB from the cache/);
+    expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
+  });
+});
