@@ -5,7 +5,7 @@
  * the index stays readable and the reuse source is never written.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync } from "node:fs";
+import { linkSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -106,4 +106,99 @@ describe("a cache as odd filesystems leave it", () => {
     expect(run.stderr).toMatch(/up: model\.safetensors: reused [\d.]+ MiB of 8\.0 MiB from the cache/);
     expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
   });
+});
+
+describe("a reuse source that changed before the run", () => {
+  test("at the default verify level (size), bytes copied from a rotten cached file are still checked by sha256", async () => {
+    const repo = "acme/odd-rot-size";
+    const { cwd, cached, secondSha } = await cachedFirstRevision(repo, 0.5);
+    await Bun.write(join(cwd, "models.yaml"), config(repo, "main").replace("verify: sha256\n", ""));
+    // Bit rot in the shared part: the bytes change, the size and mtime the index recorded do not.
+    const { mtimeMs } = statSync(cached);
+    const bytes = new Uint8Array(readFileSync(cached));
+    bytes[MiB]! ^= 0xff;
+    writeFileSync(cached, bytes);
+    utimesSync(cached, mtimeMs / 1000, mtimeMs / 1000);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(cached)).toBe(secondSha);
+    expect(run.stderr.match(/fetching it again from scratch/g)).toHaveLength(1);
+  });
+
+  test("replaced by a symlink to an identical copy outside the cache: refused naming model and file, the target untouched", async () => {
+    const { cwd, cached, firstSha } = await cachedFirstRevision("acme/odd-symlink-out", 0.5);
+    const outside = join(cwd, "elsewhere.safetensors");
+    expect(Bun.spawnSync(["cp", "-p", cached, outside]).exitCode).toBe(0);
+    unlinkSync(cached);
+    symlinkSync(outside, cached);
+    const before = statSync(outside);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: up: Refusing path "${WEIGHTS}" from acme/odd-symlink-out`);
+    expect(xorbBytes()).toBe(0);
+    expect(sha256OfFile(outside)).toBe(firstSha);
+    expect(statSync(outside).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  test("replaced by a symlink to an identical copy inside the model: not copied from, the link replaced by the new file, the copy untouched", async () => {
+    const { cwd, cached, firstSha, secondSha } = await cachedFirstRevision("acme/odd-symlink-in", 0.5);
+    const inside = join(cwd, "cache", "up", "copy.safetensors");
+    expect(Bun.spawnSync(["cp", "-p", cached, inside]).exitCode).toBe(0);
+    unlinkSync(cached);
+    symlinkSync(inside, cached);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(lstatSync(cached).isFile()).toBe(true);
+    expect(sha256OfFile(cached)).toBe(secondSha);
+    expect(sha256OfFile(inside)).toBe(firstSha);
+    expect(run.stderr).not.toContain("reused");
+  });
+
+  test("hard-linked to another model's copy: the upgrade copies from it and leaves the other model's file as it was", async () => {
+    const repo = "acme/odd-hardlink";
+    const { cwd, cached, firstSha, secondSha } = await cachedFirstRevision(repo, 0.5);
+    const model = (id: string, revision: string) => `  - id: ${id}\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+    await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "v1")}${model("twin", "v1")}`);
+    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
+    const twin = join(cwd, "cache", "twin", WEIGHTS);
+    // A deduplicating tool (hardlink, rdfind, jdupes) made the two copies one inode.
+    unlinkSync(twin);
+    linkSync(cached, twin);
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "main")}${model("twin", "v1")}`);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(cached)).toBe(secondSha);
+    expect(sha256OfFile(twin)).toBe(firstSha);
+    expect(run.stderr).toMatch(/up: model\.safetensors: reused [\d.]+ MiB of 8\.0 MiB from the cache/);
+    expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
+    // The twin is still as the index recorded it: a later run asks nothing of it.
+    hub.resetLog();
+    const again = await runAgainst(hub, ["--verify-only"], { cwd });
+    expect(again.code).toBe(0);
+  });
+});
+
+describe("interruptions", () => {
+  test("Ctrl-C in the middle of an upgrade: exit 130, the old file still whole at its path, the next run resumes and copies", async () => {
+    const { cwd, cached, firstSha, secondSha } = await cachedFirstRevision("acme/odd-sigint", 0.5);
+    hub.inject({ kind: "bandwidth", bytesPerSecond: 50_000, host: "cdn", route: "xorb", times: "always" });
+    const proc = await spawnAgainst(hub, [], { cwd, env: { MODEL_MANAGER_CHUNK_SIZE: "1MiB" } });
+    // The first half is copied from the cache; the changed chunks trickle in.
+    await waitFor("a xorb request", () => hub.requests.some((record) => record.route === "xorb"));
+    proc.kill("SIGINT");
+    expect((await finished(proc)).code).toBe(130);
+    expect(sha256OfFile(cached)).toBe(firstSha);
+    expect(indexOf(cwd).models.up!.files[0]!.sha256).toBe(firstSha);
+    hub.clearFaults();
+    hub.resetLog();
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(cached)).toBe(secondSha);
+    expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
+  }, 30_000);
 });
