@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { explainFsError, type FsErrorContext } from "../cache/fs-errors.ts";
+import { describeFsFailure, explainFsError, type FsErrorContext, fsErrorOf } from "../cache/fs-errors.ts";
 import type { CacheIndex, IndexedFile, IndexEntry } from "../cache/index-schema.ts";
 import { entriesBesides, ofAnotherConfiguration, recordEntry } from "../cache/index-entries.ts";
 import { updateIndex } from "../cache/index-file.ts";
@@ -124,7 +124,10 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   // A model the lock pins does not move with --refresh: the lock session leaves it unpinned when it should move.
   const moved = context.refresh && !pin ? await movedCommit(spec, recorded, layout, context) : undefined;
   const quick = moved ? undefined : planIfCached(spec, config, layout, recorded, pin);
-  if (quick) return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
+  if (quick) {
+    if (quick.previous) await recordAsOwn(quick.previous, spec, config, layout, context);
+    return resultOf(quick, 0, quick.previous?.verify ?? quick.level);
+  }
   const access = cacheAccess(config.cacheDir);
   if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
   await using lock = await holdWorkLocks(layout, spec, context, config.path);
@@ -133,6 +136,23 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   const plan = await planWork(spec, config, layout, scoped, recordedEntry(index, spec, layout, config.path), pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
   return await executeWork(plan, layout, scoped, config.path);
+}
+
+/**
+ * A model served from another configuration's entry is recorded as this configuration's too (once), so
+ * that configuration moving on, or its --clean, leaves the files this one uses. Best effort: a cache
+ * that cannot take the record (read-only, full) still serves the model.
+ */
+async function recordAsOwn(entry: IndexEntry, spec: ModelSpec, config: CacheSettings, layout: CacheLayout, context: RunContext): Promise<void> {
+  const { path } = config;
+  if (path === undefined || !ofAnotherConfiguration(entry, path) || cacheAccess(config.cacheDir) !== "writable") return;
+  try {
+    await updateIndex(layout.stateRoot, (index) => recordEntry(index, spec.id, { ...entry, configuredBy: path }), { signal: context.signal });
+  } catch (error) {
+    const failure = fsErrorOf(error);
+    if (!failure || context.signal?.aborted) throw error;
+    context.logger.debug(`${spec.id}: could not record it for ${path} (${describeFsFailure(failure)})`);
+  }
 }
 
 /**

@@ -187,3 +187,22 @@ describe("the index file, where entries of one id come from two configuration fi
     expect(JSON.parse(readFileSync(join(there, "model-manager.lock.json"), "utf8")).writtenIn).toBe(there);
   });
 });
+
+describe("layout: hf, model m at main in two configuration files", () => {
+  test("the second is served by the first's entry and records its own: the first moving m to v1 leaves main's snapshot, which the second loads offline", async () => {
+    const hubCache = join(tempDir("mm-same-revision"), "hub");
+    // Both name m at main; the project called v1 moves it to v1 later.
+    const setup: Setup = { main: project(`layout: hf\n${modelYaml()}`), v1: project(`layout: hf\n${modelYaml()}`), env: { HF_HUB_CACHE: hubCache } };
+    expect((await run(setup, setup.v1)).code).toBe(0);
+    hub.resetLog();
+    expect((await run(setup, setup.main)).code).toBe(0);
+    expect(hub.requests).toHaveLength(0);
+    writeFileSync(join(setup.v1, "models.yaml"), `layout: hf\n${modelYaml("    revision: v1\n")}`);
+    expect((await run(setup, setup.v1)).code).toBe(0);
+    const offline = await run(setup, setup.main, ["-q"], { HF_HUB_OFFLINE: "1" });
+    expect(offline.stderr).toBe("");
+    expect(offline.code).toBe(0);
+    expectSameBytes(hub, REPO, FILES, join(hubCache, "models--acme--shared", "snapshots", commitOf()));
+    expect(await listed(setup, setup.v1)).toEqual([["cached", commitOf("v1")]]);
+  }, 60_000);
+});
