@@ -295,6 +295,31 @@ describe("a hostile xorb storage", () => {
     await fallsBackToBridge("names bytes 0-35184372088832 of xorb bbbbbbbbbbbb…, past the size of any xorb");
   });
 
+  test("a storage ignoring Range, with the range asked 100 MiB into the xorb, is read no further than twice the file and 64 MiB", async () => {
+    let sent = 0;
+    storageAnswer = () =>
+      new Response(
+        new ReadableStream({
+          pull: (controller) => {
+            sent += 65536;
+            controller.enqueue(new Uint8Array(65536));
+          },
+        }),
+        { status: 200 },
+      );
+    answerReconstruction(
+      await alteredReconstruction((answer) => {
+        const xorbFetch = Object.values(answer.xorbs)[0]![0]!;
+        xorbFetch.url = `${storage.url.origin}/xorbs/default/${answer.terms[0]!.hash}`;
+        const range = xorbFetch.ranges[0]!;
+        range.bytes = { start: 100 * 1024 * 1024 + range.bytes.start, end: 100 * 1024 * 1024 + range.bytes.end };
+      }),
+    );
+    await fallsBackToBridge('the Xet storage has sent more than 64.6 MiB for "weights.bin" in acme/xet-hostile (293 KiB)');
+    // Short of the 100 MiB it would have skipped (the server's buffers hold a few MiB more than the client read).
+    expect(sent).toBeLessThan(90 * 1024 * 1024);
+  });
+
   test("a term whose chunks decode to more than its announced length is cut off as soon as its bytes pass it; its wrong bytes send the file to the bridge, Xet's failure said once", async () => {
     // As many chunks and bytes as 300 kB may have, but each chunk decodes to 64 KiB: the fifth passes the term's length.
     storageAnswer = zerosForever;

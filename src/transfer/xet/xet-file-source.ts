@@ -5,6 +5,7 @@ import type { ByteRange } from "../../hub/file-source.ts";
 import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
+import { formatBytes } from "../../output/format.ts";
 import type { GcPacer } from "../gc-pacer.ts";
 import { checkAnswerBounds } from "./answer-bounds.ts";
 import { ByteReader } from "./byte-reader.ts";
@@ -29,6 +30,9 @@ const PLAN_WINDOW_BYTES = 1024 * 1024 * 1024;
  */
 const SMALL_FILE_UNITS = 8;
 const MIN_UNIT_BYTES = 4 * 1024 * 1024;
+
+/** On top of twice the file's size (see fetchBudget): a whole xorb, as a storage ignoring Range sends one. */
+const FETCH_BUDGET_SLACK_BYTES = 64 * 1024 * 1024;
 
 /** A unit has no request of its own to watch: its reconstruction (within the API deadline) and xorb requests are watched each. */
 const UNWATCHED = { signal: new AbortController().signal, touch: () => {}, release: () => {} };
@@ -70,6 +74,14 @@ export class XetFileSource implements ByteSource {
   private windows: PlanWindow[] = [];
   private reusedBytes = 0;
   private fetchedBytes = 0;
+  /**
+   * What the storage may send for the file in all: its size about once (checkAnswerBounds), the rest of
+   * a unit again after each broken connection, a whole xorb from a storage that ignores Range. Past
+   * that, the bridge sends the file once.
+   */
+  private get fetchBudget(): number {
+    return 2 * this.size + FETCH_BUDGET_SLACK_BYTES;
+  }
 
   outcome(): SourceOutcome {
     return { chunkRuns: this.recorder.merged(), reusedBytes: this.reusedBytes, fetchedBytes: this.fetchedBytes };
@@ -235,7 +247,13 @@ export class XetFileSource implements ByteSource {
       const answer = answerKind(response, ranges);
       const reader = response.body.getReader();
       cancel = () => reader.cancel();
-      const bytes = new ByteReader(reader, answerLimit(answer, ranges), watch.touch, () => new XetUnavailable(`${what}: the answer is larger than the ranges asked`));
+      const asked = answerLimit(answer, ranges);
+      const allowed = this.fetchBudget - this.fetchedBytes;
+      const bytes = new ByteReader(reader, Math.min(asked, allowed), watch.touch, () =>
+        asked <= allowed
+          ? new XetUnavailable(`${what}: the answer is larger than the ranges asked`)
+          : new XetUnavailable(`the Xet storage has sent more than ${formatBytes(this.fetchBudget)} for ${this.what} (${formatBytes(this.size)})`),
+      );
       note = () => {
         this.fetchedBytes += bytes.received - counted;
         counted = bytes.received;
