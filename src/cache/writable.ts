@@ -48,7 +48,7 @@ const PROBLEMS: Record<Exclude<CacheAccess, "writable">, { readonly problem: str
   "link-loop": { problem: "is (or is inside) a symlink loop (too many levels of symbolic links)", fix: "point the link at a real folder, or choose another cache with --cache-dir" },
   "too-long": {
     problem: "is too long for the filesystem (a path over its limit, or a folder name over 255 bytes)",
-    fix: "choose a shorter cache_dir, or another cache with --cache-dir",
+    fix: "choose a shorter one, or another cache with --cache-dir",
   },
   "not-a-folder": { problem: "is not a folder (a file stands where it, or a folder above it, should be)", fix: "move that file away, or choose another cache with --cache-dir" },
 };
@@ -74,10 +74,10 @@ export class UnwritableCacheError extends ModelManagerError {
   }
 }
 
-/** Throws UnwritableCacheError unless the cache can be written. */
-export function requireWritableCache(cacheDir: string, modelId: string, what: string): void {
+/** Throws UnwritableCacheError unless the cache can be written; `source` names what chose it (default cache_dir). */
+export function requireWritableCache(cacheDir: string, modelId: string, what: string, source?: string): void {
   const access = cacheAccess(cacheDir);
-  if (access !== "writable") throw new UnwritableCacheError(cacheDir, access, modelId, what);
+  if (access !== "writable") throw new UnwritableCacheError(cacheDir, access, modelId, what, source);
 }
 
 /** A cache_dir that cannot be read: said once for the run, before any model is looked at. */

@@ -37,7 +37,7 @@ export async function cleanModel(spec: ModelSpec, cache: CacheLocation, context:
   const seen = await readIndexFor(layout.stateRoot, context);
   const before = report(spec.id, targetsOf(spec, layout, seen, configPath), ownEntries(seen, spec.id, configPath).length > 0, leftOf(spec, layout, seen), keptFor(seen, spec.id, configPath));
   if (dryRun || before.wasEmpty) return before;
-  await using _lock = await holdWorkLocks(layout, spec, context, configPath);
+  await using _lock = await holdWorkLocks(layout, spec, context, cache);
   const current = await readIndexFor(layout.stateRoot, context);
   const present = targetsOf(spec, layout, current, configPath);
   const left = leftOf(spec, layout, current);

@@ -130,7 +130,7 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   }
   const access = cacheAccess(config.cacheDir);
   if (access !== "writable") return await serveUnwritable(spec, config, layout, context, recorded, access, moved);
-  await using lock = await holdWorkLocks(layout, spec, context, config.path);
+  await using lock = await holdWorkLocks(layout, spec, context, config);
   const scoped = context.withSignal(lock.signal);
   const index = await readIndexFor(layout.stateRoot, context);
   const plan = await planWork(spec, config, layout, scoped, recordedEntry(index, spec, layout, config.path), pin, moved);

@@ -3,7 +3,7 @@ import { acquireLock, describeLockOwner, type Lock } from "../cache/lock.ts";
 import { assertStateFoldersSafe, lockPath, quarantineDir, safeFileName } from "../cache/layout.ts";
 import { requireWritableCache } from "../cache/writable.ts";
 import type { ModelSpec } from "../config/types.ts";
-import type { CacheLayout } from "../layout/index.ts";
+import { type CacheLayout, type CacheLocation, cacheDirSourceOf, configPathOf } from "../layout/index.ts";
 import { recordedEntry } from "./records.ts";
 import { readIndexFor, type RunContext } from "./context.ts";
 import { modelPartialDir } from "./partials.ts";
@@ -19,9 +19,9 @@ export type HeldModelLock = AsyncDisposable & {
  * The locks of the folders a model's work writes (see CacheLayout.lockNames). Taken in one fixed
  * order, so two models swapping folders cannot each hold one lock and wait forever for the other.
  */
-async function holdNamedLocks(layout: CacheLayout, spec: ModelSpec, names: readonly string[], context: RunContext): Promise<HeldModelLock> {
+async function holdNamedLocks(layout: CacheLayout, spec: ModelSpec, names: readonly string[], context: RunContext, cacheDirSource: string | undefined): Promise<HeldModelLock> {
   const { stateRoot } = layout;
-  requireWritableCache(stateRoot, spec.id, "cannot be changed there");
+  requireWritableCache(layout.root, spec.id, "cannot be changed there", cacheDirSource);
   const ordered = [...new Set(names)].sort();
   assertStateFoldersSafe(stateRoot, [join(quarantineDir(stateRoot), safeFileName(spec.id)), modelPartialDir(stateRoot, layout.partialKey(spec))]);
   const held: Lock[] = [];
@@ -51,14 +51,14 @@ async function holdNamedLocks(layout: CacheLayout, spec: ModelSpec, names: reado
 }
 
 /**
- * The locks a run or --clean of `spec` (from the configuration file `configPath`) needs: the folders it
+ * The locks a run or --clean of `spec` (in the cache of `cache`, a configuration's) needs: the folders it
  * writes and those its index entry records when they differ (what is left there is removed under their lock).
  * Retries if the entry moved on while the locks were taken.
  */
-export async function holdWorkLocks(layout: CacheLayout, spec: ModelSpec, context: RunContext, configPath: string | undefined): Promise<HeldModelLock> {
-  const lockNames = async () => layout.lockNames(spec, recordedEntry(await readIndexFor(layout.stateRoot, context), spec, layout, configPath));
+export async function holdWorkLocks(layout: CacheLayout, spec: ModelSpec, context: RunContext, cache: CacheLocation): Promise<HeldModelLock> {
+  const lockNames = async () => layout.lockNames(spec, recordedEntry(await readIndexFor(layout.stateRoot, context), spec, layout, configPathOf(cache)));
   for (;;) {
-    const lock = await holdNamedLocks(layout, spec, await lockNames(), context);
+    const lock = await holdNamedLocks(layout, spec, await lockNames(), context, cacheDirSourceOf(cache));
     if ((await lockNames()).every((name) => lock.names.has(name))) return lock;
     await lock[Symbol.asyncDispose]();
   }

@@ -4,7 +4,7 @@ import type { IndexEntry } from "../cache/index-schema.ts";
 import { everyEntry, updateEntry } from "../cache/index-entries.ts";
 import { updateIndex } from "../cache/index-file.ts";
 import { INDEX_FILE_NAME } from "../cache/layout.ts";
-import { type CacheLocation, cacheLayout, configPathOf, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
+import { type CacheLayout, type CacheLocation, cacheDirSourceOf, cacheLayout, configPathOf, type FileRoot, locate, type ModelPlacement } from "../layout/index.ts";
 import { cacheAccess, describeUnwritable } from "../cache/writable.ts";
 import { describeFsFailure, fsErrorOf } from "../cache/fs-errors.ts";
 import type { ModelSpec, VerifyLevel } from "../config/types.ts";
@@ -47,13 +47,17 @@ export async function verifyCachedModel(spec: ModelSpec, cache: CacheLocation, l
           : "it has not been downloaded";
     return { ...base, status: "not-cached", files: 0, bytes: 0, failures: [], reason };
   }
-  return verifyEntry(spec.id, state.entry, layout.placement(spec, state.entry.commit), layout.stateRoot, level, context);
+  return verifyEntry(spec.id, state.entry, layout.placement(spec, state.entry.commit), { layout, source: cacheDirSourceOf(cache) }, level, context);
 }
 
 /** A model's folder, where its files' bytes are (hf: the blobs, which are hashed) and what readers open instead of them. */
 type Where = Pick<ModelPlacement, "directory" | "content" | "standalone">;
 
-async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir: string, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+/** The cache a model is verified in, and for messages what chose it ("--cache-dir", "HF_HUB_CACHE"…; default cache_dir). */
+type VerifiedCache = { readonly layout: Pick<CacheLayout, "root" | "stateRoot">; readonly source?: string | undefined };
+
+async function verifyEntry(id: string, entry: IndexEntry, where: Where, cache: VerifiedCache, level: VerifyLevel, context: RunContext): Promise<VerifyReport> {
+  const { root, stateRoot } = cache.layout;
   const { directory, content } = where;
   const options = { signal: context.signal, onWarning: (message: string) => context.logger.debug(message) };
   const contentCheck = await verifyFiles(content, entry.files, level, options);
@@ -63,9 +67,9 @@ async function verifyEntry(id: string, entry: IndexEntry, where: Where, cacheDir
   const failed = new Set(contentCheck.failures.map((failure) => failure.path));
   const failures = [...contentCheck.failures, ...readerCheck.failures.filter((failure) => !failed.has(failure.path))];
   const bad = new Set(failures.map((failure) => failure.path));
-  const access = cacheAccess(cacheDir);
-  if (access === "writable") await recordVerificationIfPossible(cacheDir, id, entry, content, level, bad, context);
-  else context.warnOnce(`${describeUnwritable(cacheDir, access)}, so its index could not be updated (when each model was verified, and which files failed)`);
+  const access = cacheAccess(root);
+  if (access === "writable") await recordVerificationIfPossible(stateRoot, id, entry, content, level, bad, context);
+  else context.warnOnce(`${describeUnwritable(root, access, cache.source)}, so its index could not be updated (when each model was verified, and which files failed)`);
   const bytes = entry.files.reduce((sum, file) => sum + file.size, 0);
   return { id, path: directory, level, commit: entry.commit, status: failures.length === 0 ? "ok" : "failed", files: entry.files.length, bytes, failures };
 }
@@ -126,7 +130,7 @@ export async function verifyModel(path: string, level: VerifyLevel, context: Run
       const index = await readIndexFor(layout.stateRoot, context);
       for (const { id, entry } of everyEntry(index)) {
         const placement = layout.placement(recordedSpec(id, entry), entry.commit);
-        if (placement.directory === directory) return verifyEntry(id, entry, placement, layout.stateRoot, level, context);
+        if (placement.directory === directory) return verifyEntry(id, entry, placement, { layout }, level, context);
       }
     }
     if (dirname(cacheDir) === cacheDir) break;

@@ -96,7 +96,7 @@ describe("filesystem errors", () => {
     for (const args of [["--list"], ["--verify-only"], []]) {
       const run = await runAgainst(hub, args, { cwd });
       expect(run.stderr).not.toContain("ENAMETOOLONG");
-      expect(errors(run.stderr)).toEqual([`error: cache_dir ${cacheDir} is too long for the filesystem (a path over its limit, or a folder name over 255 bytes); choose a shorter cache_dir, or another cache with --cache-dir`]);
+      expect(errors(run.stderr)).toEqual([`error: cache_dir ${cacheDir} is too long for the filesystem (a path over its limit, or a folder name over 255 bytes); choose a shorter one, or another cache with --cache-dir`]);
       expect(run.code).toBe(1);
     }
   });

@@ -153,4 +153,19 @@ describe("a read-only cache", () => {
     expect(cleanAll.stdout).toContain("new: not in the cache, nothing to remove");
     expect(existsSync(join(baked.ro.cacheDir, "m", "config.json"))).toBe(true);
   });
+
+  test("--verify-only's warning and --clean-model's error name --cache-dir when it chose the cache", async () => {
+    const baked = await bakedCache();
+    if (!baked) return;
+    writeFileSync(join(baked.cwd, "models.yaml"), `cache_dir: elsewhere\n${MODELS}`);
+    const says = baked.ro.says.replace(`cache_dir ${baked.ro.cacheDir}`, `--cache-dir ${baked.ro.cacheDir}`);
+    const verify = await runAgainst(hub, ["--verify-only", "--cache-dir", baked.ro.cacheDir], { cwd: baked.cwd });
+    expect(verify.code).toBe(0);
+    expect(warnings(verify.stderr)).toEqual([`warning: ${says}, so its index could not be updated (when each model was verified, and which files failed)`]);
+    const clean = await runAgainst(hub, ["--clean-model", "m", "--cache-dir", baked.ro.cacheDir], { cwd: baked.cwd });
+    expect(clean.code).toBe(1);
+    expect(clean.stderr).toContain(`error: ${says}; `);
+    expect(clean.stderr).not.toContain("cache_dir");
+    expect(hub.requests).toHaveLength(0);
+  });
 });
