@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { ConfigurationError, messageOf } from "../errors.ts";
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { closestMatch, ConfigurationError, messageOf } from "../errors.ts";
 
 /**
  * The text of a configuration file. Each way of failing says so plainly:
@@ -13,7 +14,7 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   try {
     bytes = readAtMost(absolutePath, MAX_CONFIG_BYTES);
   } catch (error) {
-    return fail(readFailure(error));
+    return fail(`${readFailure(error)}${(error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" ? nearbyConfigHint(absolutePath, shownAs) : ""}`);
   }
   if (bytes.byteLength > MAX_CONFIG_BYTES) return fail(`is larger than ${MAX_CONFIG_BYTES >> 20} MiB, too large for a configuration (is it the file you meant?)`);
   let text: string;
@@ -54,6 +55,19 @@ function readAtMost(path: string, limit: number): Uint8Array {
   } finally {
     closeSync(fd);
   }
+}
+
+/** ` (did you mean "models.yaml"?)` when a YAML file beside the missing one has a close name: `-c modles.yaml`, `models.yml`. */
+function nearbyConfigHint(absolutePath: string, shownAs: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(absolutePath)).filter((name) => /\.ya?ml$/i.test(name));
+  } catch {
+    return "";
+  }
+  const hint = closestMatch(basename(absolutePath), names);
+  // Quoted: a path right before "?" would read as a URL's query, which log lines shorten.
+  return hint ? ` (did you mean ${JSON.stringify(join(dirname(shownAs), hint))}?)` : "";
 }
 
 function readFailure(error: unknown): string {

@@ -76,6 +76,23 @@ describe("default configuration", () => {
     expect(run.stderr).toBe("error: nope.yaml: file not found\n");
   });
 
+  test("--config naming a missing file next to a YAML file of a close name suggests it", async () => {
+    const cwd = projectWithDefaults();
+    const cases: Array<[string, string]> = [
+      ["config/model_manager/modles.yaml", "config/model_manager/models.yaml"],
+      ["config/model_manager/models.yml", "config/model_manager/models.yaml"],
+      [join(cwd, "config/model_manager/models.minimal.yml"), join(cwd, "config/model_manager/models.minimal.yaml")],
+    ];
+    for (const [typed, meant] of cases) {
+      const run = await runCli(["-c", typed, "--list"], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`error: ${typed}: file not found (did you mean "${meant}"?)\n`);
+    }
+    // Nothing close: no hint; nor for a folder that does not exist.
+    expect((await runCli(["-c", "config/model_manager/other.yaml", "--list"], { cwd })).stderr).toBe("error: config/model_manager/other.yaml: file not found\n");
+    expect((await runCli(["-c", "nowhere/models.yaml", "--list"], { cwd })).stderr).toBe("error: nowhere/models.yaml: file not found\n");
+  });
+
   test("an invalid configuration exits 2, lists every problem with its line, and downloads nothing", async () => {
     const cwd = tempDir("mm-badconfig");
     writeFileSync(join(cwd, "models.yaml"), "cache_dir: cache\nverify: full\nmodels:\n  - id: a\n    repo: org/a\n  - id: a\n    repo_id: org//b\n");
