@@ -2,7 +2,7 @@
 /** The model-manager command: a thin layer over the library in src/. */
 import { ExitCode, InterruptedError, messageOf, ModelManagerError } from "./errors.ts";
 import { ADD_HELP } from "./commands/add-options.ts";
-import { buildCli, parseCommandLine } from "./commands/options.ts";
+import { helpText, parseCommandLine } from "./commands/options.ts";
 import { exitCodeWithStdout, stdoutError } from "./commands/output.ts";
 import { versionJson, versionLine } from "./version.ts";
 
@@ -17,7 +17,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return exitCode;
   }
   if (parsed.kind === "help") {
-    buildCli().outputHelp();
+    process.stdout.write(helpText());
     return ExitCode.ok;
   }
   if (parsed.kind === "version") {

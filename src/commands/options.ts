@@ -82,6 +82,19 @@ export function buildCli() {
   return cli;
 }
 
+/** The help as text: cac prints it with console.info, whose failures (`--help > /dev/full`) nobody would hear of. */
+export function helpText(): string {
+  const printed: unknown[] = [];
+  const print = console.info;
+  console.info = (...parts: unknown[]) => void printed.push(parts.join(" "));
+  try {
+    buildCli().outputHelp();
+  } finally {
+    console.info = print;
+  }
+  return `${printed.join("\n")}\n`;
+}
+
 /** Parses argv (without the program and script entries). Usage problems raise UsageError. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const cli = buildCli();

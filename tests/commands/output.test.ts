@@ -49,4 +49,17 @@ describe("results on a stdout that cannot take them", () => {
       closeSync(full);
     }
   });
+
+  test.skipIf(!existsSync("/dev/full"))("--help, add --help, --version and --json --version to a full disk: said, exit 1 (--help was lost silently, exit 0)", async () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      for (const args of [["--help"], ["add", "--help"], ["--version"], ["--json", "--version"]]) {
+        const run = await runWithStdout(full, args, listable());
+        expect(run.stderr).toBe("error: the results could not be written to stdout (no space left on device); they are lost\n");
+        expect(run.code).toBe(1);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
 });
