@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { closestMatch, ConfigurationError, messageOf } from "../errors.ts";
 
@@ -14,7 +14,7 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   try {
     bytes = readAtMost(absolutePath, MAX_CONFIG_BYTES);
   } catch (error) {
-    return fail(`${readFailure(error)}${(error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" ? nearbyConfigHint(absolutePath, shownAs) : ""}`);
+    return fail(readFailure(error, absolutePath, shownAs));
   }
   if (bytes.byteLength > MAX_CONFIG_BYTES) return fail(`is larger than ${MAX_CONFIG_BYTES >> 20} MiB, too large for a configuration (is it the file you meant?)`);
   let text: string;
@@ -65,16 +65,18 @@ function nearbyConfigHint(absolutePath: string, shownAs: string): string {
   } catch {
     return "";
   }
-  const hint = closestMatch(basename(absolutePath), names);
+  const hint = closestMatch(basename(absolutePath), names.filter((name) => name !== basename(absolutePath)));
   // Quoted: a path right before "?" would read as a URL's query, which log lines shorten.
   return hint ? ` (did you mean ${JSON.stringify(join(dirname(shownAs), hint))}?)` : "";
 }
 
-function readFailure(error: unknown): string {
+function readFailure(error: unknown, absolutePath: string, shownAs: string): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case "ENOENT":
-      return "file not found";
+    case "ENOENT": {
+      const link = lstatSync(absolutePath, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(absolutePath) : undefined;
+      return link === undefined ? `file not found${nearbyConfigHint(absolutePath, shownAs)}` : `file not found: it is a symlink to ${link}, which does not exist`;
+    }
     case "ENOTDIR":
       return "file not found (part of the path is a file, not a folder)";
     case "EISDIR":
@@ -82,6 +84,10 @@ function readFailure(error: unknown): string {
     case "EACCES":
     case "EPERM":
       return "cannot be read: permission denied";
+    case "ELOOP":
+      return "cannot be read: it is (or is inside) a symlink loop";
+    case "ENAMETOOLONG":
+      return "cannot be read: the path is too long for the filesystem";
     default:
       return `cannot be read: ${messageOf(error)}`;
   }

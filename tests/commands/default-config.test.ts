@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
 import { runCli } from "../helpers/run-cli.ts";
@@ -91,6 +91,22 @@ describe("default configuration", () => {
     // Nothing close: no hint; nor for a folder that does not exist.
     expect((await runCli(["-c", "config/model_manager/other.yaml", "--list"], { cwd })).stderr).toBe("error: config/model_manager/other.yaml: file not found\n");
     expect((await runCli(["-c", "nowhere/models.yaml", "--list"], { cwd })).stderr).toBe("error: nowhere/models.yaml: file not found\n");
+  });
+
+  test("--config naming a dangling symlink, a symlink loop or an over-long name says which", async () => {
+    const cwd = projectWithDefaults();
+    symlinkSync("/nonexistent/models.yaml", join(cwd, "linked.yaml"));
+    symlinkSync("loop.yaml", join(cwd, "loop.yaml"));
+    const cases: Array<[string, string]> = [
+      ["linked.yaml", "error: linked.yaml: file not found: it is a symlink to /nonexistent/models.yaml, which does not exist\n"],
+      ["loop.yaml", "error: loop.yaml: cannot be read: it is (or is inside) a symlink loop\n"],
+      [`${"a".repeat(300)}.yaml`, `error: ${"a".repeat(300)}.yaml: cannot be read: the path is too long for the filesystem\n`],
+    ];
+    for (const [typed, message] of cases) {
+      const run = await runCli(["-c", typed, "--list"], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(message);
+    }
   });
 
   test("an invalid configuration exits 2, lists every problem with its line, and downloads nothing", async () => {
