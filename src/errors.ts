@@ -30,15 +30,21 @@ export class MissingModelError extends ModelManagerError {
   override readonly code = "MISSING_MODEL";
   override readonly exitCode = ExitCode.notFound;
 
+  /** `ofRepository`: the ids of the models whose repository `modelId` is (a repo id given where a model id goes). */
   constructor(
     readonly modelId: string,
     readonly knownIds: readonly string[] = [],
+    ofRepository: readonly string[] = [],
   ) {
-    super(missingModelMessage(modelId, knownIds));
+    super(missingModelMessage(modelId, knownIds, ofRepository));
   }
 }
 
-function missingModelMessage(modelId: string, knownIds: readonly string[]): string {
+function missingModelMessage(modelId: string, knownIds: readonly string[], ofRepository: readonly string[]): string {
+  if (ofRepository.length > 0) {
+    const models = ofRepository.map((id) => `"${id}"`).join(", ");
+    return `Model "${modelId}" is not in the configuration: it is the repository of model${ofRepository.length > 1 ? "s" : ""} ${models}; name ${ofRepository.length > 1 ? "them" : "it"} by the id.`;
+  }
   const hint = closestMatch(modelId, knownIds);
   const shown = knownIds.slice(0, 10).join(", ") + (knownIds.length > 10 ? `, … (${knownIds.length} in all; see --list)` : "");
   const known = knownIds.length > 0 ? ` Configured models: ${shown}.` : " The configuration has no models.";

@@ -135,7 +135,10 @@ export class ModelManager {
 /** The spec with this id, or MissingModelError with a did-you-mean hint. */
 export function findModelSpec(config: Pick<ModelsConfig, "models">, modelId: string): ModelSpec {
   const spec = config.models.find((model) => model.id === modelId);
-  if (!spec) throw new MissingModelError(modelId, config.models.map((model) => model.id));
+  if (!spec) {
+    const ofRepository = config.models.filter((model) => model.repoId.toLowerCase() === modelId.toLowerCase()).map((model) => model.id);
+    throw new MissingModelError(modelId, config.models.map((model) => model.id), ofRepository);
+  }
   return spec;
 }
 

@@ -68,6 +68,15 @@ describe("commands on a cache that holds nothing yet", () => {
     expect(unknown.stderr).toContain('Model "tiny-bret" is not in the configuration. Did you mean "tiny-bert"?');
   });
 
+  test("--model or --clean-model naming a model's repository instead of its id says whose it is", async () => {
+    const cwd = project();
+    for (const args of [["--model", "org/tiny-bert", "--list"], ["--clean-model", "ORG/tiny-bert"]]) {
+      const run = await runCli(["--config", "models.yaml", ...args], { cwd });
+      expect(run.code).toBe(4);
+      expect(run.stderr).toBe(`error: Model "${args[1]}" is not in the configuration: it is the repository of model "tiny-bert"; name it by the id.\n`);
+    }
+  });
+
   test("--clean --dry-run lists nothing to remove", async () => {
     const cwd = project();
     const run = await runCli(["--config", "models.yaml", "--clean", "--dry-run", "--json"], { cwd });
