@@ -50,16 +50,23 @@ function isFalsy(value: string | undefined): boolean {
   return ["0", "off", "no", "false"].includes((value ?? "").trim().toLowerCase());
 }
 
+/** `huggingface.co` or `localhost:8977` (read as the scheme "localhost"): the scheme is what is missing. */
+function withoutSchemeHint(raw: string): string {
+  if (!/^[\w.-]+(:\d+)?(\/\S*)?$/.test(raw)) return "";
+  const meant = `http${/^(localhost|127\.)/.test(raw) ? "" : "s"}://${raw}`;
+  return URL.canParse(meant) ? ` (did you mean ${JSON.stringify(meant)}?)` : "";
+}
+
 function parseEndpoint(value: string | undefined): string {
   const raw = value?.trim() || DEFAULT_ENDPOINT;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`HF_ENDPOINT is not a valid URL: ${JSON.stringify(raw)}`);
+    throw new UsageError(`HF_ENDPOINT is not a valid URL: ${JSON.stringify(raw)}${withoutSchemeHint(raw)}`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`HF_ENDPOINT must be an http(s) URL, but its scheme is "${url.protocol.replace(/:$/, "")}"`);
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL, but its scheme is "${url.protocol.replace(/:$/, "")}"${withoutSchemeHint(raw)}`);
   }
   if (url.username || url.password) {
     throw new UsageError("HF_ENDPOINT must not contain credentials; use HF_TOKEN for the token");

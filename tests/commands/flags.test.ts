@@ -133,6 +133,19 @@ describe("command line", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("HF_ENDPOINT must be an http(s) URL");
   });
+
+  test("an HF_ENDPOINT without its scheme gets the URL it most likely meant", async () => {
+    const cases: Array<[string, string]> = [
+      ["huggingface.co", 'error: HF_ENDPOINT is not a valid URL: "huggingface.co" (did you mean "https://huggingface.co"?)\n'],
+      ["localhost:8977", 'error: HF_ENDPOINT must be an http(s) URL, but its scheme is "localhost" (did you mean "http://localhost:8977"?)\n'],
+      ["not a url", 'error: HF_ENDPOINT is not a valid URL: "not a url"\n'],
+    ];
+    for (const [endpoint, message] of cases) {
+      const run = await runCli(["--list"], { env: { HF_ENDPOINT: endpoint } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(message);
+    }
+  });
   test("a --no- form of a flag is unknown, never the flag itself (--no-clean removes nothing)", async () => {
     const cwd = project("models:\n  - id: q\n    repo_id: Qwen/Qwen3-0.6B\n");
     for (const flag of ["--no-clean", "--no-list", "--no-verify-only", "--no-json"]) {
