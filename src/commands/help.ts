@@ -24,10 +24,10 @@ sbom    print a CycloneDX 1.6 JSON SBOM of the locked models (--output FILE to w
 push    upload the verified models to a mirror: push s3://bucket/prefix`;
 
 const EXIT_CODES = `0    success
-1    download or network failure
+1    download, network, mirror or filesystem failure (retries exhausted, disk full, cache not writable)
 2    usage or configuration error; invalid lock; --locked or --frozen without a usable lock
 3    verification failed (also: a file disagrees with the committed lock)
-4    not found (model id, repository, revision, file; or not cached with --verify-only / HF_HUB_OFFLINE)
+4    not found (model id, repository, revision, file or pattern; or not cached with --verify-only / HF_HUB_OFFLINE)
 5    access denied (token missing, invalid, or not approved for a gated repository; mirror credentials refused)
 130  interrupted (partial downloads are kept and resume on the next run)`;
 
