@@ -21,7 +21,9 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    return fail(`is not UTF-8 text: ${describeFirstInvalidByte(bytes)}; save it as UTF-8`);
+    // Notepad's "Unicode": every character two bytes, after a byte order mark.
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    return fail(`is not UTF-8 text: ${utf16 ? "it is UTF-16 (it starts with a UTF-16 byte order mark)" : describeFirstInvalidByte(bytes)}; save it as UTF-8`);
   }
   if (text.length === 0) return fail("the file is empty");
   if (text.trim() === "") return fail("the file contains only whitespace");

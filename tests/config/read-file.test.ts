@@ -13,6 +13,18 @@ describe("a configuration file that is not YAML text", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("error: models.yaml: is not UTF-8 text: line 3, column 21 has the byte 0xE9; save it as UTF-8\n");
   });
+  test("UTF-16 (Notepad's Unicode, either byte order) is named as such", async () => {
+    const cwd = project("");
+    const text = "models:\r\n  - id: q\r\n    repo_id: org/q\r\n";
+    const littleEndian = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const bigEndian = Buffer.from(littleEndian).swap16();
+    for (const bytes of [littleEndian, bigEndian]) {
+      writeFileSync(join(cwd, "models.yaml"), bytes);
+      const run = await runCli(["-c", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe("error: models.yaml: is not UTF-8 text: it is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8\n");
+    }
+  });
   test("a weights file or a device given as the configuration is refused by size, not read until memory runs out", async () => {
     const cwd = project("");
     writeFileSync(join(cwd, "model.safetensors"), "");
