@@ -61,7 +61,8 @@ export function assertStateFoldersSafe(cacheDir: string, more: readonly string[]
     const stats = lstatSync(path, { throwIfNoEntry: false });
     if (!stats || stats.isDirectory()) continue;
     const what = stats.isSymbolicLink() ? `a symlink to ${readlinkSync(path)}` : "not a folder";
-    throw new UnsafePathError(`cache_dir ${root}`, relative(root, path), `it is ${what}, but model-manager keeps its own state there and writes only inside cache_dir; remove it`);
+    // "the cache", not "cache_dir": HF_HUB_CACHE or --cache-dir may have chosen it, and with layout hf this is its state folder.
+    throw new UnsafePathError(`the cache ${root}`, relative(root, path), `it is ${what}, but model-manager keeps its own state there and writes only inside the cache; remove it`);
   }
 }
 

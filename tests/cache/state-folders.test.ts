@@ -25,7 +25,7 @@ describe("state folders that are links", () => {
       symlinkSync(outside, join(cwd, "cache", folder));
       const run = await runAgainst(hub, [], { cwd });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`Refusing path "${folder}" from cache_dir ${join(cwd, "cache")}: it is a symlink to ${outside}, but model-manager keeps its own state there`);
+      expect(run.stderr).toContain(`Refusing path "${folder}" from the cache ${join(cwd, "cache")}: it is a symlink to ${outside}, but model-manager keeps its own state there`);
       expect(readdirSync(outside)).toEqual([]);
     });
   }
