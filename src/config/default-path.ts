@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../errors.ts";
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { environmentArgument, stringArgument } from "../api-arguments.ts";
 
 export const FULL_CONFIG_FILE = "config/model_manager/models.yaml";
@@ -21,6 +22,28 @@ export function defaultConfigPath(env: Readonly<Record<string, string | undefine
 }
 
 /**
+ * The configurations a user without one at the default path most likely meant: a models.yaml in
+ * the working folder (the README's `-c models.yaml`), or the default file in a folder above it
+ * (run from a subfolder of the project).
+ */
+function likelyMeant(path: string): string[] {
+  const cwd = resolve(path, "..", "..", "..");
+  const isFile = (candidate: string) => statSync(candidate, { throwIfNoEntry: false })?.isFile() === true;
+  const hints: string[] = [];
+  const here = ["models.yaml", "models.yml"].find((name) => isFile(join(cwd, name)));
+  if (here) hints.push(`  This folder has ${here}: model-manager -c ${here}`);
+  // Not `-c ../…`: a relative cache_dir is resolved against the working folder, so the cache would move too.
+  for (let folder = cwd; folder !== dirname(folder); ) {
+    folder = dirname(folder);
+    if (isFile(join(folder, relative(cwd, path)))) {
+      hints.push(`  ${folder} has one: run model-manager from there`);
+      break;
+    }
+  }
+  return hints;
+}
+
+/**
  * The first-run message: no file at the default path. Says where it looked and the three ways
  * on: another file, the smallest file that works, or `model-manager add`, which creates it.
  */
@@ -32,6 +55,7 @@ export function missingDefaultConfigError(path: string, env: Readonly<Record<str
       path: "",
       message: [
         `no configuration file at the default path${why}.`,
+        ...likelyMeant(path),
         "  Name one with --config <file> (or -c <file>), or create this one; two lines are enough:",
         "    models:",
         "      - { id: all-MiniLM-L6-v2, repo_id: sentence-transformers/all-MiniLM-L6-v2 }",

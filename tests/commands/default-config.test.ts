@@ -69,6 +69,21 @@ describe("default configuration", () => {
     );
   });
 
+  test("a missing default configuration points at a models.yaml in the folder, and at the project folder above it", async () => {
+    const project = projectWithDefaults();
+    const sub = join(project, "src", "app");
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(project, "src", "models.yaml"), "models:\n  - id: a\n    repo_id: org/a\n");
+    const deep = await runCli(["--list"], { cwd: sub });
+    expect(deep.code).toBe(2);
+    expect(deep.stderr.split("\n").slice(0, 2)).toEqual([`error: ${join(sub, "config/model_manager/models.yaml")}: no configuration file at the default path.`, `  ${project} has one: run model-manager from there`]);
+    const beside = await runCli(["--list"], { cwd: join(project, "src") });
+    expect(beside.stderr.split("\n").slice(1, 3)).toEqual(["  This folder has models.yaml: model-manager -c models.yaml", `  ${project} has one: run model-manager from there`]);
+    // CI_MINIMAL_MODELS looks for the minimal file above.
+    const minimal = await runCli(["--list"], { cwd: sub, env: { CI_MINIMAL_MODELS: "1" } });
+    expect(minimal.stderr.split("\n")[1]).toBe(`  ${project} has one: run model-manager from there`);
+  });
+
   test("--config naming a missing file is a plain 'file not found'", async () => {
     const cwd = tempDir("mm-noconfig");
     const run = await runCli(["--config", "nope.yaml", "--list"], { cwd });
