@@ -25,7 +25,9 @@ export function parseYaml(source: string): ParsedYaml {
   const locator = new DocumentLocator(document, lineCounter, source);
 
   if (document.errors.length > 0) {
-    return { locator, value: undefined, issues: document.errors.map((error) => syntaxIssue(error, locator)) };
+    // The parser's stack gives out once per level it unwinds through: one problem, said once.
+    const errors = document.errors.filter((error, index) => !isTooDeep(error) || document.errors.findIndex(isTooDeep) === index);
+    return { locator, value: undefined, issues: errors.map((error) => syntaxIssue(error, locator)) };
   }
   if (document.contents === null) {
     return { locator, value: undefined, issues: [{ path: "", message: 'has no content, only comments; expected a mapping with a "models" list' }] };
@@ -42,11 +44,17 @@ export function parseYaml(source: string): ParsedYaml {
   }
 }
 
+function isTooDeep(error: YAMLError): boolean {
+  return /Maximum call stack size exceeded/.test(error.message);
+}
+
 function syntaxIssue(error: YAMLError, locator: DocumentLocator): ConfigIssue {
   const message =
     error.code === "MULTIPLE_DOCS"
       ? 'holds more than one YAML document ("---"); keep a single document'
-      : `YAML syntax error: ${error.message}`;
+      : isTooDeep(error)
+        ? "is nested too deeply to be read (thousands of levels of brackets or indentation)"
+        : `YAML syntax error: ${error.message}`;
   return { path: "", message, ...locator.positionOfOffset(error.pos[0]) };
 }
 

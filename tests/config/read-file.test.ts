@@ -13,6 +13,13 @@ describe("a configuration file that is not YAML text", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("error: models.yaml: is not UTF-8 text: line 3, column 21 has the byte 0xE9; save it as UTF-8\n");
   });
+  test("YAML nested deeper than the parser's stack is one problem in words, not 'Maximum call stack size exceeded' per level", async () => {
+    const cwd = project("");
+    writeFileSync(join(cwd, "models.yaml"), `models: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`);
+    const run = await runCli(["-c", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: Invalid configuration \(1 problem\):\n {2}models\.yaml:1:\d+: is nested too deeply to be read \(thousands of levels of brackets or indentation\)\n$/);
+  });
   test("UTF-16 (Notepad's Unicode, either byte order) is named as such", async () => {
     const cwd = project("");
     const text = "models:\r\n  - id: q\r\n    repo_id: org/q\r\n";
