@@ -92,8 +92,14 @@ export class HfLayout implements CacheLayout {
     return spec.id;
   }
 
+  /**
+   * Also the lock named after the model's partial downloads folder: releases before the repository
+   * locks named their lock `model-<local_dir>` after the folder they kept partials in, which is this
+   * one (its id) when local_dir is left out. So one of those and this one never write the same partial
+   * files at once. "model-" sorts before "repo-": both take their locks in one order.
+   */
   lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[] {
-    return [spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`);
+    return [...[spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`), `model-${this.partialKey(spec)}`];
   }
 
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {

@@ -3,7 +3,8 @@
  * one repository in one run, one hub cache between two configurations.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
@@ -185,5 +186,27 @@ describe("layout: hf, one hub cache shared by two configurations", () => {
     writeFileSync(join(cwd, "models.yaml"), hfConfig(model("m", REPO)));
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     expect(readdirSync(join(cwd, "hub", "models--acme--tiny", "snapshots"))).toEqual([hub.file(REPO, "config.json")!.commit]);
+  });
+});
+
+describe("layout: hf, a release from before the repository locks working on the same cache", () => {
+  test("a run waits while the lock such a release holds on the model's partial downloads folder is taken, then finishes", async () => {
+    // No local_dir: such a release kept m's partial downloads where this one does (.model-manager/partial/m), under the lock model-m.
+    const cwd = project(hfConfig(model("m", REPO)));
+    const locks = join(cwd, "hub", ".locks", "model-manager", ".model-manager", "locks");
+    mkdirSync(locks, { recursive: true });
+    const owner = { pid: process.pid, hostname: hostname(), createdAt: new Date().toISOString(), token: "older-release", purpose: "working on model m" };
+    writeFileSync(join(locks, "model-m.lock"), `${JSON.stringify(owner)}\n`);
+    const proc = await spawnAgainst(hub, [], { cwd });
+    let stderr = "";
+    const reader = (async () => {
+      for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderr += new TextDecoder().decode(chunk);
+    })();
+    await waitFor("the run to wait for the lock", () => stderr.includes("m: waiting for"));
+    expect(hub.requests.filter((request) => request.route === "resolve")).toHaveLength(0);
+    rmSync(join(locks, "model-m.lock"));
+    expect(await proc.exited).toBe(0);
+    await reader;
+    expect(readFileSync(join(snapshotOf(cwd, REPO), "notes.txt"), "utf8")).toBe("notes\n");
   });
 });
