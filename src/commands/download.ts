@@ -74,6 +74,7 @@ function downloadJson(cacheDir: string, specs: readonly ModelSpec[], outcomes: r
       bytes: result.bytes,
       downloadedFiles: result.downloadedFiles,
       downloadedBytes: result.downloadedBytes,
+      ...(result.reusedBytes ? { reusedBytes: result.reusedBytes } : {}),
       verify: result.level,
       defaultExcluded: [...result.defaultExcluded],
       ...originOf(result.fetchedFrom),

@@ -86,6 +86,8 @@ export type EnsureResult = {
   readonly previousCommit?: string;
   readonly downloadedFiles: number;
   readonly downloadedBytes: number;
+  /** Of downloadedBytes, those copied from Xet chunks already in the cache instead of fetched (absent when none). */
+  readonly reusedBytes?: number;
   /** Every file of the model in the cache, and their total size. */
   readonly files: number;
   readonly bytes: number;
@@ -351,6 +353,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
   const placed = [];
   let fetchedFrom = plan.previous?.fetchedFrom;
+  let reusedBytes = 0;
   if (plan.download.length > 0) {
     // Held until the files are written: a model of the run checking its space meanwhile counts them.
     using _space = reserveFreeSpace(context.space, layout.root, spec.id, bytes - partialBytes(layout, plan));
@@ -372,6 +375,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       },
     );
     fetchedFrom = from === "mirror" && plan.mirror ? plan.mirror.display : "hub";
+    reusedBytes = results.reduce((sum, result) => sum + (result.reusedBytes ?? 0), 0);
     const finalPaths = new Map(jobs.map((job) => [job.file.path, job.finalPath]));
     const byContent = new Map<string, PlacedFile>(results.map((result) => [finalPaths.get(result.path) ?? "", result]));
     for (const remote of plan.download) {
@@ -407,7 +411,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
   clearWritingMark(layout.stateRoot, layout.partialKey(spec));
   removeModelPartialsIfEmpty(layout.stateRoot, layout.partialKey(spec));
   context.observer.modelFinished(spec.id);
-  return { ...resultOf(plan, bytes, level), ...(fetchedFrom ? { fetchedFrom } : {}) };
+  return { ...resultOf(plan, bytes, level), ...(fetchedFrom ? { fetchedFrom } : {}), ...(reusedBytes > 0 && { reusedBytes }) };
 }
 
 function resultOf(plan: WorkPlan, downloadedBytes: number, level: VerifyLevel): EnsureResult {

@@ -49,6 +49,7 @@ const downloadSuccess = v.object({
   bytes: describe(count, "their total size"),
   downloadedFiles: count,
   downloadedBytes: count,
+  reusedBytes: describe(v.optional(count), "of downloadedBytes, those copied from Xet chunks already in the cache instead of fetched (absent when none)"),
   verify: describe(verifyLevel, "the level every file is verified at"),
   defaultExcluded: describe(v.array(v.string()), "files the default exclude list left out (exclude: [] keeps them)"),
   source,

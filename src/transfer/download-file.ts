@@ -92,6 +92,8 @@ export type PlacedFile = {
   readonly mtimeMs: number;
   /** Xet files: where the file's chunks are in it, for later reuse. */
   readonly xetChunks?: readonly StoredChunkRun[];
+  /** Xet files: bytes copied from chunks already in the cache instead of fetched (this run's part of the file). */
+  readonly reusedBytes?: number;
 };
 
 class ChecksumMismatch extends Error {
@@ -494,7 +496,8 @@ class FileTransfer {
       context.logger.debug(`${job.modelId}: ${job.file.path}: reused ${outcome.reusedBytes} bytes from the cache, fetched ${outcome.fetchedBytes} bytes`);
     }
     const xetChunks = outcome && outcome.chunkRuns.length > 0 ? { xetChunks: toStored(outcome.chunkRuns) } : {};
-    return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs, ...xetChunks };
+    const reused = outcome && outcome.reusedBytes > 0 ? { reusedBytes: outcome.reusedBytes } : {};
+    return { path: job.file.path, size, sha256: digests?.sha256 ?? job.file.lfsSha256, mtimeMs: statSync(job.finalPath).mtimeMs, ...xetChunks, ...reused };
   }
 
   /** On failure or interruption: record what is on disk so the next run resumes, then close. */

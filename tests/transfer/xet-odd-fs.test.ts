@@ -9,6 +9,7 @@ import { linkSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlink
 import { join } from "node:path";
 import { type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { finished } from "../helpers/run-cli.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
 
@@ -85,6 +86,28 @@ describe("a reuse source that changes during the run", () => {
       expect(indexOf(cwd).models.new!.files[0]!.sha256).toBe(secondSha);
     }, 60_000);
   }
+});
+
+describe("what a run reports", () => {
+  test("--json gives the bytes copied from the cache (reusedBytes), absent when nothing was copied", async () => {
+    const repo = "acme/odd-json";
+    const { cwd, secondSha } = await cachedFirstRevision(repo, 0.5);
+    const fresh = project(config(repo, "main"));
+    const first = parseJsonOutput((await runAgainst(hub, ["--json"], { cwd: fresh })).stdout, "download");
+    expect(first.models[0]).toMatchObject({ ok: true, downloadedBytes: SIZE });
+    expect(first.models[0]).not.toHaveProperty("reusedBytes");
+    hub.resetLog();
+    const run = await runAgainst(hub, ["--json"], { cwd });
+    expect(run.code).toBe(0);
+    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(secondSha);
+    const model = parseJsonOutput(run.stdout, "download").models[0]!;
+    expect(model).toMatchObject({ ok: true, downloadedBytes: SIZE });
+    const reused = (model as { reusedBytes?: number }).reusedBytes ?? 0;
+    expect(reused).toBeGreaterThan(SIZE * 0.85);
+    expect(reused).toBeLessThan(SIZE);
+    // The same figure as the line on stderr.
+    expect(run.stderr).toContain(`up: ${WEIGHTS}: reused ${(reused / MiB).toFixed(1)} MiB of 8.0 MiB from the cache`);
+  });
 });
 
 describe("a cache as odd filesystems leave it", () => {
