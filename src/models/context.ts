@@ -11,6 +11,7 @@ import { engineOptionsFromEnv } from "../transfer/defaults.ts";
 import { type EngineOptions, TransferEngine } from "../transfer/engine.ts";
 import { quietObserver, type TransferObserver } from "../transfer/observer.ts";
 import { SpaceLedger } from "./space-ledger.ts";
+import { XetTurns } from "./xet-turns.ts";
 
 export type RunOptions = {
   readonly logger?: Logger;
@@ -43,6 +44,8 @@ export class RunContext {
   readonly mirrors: readonly Mirror[];
   /** Disk space the run's models are about to write: one ledger for the whole run. */
   readonly space: SpaceLedger;
+  /** The Xet files the run's models are fetching: one model fetches a file, the others copy it. */
+  private turns = new XetTurns();
   private client: HubClient | undefined;
   /** Warnings given so far in this run: a cause every model shares is reported once. */
   private warned = new Set<string>();
@@ -66,7 +69,12 @@ export class RunContext {
     const scoped = new RunContext({ logger: this.logger, observer: this.observer, hub: this.settings, engine: this.engineOptions, signal: combined, refresh: this.refresh, mirrors: this.mirrors }, this.space);
     scoped.client = this.hub;
     scoped.warned = this.warned;
+    scoped.turns = this.turns;
     return scoped;
+  }
+
+  get xetTurns(): XetTurns {
+    return this.turns;
   }
 
   warnOnce(message: string): void {

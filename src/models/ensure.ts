@@ -351,6 +351,9 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     throw new NotCachedError(spec.id, `${plan.download.length} file(s) in ${plan.directory} are missing or damaged (${names}) and HF_HUB_OFFLINE is set`);
   }
   context.observer.modelPlanned(spec.id, { files: plan.download.length, bytes });
+  // Held until this model is recorded: another model of the run needing one of its Xet files copies it then
+  // (not with Xet switched off: through the bridge nothing is copied, so waiting would only cost time).
+  using xetTurn = context.xetTurns.claim(context.settings.xet === false ? [] : plan.download.flatMap((file) => file.xetHash ?? []));
   const placed = [];
   let fetchedFrom = plan.previous?.fetchedFrom;
   let reusedBytes = 0;
@@ -362,6 +365,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
     for (const file of plan.download) {
       await makeWayFor(layout.stateRoot, spec, content.root, content.relativePath(toIndexedFile(file, { mtimeMs: 0 })), plan.kind === "repair", context);
     }
+    await xetTurn.othersDone;
     // Files with the same content (hf: one blob) are fetched once.
     const index = await readIndexFor(layout.stateRoot, context);
     const inTheWay = oldFilesInTheWay(plan, layout, index);

@@ -225,3 +225,21 @@ describe("interruptions", () => {
     expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
   }, 30_000);
 });
+
+describe("several models of one run", () => {
+  test("two models naming the same Xet file: it is fetched once, the other model copies it", async () => {
+    const repo = "acme/odd-two-models";
+    seed += 2;
+    const bytes = weightsLike(SIZE, seed);
+    hub.addRepo({ id: repo, xet: true, files: { [WEIGHTS]: bytes } });
+    const model = (id: string) => `  - id: ${id}\n    repo_id: ${repo}\n`;
+    const cwd = project(`cache_dir: cache\nmodels:\n${model("a")}${model("b")}${model("c")}`);
+    const run = await runAgainst(hub, ["-v"], { cwd });
+    expect(run.stderr).not.toContain("error:");
+    expect(run.code).toBe(0);
+    for (const id of ["a", "b", "c"]) expect(sha256OfFile(join(cwd, "cache", id, WEIGHTS))).toBe(sha256(bytes));
+    // One model's worth of xorb bytes: the others copied every chunk.
+    expect(xorbBytes()).toBeLessThan(SIZE * 1.05);
+    expect(run.stderr.match(/: model\.safetensors: reused 8\.0 MiB of 8\.0 MiB from the cache, fetched 0 B/g)).toHaveLength(2);
+  });
+});
