@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runCli, runOffline } from "../helpers/run-cli.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 const CONFIG = `cache_dir: cache
@@ -25,7 +25,7 @@ function project(): string {
 describe("commands on a cache that holds nothing yet", () => {
   test("--list shows every model as missing, makes no request, creates nothing", async () => {
     const cwd = project();
-    const run = await runCli(["--config", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const run = await runOffline(cwd, ["--list"]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^ID\s+REPOSITORY\s+STATUS\s+FILES\s+SIZE\s+VERIFY\s+LAST VERIFIED\s+SOURCE$/);
@@ -89,7 +89,7 @@ describe("commands on a cache that holds nothing yet", () => {
 
   test("--verify-only reports every model as not cached, exits 4, and needs no network", async () => {
     const cwd = project();
-    const run = await runCli(["--config", "models.yaml", "--verify-only"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const run = await runOffline(cwd, ["--verify-only"]);
     expect(run.code).toBe(4);
     expect(run.stdout).toContain("NOT CACHED  tiny-bert: it has not been downloaded");
     expect(run.stdout).toContain("NOT CACHED  Qwen/Qwen3-0.6B");
@@ -111,7 +111,7 @@ describe("commands on a cache that holds nothing yet", () => {
 
   test("HF_HUB_OFFLINE=1 with a model not in the cache exits 4 naming it and makes no request", async () => {
     const cwd = project();
-    const run = await runCli(["--config", "models.yaml", "--model", "tiny-bert"], { cwd, env: { HF_HUB_OFFLINE: "1", HF_ENDPOINT: DEAD_ENDPOINT } });
+    const run = await runOffline(cwd, ["--model", "tiny-bert"], { HF_HUB_OFFLINE: "1" });
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('error: Model "tiny-bert" is not in the cache: the cache index in ');
     expect(run.stderr).toContain("and HF_HUB_OFFLINE is set, so it cannot be downloaded");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 
 function project(config: string): string {
   const dir = tempDir("mm-ineffective");
@@ -23,7 +23,7 @@ models:
 describe("settings that load but change nothing", () => {
   test("local_dir with layout: hf: one warning naming the file, place, model and field; the run goes on", async () => {
     const cwd = project(HF_WITH_LOCAL_DIR);
-    const run = await runCli(["--config", "models.yaml", "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const run = await runOffline(cwd, ["--list"]);
     expect(run.code).toBe(0);
     const warnings = run.stderr.split("\n").filter((line) => line.includes("local_dir"));
     expect(warnings).toHaveLength(1);
@@ -32,8 +32,8 @@ describe("settings that load but change nothing", () => {
   });
 
   test("local_dir with the plain layout, or layout: hf without it: no warning", async () => {
-    const plain = await runCli(["--config", "models.yaml", "--list"], { cwd: project(HF_WITH_LOCAL_DIR.replace("layout: hf\n", "")), env: { HF_ENDPOINT: DEAD_ENDPOINT } });
-    const hfOnly = await runCli(["--config", "models.yaml", "--list"], { cwd: project(HF_WITH_LOCAL_DIR.replace("    local_dir: custom/encoder\n", "")), env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const plain = await runOffline(project(HF_WITH_LOCAL_DIR.replace("layout: hf\n", "")), ["--list"]);
+    const hfOnly = await runOffline(project(HF_WITH_LOCAL_DIR.replace("    local_dir: custom/encoder\n", "")), ["--list"]);
     for (const run of [plain, hfOnly]) {
       expect(run.code).toBe(0);
       expect(run.stderr).not.toContain("is ignored");

@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalHub, type LocalHubOptions } from "../local-hub/index.ts";
@@ -27,6 +28,14 @@ export function runAgainst(hub: LocalHub, args: readonly string[], options: HubR
     cwd: options.cwd,
     env: { HF_ENDPOINT: hub.url, MODEL_MANAGER_RETRY_BASE_MS: "20", ...options.env },
   });
+}
+
+/** A project for `configYaml` whose models the hub has served (exit 0), with the hub's log cleared after, so a test sees only its own requests. */
+export async function downloadedProject(hub: LocalHub, configYaml: string): Promise<string> {
+  const cwd = project(configYaml);
+  expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
+  hub.resetLog();
+  return cwd;
 }
 
 export function sha256OfFile(path: string): string {

@@ -45,3 +45,8 @@ export async function runCli(args: readonly string[], options: { cwd?: string; e
 
 /** An endpoint where nothing listens: any request to it fails fast, so a test proves no request was needed. */
 export const DEAD_ENDPOINT = "http://127.0.0.1:9";
+
+/** The binary on the project's models.yaml (as `project` writes it) with no Hub to reach: the run must need no request. */
+export function runOffline(cwd: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT, ...env } });
+}

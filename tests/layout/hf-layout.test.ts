@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, startHub } from "../helpers/hub-scenario.ts";
 import { tempDir } from "../helpers/binary.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 import * as api from "../../src/index.ts";
 import { readHubSettings } from "../../src/hub/settings.ts";
 
@@ -35,7 +35,6 @@ const fileDownloads = () => hub.requests.filter((request) => request.route === "
 const repoDir = (cwd: string, repo = REPO) => join(cwd, "hub", `models--${repo.replace("/", "--")}`);
 const commitOf = (revision?: string) => hub.file(REPO, "config.json", { revision })?.commit as string;
 const blobFiles = (cwd: string) => (existsSync(join(repoDir(cwd), "blobs")) ? readdirSync(join(repoDir(cwd), "blobs")) : []);
-const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 
 async function fill(config: string, args: string[] = ["-q"]): Promise<string> {
   const cwd = project(config);
@@ -66,7 +65,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(readdirSync(repo).sort()).toEqual(["blobs", "refs", "snapshots"]);
     expect(existsSync(join(cwd, "models"))).toBe(false);
 
-    const list = await offline(cwd, ["--list", "--json"]);
+    const list = await runOffline(cwd, ["--list", "--json"]);
     const row = JSON.parse(list.stdout).models[0];
     expect(row.status).toBe("cached");
     expect(row.path).toBe(snapshot);
@@ -76,7 +75,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const again = await runAgainst(hub, ["-q"], { cwd });
     expect(again.code).toBe(0);
     expect(hub.requests).toHaveLength(0);
-    expect((await offline(cwd, ["--verify-only"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only"])).code).toBe(0);
   });
 
   test("a second revision downloads only what changed and shares the rest; refs for a tag and a pull request", async () => {
@@ -131,7 +130,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const bytes = readFileSync(blob);
     bytes[10] = (bytes[10] ?? 0) ^ 0xff;
     writeFileSync(blob, bytes);
-    const report = await offline(cwd, ["--verify-only"]);
+    const report = await runOffline(cwd, ["--verify-only"]);
     expect(report.code).toBe(3);
     expect(report.stdout).toContain("model.safetensors: wrong sha256");
     hub.resetLog();
@@ -156,7 +155,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     symlinkSync(join(cwd, "outside.txt"), join(snapshot, "sub", "deep", "notes.txt"));
     rmSync(join(snapshot, "model.safetensors"));
     symlinkSync("../../blobs/0000", join(snapshot, "model.safetensors"));
-    const report = await offline(cwd, ["--verify-only"]);
+    const report = await runOffline(cwd, ["--verify-only"]);
     expect(report.code).toBe(3);
     expect(report.stdout).toContain("FAILED      tiny");
     expect(report.stdout).toContain(`config.json: wrong size (expected ${hub.file(REPO, "config.json")!.size} bytes, found 16)`);
@@ -167,7 +166,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(hub.requests).toHaveLength(0);
     for (const path of Object.keys(V2)) expect(lstatSync(join(snapshot, path)).isSymbolicLink()).toBe(true);
     expect(sha256OfFile(join(snapshot, "config.json"))).toBe(hub.file(REPO, "config.json")!.sha256);
-    expect((await offline(cwd, ["--verify-only", "--verify", "sha256"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only", "--verify", "sha256"])).code).toBe(0);
   });
 
   test("with HF_HUB_DISABLE_SYMLINKS=1, as huggingface_hub, files are downloaded into the snapshot and no blob is kept; --verify-only hashes them; a damaged one is fetched again", async () => {
@@ -181,7 +180,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
     expect(hub.requests).toHaveLength(0);
     // Without the switch the copies are still what Python reads: listed as cached, nothing fetched.
-    expect((await offline(cwd, ["--list"])).stdout).toMatch(/^tiny .* cached /m);
+    expect((await runOffline(cwd, ["--list"])).stdout).toMatch(/^tiny .* cached /m);
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     expect(hub.requests).toHaveLength(0);
     const copy = join(snapshot, "model.safetensors");
@@ -189,7 +188,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const bytes = readFileSync(copy);
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;
     writeFileSync(copy, bytes);
-    const report = await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT, ...copies } });
+    const report = await runOffline(cwd, ["--verify-only", "--verify", "sha256"], copies);
     expect(report.code).toBe(3);
     expect(report.stdout).toContain("model.safetensors: wrong sha256");
     hub.resetLog();
@@ -197,7 +196,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect(fileDownloads()).toEqual(["model.safetensors"]);
     expect(sha256OfFile(copy)).toBe(hub.file(REPO, "model.safetensors")!.sha256);
     expect(blobFiles(cwd)).toEqual([]);
-    expect((await offline(cwd, ["--clean-model", "tiny"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--clean-model", "tiny"])).code).toBe(0);
     expect(existsSync(repoDir(cwd))).toBe(false);
   });
 
@@ -216,7 +215,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     hub.resetLog();
     expect((await runAgainst(hub, ["-q"], { cwd, env: copies })).code).toBe(0);
     expect(hub.requests).toHaveLength(0);
-    expect((await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT, ...copies } })).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only", "--verify", "sha256"], copies)).code).toBe(0);
   });
 
   test("a warm run rewrites a ref Python cannot follow (a trailing newline, a commit with no snapshot) without a request; a ref moved to another snapshot stays", async () => {
@@ -242,16 +241,16 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const cwd = await fill(hfConfig(model("new", REPO) + model("old", REPO, "v1") + model("other", "acme/other")));
     const repo = repoDir(cwd);
     const otherBefore = readdirSync(repoDir(cwd, "acme/other"), { recursive: true }).sort();
-    const clean = await offline(cwd, ["--clean-model", "new"]);
+    const clean = await runOffline(cwd, ["--clean-model", "new"]);
     expect(clean.code).toBe(0);
     expect(readdirSync(join(repo, "snapshots"))).toEqual([commitOf("v1")]);
     expect(readdirSync(join(repo, "refs"))).toEqual(["v1"]);
     const blobs = readdirSync(join(repo, "blobs")).sort();
     expect(blobs).toEqual(Object.keys(V1).map((path) => { const f = hub.file(REPO, path, { revision: "v1" })!; return f.lfs ? f.sha256 : f.oid; }).sort());
     expect(readdirSync(repoDir(cwd, "acme/other"), { recursive: true }).sort()).toEqual(otherBefore);
-    expect((await offline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
 
-    expect((await offline(cwd, ["--clean-model", "old"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--clean-model", "old"])).code).toBe(0);
     expect(existsSync(repo)).toBe(false);
     expect(existsSync(repoDir(cwd, "acme/other"))).toBe(true);
   });
@@ -259,11 +258,11 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
   test("--clean-model of one of two models at the same commit removes only its ref; the second clean removes the repo", async () => {
     const cwd = await fill(hfConfig(model("old", REPO, "v1") + model("pr", REPO, "refs/pr/1")));
     const repo = repoDir(cwd);
-    expect((await offline(cwd, ["--clean-model", "pr"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--clean-model", "pr"])).code).toBe(0);
     expect(existsSync(join(repo, "refs", "refs", "pr", "1"))).toBe(false);
     expect(readFileSync(join(repo, "refs", "v1"), "utf8")).toBe(commitOf("v1"));
-    expect((await offline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
-    expect((await offline(cwd, ["--clean-model", "old"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only", "--model", "old"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--clean-model", "old"])).code).toBe(0);
     expect(existsSync(repo)).toBe(false);
   });
 
@@ -271,7 +270,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const cwd = await fill(hfConfig(model("old", REPO, "v1")));
     const repo = repoDir(cwd);
     writeFileSync(join(repo, "refs", "python-branch"), commitOf("v1"));
-    const clean = await offline(cwd, ["--clean-model", "old"]);
+    const clean = await runOffline(cwd, ["--clean-model", "old"]);
     expect(clean.code).toBe(0);
     expect(readdirSync(join(repo, "snapshots", commitOf("v1"))).sort()).toEqual(["config.json", "model.safetensors", "sub"]);
   });
@@ -304,7 +303,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     expect((await run(configA)).code).toBe(0);
     expect(fileDownloads()).toEqual([]);
     expect([snapshotFiles("acme/moving"), snapshotFiles(REPO)]).toEqual(before);
-    expect((await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd: configA, env: { HF_ENDPOINT: DEAD_ENDPOINT, HF_HUB_CACHE: hubCache } })).code).toBe(0);
+    expect((await runOffline(configA, ["--verify-only", "--verify", "sha256"], { HF_HUB_CACHE: hubCache })).code).toBe(0);
   });
 
   test("without cache_dir the cache is HF_HUB_CACHE, else HF_HOME/hub", async () => {
@@ -315,7 +314,7 @@ describe("layout: hf writes the standard Hugging Face cache", () => {
     const hubCache = tempDir("mm-hubcache");
     expect((await runAgainst(hub, ["-q"], { cwd, env: { HF_HOME: home, HF_HUB_CACHE: hubCache } })).code).toBe(0);
     expect(readdirSync(hubCache).sort()).toEqual([".locks", "models--acme--other"]);
-    const listed = await runCli(["--config", "models.yaml", "--list", "--json", "--cache-dir", join(home, "hub")], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const listed = await runOffline(cwd, ["--list", "--json", "--cache-dir", join(home, "hub")]);
     expect(JSON.parse(listed.stdout).models[0].status).toBe("cached");
   });
 

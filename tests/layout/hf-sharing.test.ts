@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, finished, runCli } from "../helpers/run-cli.ts";
+import { finished, runOffline } from "../helpers/run-cli.ts";
 import { tempDir } from "../helpers/binary.ts";
 import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
 
@@ -35,7 +35,6 @@ beforeEach(() => {
 
 const hfConfig = (models: string) => `cache_dir: hub\nlayout: hf\nverify: sha256\nmodels:\n${models}`;
 const model = (id: string, repo: string, extra = "") => `  - id: ${id}\n    repo_id: ${repo}\n${extra}`;
-const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 const downloadsOf = (path: string) => hub.requests.filter((request) => request.route === "resolve" && request.path === path).length;
 const cdnBytesOf = (path: string) => hub.requests.filter((request) => request.listener === "cdn" && request.path === path).reduce((sum, request) => sum + request.bodyBytes, 0);
 const snapshotOf = (cwd: string, repo: string, revision?: string) =>
@@ -69,7 +68,7 @@ describe("layout: hf keys a model's own state by its id, not by local_dir", () =
     expect(kept).toHaveLength(1);
     expect(sha256OfFile(join(snapshotOf(cwd, OTHER), "weights.safetensors"))).toBe(hub.file(OTHER, "weights.safetensors")!.sha256);
 
-    const clean = await offline(cwd, ["--clean-model", "second"]);
+    const clean = await runOffline(cwd, ["--clean-model", "second"]);
     expect(clean.code).toBe(0);
     expect(partials(cwd)).toEqual(kept);
 
@@ -95,13 +94,13 @@ describe("layout: hf keys a model's own state by its id, not by local_dir", () =
       const run = await runAgainst(hub, [], { cwd });
       expect(run.code).toBe(0);
       expect(hub.requests).toHaveLength(0);
-      const list = await offline(cwd, ["--list", "--json"]);
+      const list = await runOffline(cwd, ["--list", "--json"]);
       expect(JSON.parse(list.stdout).models[0].status).toBe("cached");
     }
   });
 
   test("--cache-key ignores local_dir under layout: hf", async () => {
-    const keyOf = async (config: string) => (await offline(project(config), ["--cache-key"])).stdout.trim();
+    const keyOf = async (config: string) => (await runOffline(project(config), ["--cache-key"])).stdout.trim();
     const bare = await keyOf(hfConfig(model("m", REPO)));
     expect(bare).toMatch(/^model-manager-v1-[0-9a-f]{32}$/);
     expect(await keyOf(hfConfig(model("m", REPO, "    local_dir: somewhere\n")))).toBe(bare);
@@ -122,7 +121,7 @@ describe("layout: hf, several models of one repository in one run", () => {
     for (const snapshot of [snapshotOf(cwd, REPO), snapshotOf(cwd, REPO, "v1")]) {
       expect(sha256OfFile(join(snapshot, "model.safetensors"))).toBe(hub.file(REPO, "model.safetensors")!.sha256);
     }
-    expect((await offline(cwd, ["--verify-only"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only"])).code).toBe(0);
   });
 });
 
@@ -140,11 +139,11 @@ describe("layout: hf, --list on a ref Python cannot follow", () => {
     for (const [written, problem] of cases) {
       if (written === undefined) rmSync(ref);
       else writeFileSync(ref, written);
-      const listed = JSON.parse((await offline(cwd, ["--list", "--json"])).stdout).models[0];
+      const listed = JSON.parse((await runOffline(cwd, ["--list", "--json"])).stdout).models[0];
       expect(listed).toMatchObject({ status: "modified", changedFiles: 0, problem });
-      expect((await offline(cwd, ["--list"])).stdout).toContain(`modified (${problem})`);
+      expect((await runOffline(cwd, ["--list"])).stdout).toContain(`modified (${problem})`);
       expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
-      const fixed = JSON.parse((await offline(cwd, ["--list", "--json"])).stdout).models[0];
+      const fixed = JSON.parse((await runOffline(cwd, ["--list", "--json"])).stdout).models[0];
       expect(fixed.status).toBe("cached");
       expect(fixed.problem).toBeUndefined();
       expect(readFileSync(ref, "utf8")).toBe(commit);

@@ -11,7 +11,7 @@ import { tempDir } from "../helpers/binary.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { mustRunOnCI } from "../helpers/must-run.ts";
 import { pythonSkipReason, runPython } from "../helpers/python-venv.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 
 const skip = pythonSkipReason();
 const REPO = "acme/tiny-bert";
@@ -150,7 +150,7 @@ describe.skipIf(skip !== undefined)(mustRunOnCI(`Python reads and writes the sam
     expect(run.code).toBe(0);
     expect(fileDownloads()).toBe(0);
     expect(run.stdout.trim()).toBe(`bert\t${download.value}`);
-    const verify = await runCli(["--config", "models.yaml", "--verify-only"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const verify = await runOffline(cwd, ["--verify-only"]);
     expect(verify.code).toBe(0);
     await expectPythonLoads(cwd);
   }, 120_000);
@@ -186,7 +186,7 @@ describe.skipIf(skip !== undefined)(mustRunOnCI(`Python reads and writes the sam
     ]);
     expect(ours.code).toBe(0);
     if (theirs.code !== 0) throw new Error(`huggingface_hub failed beside model-manager:\n${theirs.stderr}`);
-    const verify = await runCli(["--config", "models.yaml", "--verify-only"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    const verify = await runOffline(cwd, ["--verify-only"]);
     expect(verify.code).toBe(0);
     await expectPythonLoads(cwd);
   }, 120_000);

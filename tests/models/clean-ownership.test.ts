@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 import { project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 // --clean removes only what model-manager wrote: a folder that merely sits where a model would go
@@ -19,7 +19,6 @@ beforeAll(async () => {
 afterAll(() => hub.stop());
 beforeEach(() => hub.resetLog());
 
-const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 
 function usersFolder(cwd: string, name = "Documents"): string {
   const folder = join(cwd, "cache", name);
@@ -33,14 +32,14 @@ describe("--clean and a folder the index never recorded", () => {
     const cwd = project(config());
     const folder = usersFolder(cwd);
     for (const args of [["--clean"], ["--clean-model", "Documents"], ["--clean", "--dry-run"]]) {
-      const run = await offline(cwd, args);
+      const run = await runOffline(cwd, args);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("Documents: not in the cache, nothing to remove");
       const said = run.stdout.split("\n").filter((line) => line.includes(folder));
       expect(said).toEqual([`  left ${folder} as it is: the cache index does not record Documents there and model-manager did not write it`]);
       expect(readFileSync(join(folder, "taxes", "2025.txt"), "utf8")).toBe("mine\n");
     }
-    const json = parseJsonOutput((await offline(cwd, ["--clean", "--json"])).stdout, "clean");
+    const json = parseJsonOutput((await runOffline(cwd, ["--clean", "--json"])).stdout, "clean");
     expect(json.models[0]).toMatchObject({ id: "Documents", ok: true, removed: [], left: [folder], wasEmpty: true });
     expect(json.bytes).toBe(0);
     expect(existsSync(join(folder, "taxes", "2025.txt"))).toBe(true);
@@ -51,7 +50,7 @@ describe("--clean and a folder the index never recorded", () => {
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     const folder = usersFolder(cwd, "mine");
     writeFileSync(join(cwd, "models.yaml"), config("mine"));
-    const run = await offline(cwd, ["--clean-model", "Documents"]);
+    const run = await runOffline(cwd, ["--clean-model", "Documents"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`  removed ${join(cwd, "cache", "weights", "config.json")}`);
     expect(run.stdout).toContain(`  left ${folder} as it is`);
@@ -72,7 +71,7 @@ describe("--clean and a folder the index never recorded", () => {
     const folder = join(cwd, "cache", "Documents");
     expect(existsSync(join(folder, "config.json"))).toBe(true);
     expect(existsSync(join(cwd, "cache", "model-manager.lock.json"))).toBe(false);
-    const run = await offline(cwd, ["--clean-model", "Documents"]);
+    const run = await runOffline(cwd, ["--clean-model", "Documents"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`  removed ${folder}`);
     expect(run.stdout).not.toContain("left");
@@ -85,7 +84,7 @@ describe("--clean and a folder the index never recorded", () => {
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     const restored = project(config().replace("cache_dir: cache", "cache_dir: restored"));
     expect(Bun.spawnSync(["cp", "-a", join(cwd, "cache"), join(restored, "restored")]).exitCode).toBe(0);
-    const run = await offline(restored, ["--clean"]);
+    const run = await runOffline(restored, ["--clean"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`  removed ${join(restored, "restored", "Documents")}`);
     expect(run.stdout).not.toContain("left");

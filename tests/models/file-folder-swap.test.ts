@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 import { json, type LocalHub } from "../local-hub/index.ts";
 
 // Upstream turns a file into a folder of the same name between revisions (tok -> tok/vocab.txt), or back.
@@ -19,7 +19,7 @@ async function expectRevision(cwd: string, repo: string, commit: string, paths: 
   expectSameBytes(hub, repo, paths, join(cwd, "cache", "m"), commit);
   expect(recorded(cwd).commit).toBe(commit);
   expect(recorded(cwd).files.map((file: { path: string }) => file.path).sort()).toEqual([...paths].sort());
-  const verify = await runCli(["--config", "models.yaml", "--verify-only", "--verify", "sha256"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+  const verify = await runOffline(cwd, ["--verify-only", "--verify", "sha256"]);
   expect(verify.code).toBe(0);
 }
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { downloadedProject, expectSameBytes, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 // A model file's path holding something other than a regular file is a damaged file: reported, then repaired.
@@ -18,15 +18,7 @@ beforeAll(async () => {
 afterAll(() => hub.stop());
 beforeEach(() => hub.resetLog());
 
-async function downloaded(): Promise<string> {
-  const cwd = project(CONFIG);
-  expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
-  hub.resetLog();
-  return cwd;
-}
-
 const file = (cwd: string, path: string) => join(cwd, "cache", "m", path);
-const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 
 async function mkfifo(path: string): Promise<void> {
   const proc = Bun.spawn(["mkfifo", path]);
@@ -35,12 +27,12 @@ async function mkfifo(path: string): Promise<void> {
 
 /** --verify-only reports the file as FAILED (exit 3), goes on with the other model, and --json says the same. */
 async function expectReported(cwd: string, path: string, found: string): Promise<void> {
-  const report = await offline(cwd, ["--verify-only"]);
+  const report = await runOffline(cwd, ["--verify-only"]);
   expect(report.code).toBe(3);
   expect(report.stdout).toContain("FAILED      m");
   expect(report.stdout).toContain(`  ${path}: not a regular file (${found})`);
   expect(report.stdout).toMatch(/\nOK +other /);
-  const asJson = await offline(cwd, ["--verify-only", "--json"]);
+  const asJson = await runOffline(cwd, ["--verify-only", "--json"]);
   expect(asJson.code).toBe(3);
   const models = JSON.parse(asJson.stdout).models;
   expect(models.map((model: { id: string; ok: boolean }) => [model.id, model.ok])).toEqual([
@@ -58,13 +50,13 @@ async function expectRepaired(cwd: string, path: string): Promise<string> {
   expect(hub.requests.filter((request) => request.route === "resolve").map((request) => request.path)).toEqual([path]);
   expect(lstatSync(file(cwd, path)).isFile()).toBe(true);
   expectSameBytes(hub, REPO, Object.keys(FILES), join(cwd, "cache", "m"));
-  expect((await offline(cwd, ["--verify-only"])).code).toBe(0);
+  expect((await runOffline(cwd, ["--verify-only"])).code).toBe(0);
   return run.stderr;
 }
 
 describe("a model file replaced by something else", () => {
   test("a symlink out of the cache (same bytes, same mtime) is damage; the run removes the link and never touches its target", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     const outside = join(tempDir("mm-outside"), "model.safetensors");
     const path = file(cwd, "model.safetensors");
     copyFileSync(path, outside);
@@ -81,7 +73,7 @@ describe("a model file replaced by something else", () => {
   });
 
   test("a symlink to another file of the model is damage too", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     rmSync(file(cwd, "config.json"));
     symlinkSync("sub/vocab.txt", file(cwd, "config.json"));
     await expectReported(cwd, "config.json", "a symlink to sub/vocab.txt");
@@ -90,12 +82,12 @@ describe("a model file replaced by something else", () => {
   });
 
   test("a folder on the way that links out of the cache is reported; a run refuses to write through it and leaves the outside alone", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     const outside = tempDir("mm-outside");
     writeFileSync(join(outside, "vocab.txt"), "a\nb\n");
     rmSync(file(cwd, "sub"), { recursive: true });
     symlinkSync(outside, file(cwd, "sub"));
-    const report = await offline(cwd, ["--verify-only"]);
+    const report = await runOffline(cwd, ["--verify-only"]);
     expect(report.code).toBe(3);
     expect(report.stdout).toContain("  sub/vocab.txt: not a regular file (");
     expect(report.stdout).toMatch(/\nOK +other /);
@@ -107,7 +99,7 @@ describe("a model file replaced by something else", () => {
   });
 
   test("a fifo is reported without blocking on a read, and replaced by the file", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     rmSync(file(cwd, "sub/vocab.txt"));
     await mkfifo(file(cwd, "sub/vocab.txt"));
     await expectReported(cwd, "sub/vocab.txt", "a fifo");
@@ -116,7 +108,7 @@ describe("a model file replaced by something else", () => {
   });
 
   test("a folder at a file's path is reported, moved to quarantine (not deleted) and replaced by the file", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     rmSync(file(cwd, "config.json"));
     mkdirSync(file(cwd, "config.json"));
     writeFileSync(join(file(cwd, "config.json"), "keep-me.txt"), "mine\n");

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
@@ -44,19 +44,12 @@ function pushUpdate(repo: string): string {
   });
 }
 
-async function downloaded(repo: string, v1: string): Promise<string> {
-  const cwd = project(config(repo, v1));
-  const first = await runAgainst(hub, [], { cwd });
-  expect(first.code).toBe(0);
-  return cwd;
-}
-
 const modelFile = (cwd: string, path: string) => join(cwd, "cache", "m", path);
 
 describe("--refresh", () => {
   test("without --refresh a cached model still costs zero requests after its branch moved", async () => {
     const { repo, v1 } = freshRepo();
-    const cwd = await downloaded(repo, v1);
+    const cwd = await downloadedProject(hub, config(repo, v1));
     pushUpdate(repo);
     hub.resetLog();
     const run = await runAgainst(hub, [], { cwd });
@@ -68,7 +61,7 @@ describe("--refresh", () => {
 
   test("--list --refresh shows which models are behind their branch, asking only for the moving revision, downloading nothing", async () => {
     const { repo, v1 } = freshRepo();
-    const cwd = await downloaded(repo, v1);
+    const cwd = await downloadedProject(hub, config(repo, v1));
     const v2 = pushUpdate(repo);
     hub.resetLog();
     const run = await runAgainst(hub, ["--list", "--refresh"], { cwd });
@@ -92,7 +85,7 @@ describe("--refresh", () => {
 
   test("--refresh fetches only the files whose content changed, verifies them, removes deleted ones and says what moved", async () => {
     const { repo, v1 } = freshRepo();
-    const cwd = await downloaded(repo, v1);
+    const cwd = await downloadedProject(hub, config(repo, v1));
     const v2 = pushUpdate(repo);
 
     const plan = await runAgainst(hub, ["--dry-run", "--refresh"], { cwd });
@@ -128,7 +121,7 @@ describe("--refresh", () => {
 
   test("--refresh --json reports the update with the commit it moved from", async () => {
     const { repo, v1 } = freshRepo();
-    const cwd = await downloaded(repo, v1);
+    const cwd = await downloadedProject(hub, config(repo, v1));
     const v2 = pushUpdate(repo);
     const run = await runAgainst(hub, ["--refresh", "--json", "--model", "m"], { cwd });
     expect(run.code).toBe(0);

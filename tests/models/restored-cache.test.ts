@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 // actions/cache, docker cp and image layers carry a cache as a tar archive, which keeps whole-second mtimes.
@@ -21,13 +21,6 @@ async function run(command: string[], cwd?: string): Promise<void> {
   const proc = Bun.spawn(command, { cwd, stdout: "pipe", stderr: "pipe" });
   const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`${command.join(" ")} exited ${code}: ${stderr}`);
-}
-
-async function downloaded(): Promise<string> {
-  const cwd = project(CONFIG);
-  expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
-  hub.resetLog();
-  return cwd;
 }
 
 /** The cache folder archived, removed and extracted again, as actions/cache does between CI runs. */
@@ -54,7 +47,7 @@ async function expectWarm(cwd: string): Promise<void> {
 
 describe("a cache saved and restored elsewhere stays warm", () => {
   test("after a tar -c / tar -x round trip (whole-second mtimes): no request and nothing re-hashed", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     await tarRoundTrip(cwd);
     // The premise: the archive dropped the sub-second part the index recorded.
     expect(Object.keys(FILES).every((path) => statSync(modelFile(cwd, path)).mtimeMs % 1000 === 0)).toBe(true);
@@ -65,7 +58,7 @@ describe("a cache saved and restored elsewhere stays warm", () => {
   });
 
   test("after cp -a to another folder: no request and nothing re-hashed", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     const copy = join(tempDir("mm-copy"), "project");
     await run(["cp", "-a", cwd, copy]);
     await expectWarm(copy);
@@ -73,7 +66,7 @@ describe("a cache saved and restored elsewhere stays warm", () => {
   });
 
   test("a file edited after the restore is still found and repaired", async () => {
-    const cwd = await downloaded();
+    const cwd = await downloadedProject(hub, CONFIG);
     await tarRoundTrip(cwd);
     const path = modelFile(cwd, "config.json");
     writeFileSync(path, readFileSync(path, "utf8").replace("2", "3"));

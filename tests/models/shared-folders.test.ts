@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { json, type LocalHub } from "../local-hub/index.ts";
 import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { runOffline } from "../helpers/run-cli.ts";
 
 // The issue's scenario: model A leaves the folder "shared" for "a2", and a new model B takes "shared" over.
 const REPO = "acme/encoder";
@@ -27,13 +27,12 @@ async function afterV1(): Promise<string> {
 }
 
 const folder = (cwd: string, name: string) => join(cwd, "cache", name);
-const offline = (cwd: string, args: string[]) => runCli(["--config", "models.yaml", ...args], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
 const indexOf = (cwd: string) => JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
 
 async function expectBothComplete(cwd: string): Promise<void> {
   expectSameBytes(hub, REPO, ["config.json"], folder(cwd, "a2"));
   expectSameBytes(hub, REPO, Object.keys(FILES), folder(cwd, "shared"));
-  const verify = await offline(cwd, ["--verify-only"]);
+  const verify = await runOffline(cwd, ["--verify-only"]);
   expect(verify.stdout).toMatch(/^OK +A \(1 file.*\nOK +B \(2 files/);
   expect(verify.code).toBe(0);
 }
@@ -82,11 +81,11 @@ describe("--clean after a local_dir change", () => {
     expect((await runAgainst(hub, ["-q"], { cwd })).code).toBe(0);
     writeFileSync(join(cwd, "models.yaml"), V1.replace("local_dir: shared", "local_dir: a2"));
     const size = FILES["config.json"].length;
-    const dry = await offline(cwd, ["--clean-model", "A", "--dry-run"]);
+    const dry = await runOffline(cwd, ["--clean-model", "A", "--dry-run"]);
     expect(dry.stdout).toContain(`would remove ${join(folder(cwd, "shared"), "config.json")}`);
     expect(dry.stdout).toContain(`would free ${size} B`);
     expect(existsSync(join(folder(cwd, "shared"), "config.json"))).toBe(true);
-    const clean = await offline(cwd, ["--clean-model", "A"]);
+    const clean = await runOffline(cwd, ["--clean-model", "A"]);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain(`A: removed ${size} B`);
     expect(clean.stdout).toContain(`freed ${size} B`);
@@ -97,11 +96,11 @@ describe("--clean after a local_dir change", () => {
   test("--clean of the model that moved keeps the file another model now records in that folder", async () => {
     const cwd = await afterV1();
     expect((await runAgainst(hub, ["-q", "--model", "B"], { cwd })).code).toBe(0);
-    const clean = await offline(cwd, ["--clean-model", "A"]);
+    const clean = await runOffline(cwd, ["--clean-model", "A"]);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain("A: removed 0 B");
     expectSameBytes(hub, REPO, Object.keys(FILES), folder(cwd, "shared"));
     expect(Object.keys(indexOf(cwd).models)).toEqual(["B"]);
-    expect((await offline(cwd, ["--verify-only", "--model", "B"])).code).toBe(0);
+    expect((await runOffline(cwd, ["--verify-only", "--model", "B"])).code).toBe(0);
   });
 });
