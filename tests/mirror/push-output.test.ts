@@ -7,7 +7,7 @@ import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { cleanEnv } from "../helpers/run-cli.ts";
 import { bucketClient, motoMissing, type S3Server, startMoto, startS3rver } from "../helpers/s3-servers.ts";
 import { tcpProxy } from "../helpers/tcp-proxy.ts";
-import { generated, json, type LocalHub } from "../local-hub/index.ts";
+import { generated, json, type LocalHub, sha256Hex } from "../local-hub/index.ts";
 
 const BUCKET = "pushes";
 const CONFIG = "cache_dir: cache\nmodels:\n  - id: big\n    repo_id: acme/big\n";
@@ -146,7 +146,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push --json (moto)"), () =>
     expect(run.stderr.match(/twins: uploading [ab]\/model\.safetensors/g)).toHaveLength(1);
     expect(run.stderr).toContain("2 files uploaded (20.0 MiB), 0 already there, 1 the same content as another file (one blob)");
     const stored = await bucketClient(moto, BUCKET).file(`${mirror.slice(`s3://${BUCKET}/`.length)}/${key}`).bytes();
-    expect(new Bun.CryptoHasher("sha256").update(stored).digest("hex")).toBe(weights?.sha256 as string);
+    expect(sha256Hex(stored)).toBe(weights?.sha256 as string);
   });
 
   test("a model pinned to a commit writes no ref; a usage error still prints the push envelope", async () => {
@@ -176,7 +176,7 @@ describe.skipIf(skipMoto !== undefined)(mustRunOnCI("push over a bad link (moto 
     expect(parseJsonOutput(run.stdout, "push").models[0]).toMatchObject({ ok: true, uploadedFiles: 2 });
     const weights = hub.file("acme/big", "model.safetensors");
     const stored = await bucketClient(moto, BUCKET).file(`${mirror.slice(`s3://${BUCKET}/`.length)}/blobs/sha256/${weights?.sha256}`).bytes();
-    expect(new Bun.CryptoHasher("sha256").update(stored).digest("hex")).toBe(weights?.sha256 as string);
+    expect(sha256Hex(stored)).toBe(weights?.sha256 as string);
   });
 
   test("Ctrl-C during an upload: exit 130, the cut blob and the manifest are not in the mirror, --json says INTERRUPTED; the next push completes it", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createDownloadHasher, FOLLOW_MIN_BYTES } from "../../src/transfer/download-hasher.ts";
 import { FollowHashPool } from "../../src/transfer/follow-pool.ts";
 import { tempDir } from "../helpers/binary.ts";
+import { gitBlobSha1, sha256Hex } from "../local-hub/index.ts";
 
 const pools: FollowHashPool[] = [];
 afterEach(() => {
@@ -25,9 +26,6 @@ function content(size: number, seed: number): Uint8Array {
   }
   return bytes;
 }
-
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-const gitSha1 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
 
 type Order = (offsets: number[]) => number[];
 
@@ -59,7 +57,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
     writePieces(fd, bytes, 300_000, shuffled, hasher);
     const digests = await hasher.finish();
     closeSync(fd);
-    expect(digests).toEqual({ bytes: bytes.byteLength, sha256: sha256(bytes), gitSha1: gitSha1(bytes) });
+    expect(digests).toEqual({ bytes: bytes.byteLength, sha256: sha256Hex(bytes), gitSha1: gitBlobSha1(bytes) });
   });
 
   test("bytes left by an earlier run are hashed from disk", async () => {
@@ -70,7 +68,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
     const hasher = createDownloadHasher({ fd, path, size: bytes.byteLength, kinds: { sha256: true, gitSha1: false }, pool: newPool() });
     hasher.alreadyOnDisk(0, resumed);
     writePieces(fd, bytes, 65536, reversed, hasher, resumed);
-    expect((await hasher.finish()).sha256).toBe(sha256(bytes));
+    expect((await hasher.finish()).sha256).toBe(sha256Hex(bytes));
     closeSync(fd);
   });
 
@@ -87,7 +85,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
         return digests.sha256;
       }),
     );
-    expect(results).toEqual(files.map(sha256));
+    expect(results).toEqual(files.map(sha256Hex));
   });
 
   test("when the worker is gone, the file is hashed on the main thread instead", async () => {
@@ -98,7 +96,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
     const hasher = createDownloadHasher({ fd, path, size: bytes.byteLength, kinds: { sha256: true, gitSha1: false }, pool, onFallback: (reason) => fallbacks.push(reason) });
     writePieces(fd, bytes, 250_000, shuffled, hasher);
     pool.close();
-    expect((await hasher.finish()).sha256).toBe(sha256(bytes));
+    expect((await hasher.finish()).sha256).toBe(sha256Hex(bytes));
     expect(fallbacks).toHaveLength(1);
     closeSync(fd);
   });
@@ -111,7 +109,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
     const fallbacks: string[] = [];
     const hasher = createDownloadHasher({ fd, path, size: bytes.byteLength, kinds: { sha256: true, gitSha1: false }, pool, onFallback: (reason) => fallbacks.push(reason) });
     writePieces(fd, bytes, 250_000, shuffled, hasher);
-    expect((await hasher.finish()).sha256).toBe(sha256(bytes));
+    expect((await hasher.finish()).sha256).toBe(sha256Hex(bytes));
     expect(fallbacks).toEqual(["no hash worker could start"]);
     closeSync(fd);
   });
@@ -128,7 +126,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
     const second = partialFile();
     const hasher = createDownloadHasher({ fd: second.fd, path: second.path, size: bytes.byteLength, kinds: { sha256: true, gitSha1: false }, pool });
     writePieces(second.fd, bytes, 65536, inOrder, hasher);
-    expect((await hasher.finish()).sha256).toBe(sha256(bytes));
+    expect((await hasher.finish()).sha256).toBe(sha256Hex(bytes));
     closeSync(second.fd);
   });
 
@@ -138,7 +136,7 @@ describe("hashing a download on a worker that follows the partial file", () => {
       const { path, fd } = partialFile();
       const hasher = createDownloadHasher({ fd, path, size, kinds: { sha256: true, gitSha1: true }, pool });
       writePieces(fd, bytes, 70_000, shuffled, hasher);
-      expect(await hasher.finish()).toEqual({ bytes: size, sha256: sha256(bytes), gitSha1: gitSha1(bytes) });
+      expect(await hasher.finish()).toEqual({ bytes: size, sha256: sha256Hex(bytes), gitSha1: gitBlobSha1(bytes) });
       closeSync(fd);
     }
   });

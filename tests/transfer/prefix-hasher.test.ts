@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrefixHasher } from "../../src/transfer/prefix-hasher.ts";
 import { ContentHasher } from "../../src/verify/hasher.ts";
+import { gitBlobSha1, sha256Hex } from "../local-hub/index.ts";
 
 function randomBytes(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -11,9 +12,6 @@ function randomBytes(size: number): Uint8Array {
   for (let offset = 65536; offset < size; offset += 65536) bytes.copyWithin(offset, 0, Math.min(65536, size - offset));
   return bytes;
 }
-
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-const gitSha1 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha1").update(`blob ${bytes.byteLength}\0`).update(bytes).digest("hex");
 
 describe("PrefixHasher", () => {
   test("gives the whole-file digests when pieces arrive out of order, written to disk as they come", () => {
@@ -32,8 +30,8 @@ describe("PrefixHasher", () => {
         hasher.written(start, piece);
       }
       const digests = hasher.finish();
-      expect(digests.sha256).toBe(sha256(content));
-      expect(digests.gitSha1).toBe(gitSha1(content));
+      expect(digests.sha256).toBe(sha256Hex(content));
+      expect(digests.gitSha1).toBe(gitBlobSha1(content));
     } finally {
       closeSync(fd);
     }
@@ -51,7 +49,7 @@ describe("PrefixHasher", () => {
       const rest = content.subarray(400_000);
       writeSync(fd, rest, 0, rest.byteLength, 400_000);
       hasher.written(400_000, rest);
-      expect(hasher.finish().sha256).toBe(sha256(content));
+      expect(hasher.finish().sha256).toBe(sha256Hex(content));
     } finally {
       closeSync(fd);
     }
