@@ -38,6 +38,11 @@ export async function downloadedProject(hub: LocalHub, configYaml: string): Prom
   return cwd;
 }
 
+/** The cache index (`model-manager.lock.json`) in the project's `cache/` folder, parsed. */
+export function cacheIndexOf(cwd: string) {
+  return JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+}
+
 export function sha256OfFile(path: string): string {
   return new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
 }

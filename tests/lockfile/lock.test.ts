@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { DEAD_ENDPOINT, finished } from "../helpers/run-cli.ts";
 import { ENCODER, ENCODER_FILES, encoderAndTagger, TAGGER } from "../helpers/encoder-and-tagger.ts";
@@ -91,7 +91,7 @@ describe("model-manager lock", () => {
     expect((await runAgainst(hub, ["lock", "-q"], { cwd })).code).toBe(0);
     expect((await runAgainst(hub, ["--frozen", "-q"], { cwd })).code).toBe(0);
     const tree = (await (await fetch(`${hub.url}/api/models/${ENCODER}/tree/main`)).json()) as Array<{ path: string; oid: string }>;
-    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+    const index = cacheIndexOf(cwd);
     for (const file of index.models.encoder.files) expect(file.oid).toBe(tree.find((entry) => entry.path === file.path)?.oid);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { existsSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
-import { downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { runOffline } from "../helpers/run-cli.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 
@@ -186,7 +186,7 @@ describe("--clean", () => {
     expect(clean.stdout).toContain("m: removed");
     expect(existsSync(model(cwd))).toBe(false);
     expect(existsSync(join(cwd, "cache", ".model-manager", "quarantine", "m"))).toBe(false);
-    expect(JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8")).models).toEqual({});
+    expect(cacheIndexOf(cwd).models).toEqual({});
     const again = await runOffline(cwd, ["--clean-model", "m"]);
     expect(again.stdout).toContain("m: not in the cache, nothing to remove");
   });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
-import { expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, expectSameBytes, project, runAgainst, spawnAgainst, startHub, waitFor } from "../helpers/hub-scenario.ts";
 import { finished } from "../helpers/run-cli.ts";
 
 const MODELS = ["acme/alpha", "acme/beta", "acme/gamma"];
@@ -51,7 +51,7 @@ describe("several processes on one cache", () => {
       expect(downloadsOf(repo, BIG)).toBe(1);
       expectSameBytes(hub, repo, ["config.json", BIG], join(cwd, "cache", repo.split("/")[1] as string));
     }
-    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+    const index = cacheIndexOf(cwd);
     expect(Object.keys(index.models).sort()).toEqual(["alpha", "beta", "gamma"]);
   });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { generated, json, type LocalHub, TEST_TOKENS } from "../local-hub/index.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 const REPO = "acme/encoder";
@@ -67,7 +67,7 @@ describe("downloading a model", () => {
     expect(run.stderr).toContain('encoder: the default exclude list (*.onnx, *.onnx_data, *.msgpack, *.h5, *.tflite, *.ot) left out 2 files (');
     expect(run.stderr).toContain('set "exclude: []" on the model to keep them');
 
-    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+    const index = cacheIndexOf(cwd);
     const entry = index.models.encoder;
     expect(entry.commit).toBe(hub.repo(REPO)?.resolveRevision("main")?.sha);
     expect(entry.verify).toBe("sha256");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { runOffline } from "../helpers/run-cli.ts";
 import { json, type LocalHub } from "../local-hub/index.ts";
 
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => hub.stop());
 
 const config = (repo: string, revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${repo}\n    revision: ${revision}\n`;
-const recorded = (cwd: string) => JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8")).models.m;
+const recorded = (cwd: string) => cacheIndexOf(cwd).models.m;
 
 async function expectRevision(cwd: string, repo: string, commit: string, paths: string[]): Promise<void> {
   expectSameBytes(hub, repo, paths, join(cwd, "cache", "m"), commit);

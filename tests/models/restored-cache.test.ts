@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, downloadedProject, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { generated, json, type LocalHub } from "../local-hub/index.ts";
 
 // actions/cache, docker cp and image layers carry a cache as a tar archive, which keeps whole-second mtimes.
@@ -32,7 +32,7 @@ async function tarRoundTrip(cwd: string): Promise<void> {
 }
 
 function recordedMtimes(cwd: string): number[] {
-  return JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8")).models.m.files.map((file: { mtimeMs: number }) => file.mtimeMs);
+  return cacheIndexOf(cwd).models.m.files.map((file: { mtimeMs: number }) => file.mtimeMs);
 }
 
 const modelFile = (cwd: string, path: string) => join(cwd, "cache", "m", path);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { json, type LocalHub } from "../local-hub/index.ts";
-import { expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
+import { cacheIndexOf, expectSameBytes, project, runAgainst, startHub } from "../helpers/hub-scenario.ts";
 import { runOffline } from "../helpers/run-cli.ts";
 
 // The issue's scenario: model A leaves the folder "shared" for "a2", and a new model B takes "shared" over.
@@ -27,7 +27,6 @@ async function afterV1(): Promise<string> {
 }
 
 const folder = (cwd: string, name: string) => join(cwd, "cache", name);
-const indexOf = (cwd: string) => JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
 
 async function expectBothComplete(cwd: string): Promise<void> {
   expectSameBytes(hub, REPO, ["config.json"], folder(cwd, "a2"));
@@ -90,7 +89,7 @@ describe("--clean after a local_dir change", () => {
     expect(clean.stdout).toContain(`A: removed ${size} B`);
     expect(clean.stdout).toContain(`freed ${size} B`);
     expect(existsSync(folder(cwd, "shared"))).toBe(false);
-    expect(indexOf(cwd).models).toEqual({});
+    expect(cacheIndexOf(cwd).models).toEqual({});
   });
 
   test("--clean of the model that moved keeps the file another model now records in that folder", async () => {
@@ -100,7 +99,7 @@ describe("--clean after a local_dir change", () => {
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain("A: removed 0 B");
     expectSameBytes(hub, REPO, Object.keys(FILES), folder(cwd, "shared"));
-    expect(Object.keys(indexOf(cwd).models)).toEqual(["B"]);
+    expect(Object.keys(cacheIndexOf(cwd).models)).toEqual(["B"]);
     expect((await runOffline(cwd, ["--verify-only", "--model", "B"])).code).toBe(0);
   });
 });
