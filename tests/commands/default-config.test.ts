@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/binary.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { runCli, runOffline } from "../helpers/run-cli.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 
 function projectWithDefaults(): string {
@@ -127,7 +127,7 @@ describe("default configuration", () => {
   test("an invalid configuration exits 2, lists every problem with its line, and downloads nothing", async () => {
     const cwd = tempDir("mm-badconfig");
     writeFileSync(join(cwd, "models.yaml"), "cache_dir: cache\nverify: full\nmodels:\n  - id: a\n    repo: org/a\n  - id: a\n    repo_id: org//b\n");
-    const run = await runCli(["--config", "models.yaml"], { cwd, env: { HF_ENDPOINT: "http://127.0.0.1:9" } });
+    const run = await runOffline(cwd, []);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("models.yaml:2:9: verify:");
     expect(run.stderr).toContain('models[0].repo: unknown key "repo"; did you mean "repo_id"?');
