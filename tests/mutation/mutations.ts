@@ -161,6 +161,20 @@ export const MUTATIONS: readonly Mutation[] = [
     tests: ["tests/transfer/xet-transport.test.ts"],
     filter: "5 %",
   },
+  {
+    name: "xet-answer-unbounded",
+    breaks: "a CAS answering with thousands of one-chunk terms or overlong xorb ranges has the client fetch far more than the file",
+    edits: [{ file: "src/transfer/xet/xet-file-source.ts", find: "    checkAnswerBounds(window, this.what);\n", replace: "" }],
+    tests: ["tests/transfer/xet-hostile.test.ts"],
+    filter: "refused before a xorb byte is asked for",
+  },
+  {
+    name: "xet-failure-said-per-attempt",
+    breaks: "after Xet failed for a file and its bytes were wrong, Xet is tried again from scratch and its failure said twice",
+    edits: [{ file: "src/transfer/xet/bridge-fallback.ts", find: "    return this.useBridge;", replace: "    return false;" }],
+    tests: ["tests/transfer/xet-hostile.test.ts"],
+    filter: "failure said once",
+  },
 ];
 
 /** `text` with every edit of one file applied; throws naming the edit when its text is not found exactly once. */
