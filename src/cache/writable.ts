@@ -74,6 +74,15 @@ export class UnwritableCacheError extends ModelManagerError {
   }
 }
 
+/**
+ * For the commands that only read the cache (--list, --verify-only, --clean…): a cache path that is a
+ * file, or a link to nowhere, holds nothing, so they would only report every model missing; this says why.
+ */
+export function nothingCachedThereWarning(cacheDir: string, source?: string): string | undefined {
+  const access = cacheAccess(cacheDir);
+  return access === "not-a-folder" || access === "broken-link" ? `${describeUnwritable(cacheDir, access, source)}, so nothing can be cached there; ${PROBLEMS[access].fix}` : undefined;
+}
+
 /** Throws UnwritableCacheError unless the cache can be written; `source` names what chose it (default cache_dir). */
 export function requireWritableCache(cacheDir: string, modelId: string, what: string, source?: string): void {
   const access = cacheAccess(cacheDir);

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { defaultConfigPath, missingDefaultConfigError } from "../config/default-path.ts";
-import { requireReachableCache } from "../cache/writable.ts";
+import { nothingCachedThereWarning, requireReachableCache } from "../cache/writable.ts";
 import { loadModelsConfig } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, messageOf, ModelManagerError, UsageError } from "../errors.ts";
@@ -73,6 +73,8 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
     });
     if (options.action === "lock") return await runLock(config, context, options, logger, out);
     requireReachableCache(config.cacheDir, config.cacheDirSource);
+    const nothingThere = options.action === "download" || options.action === "push" ? undefined : nothingCachedThereWarning(config.cacheDir, config.cacheDirSource);
+    if (nothingThere) logger.warn(nothingThere);
     const manager = new ModelManager(withVerifyOverride(config, options), { context, pins });
     if (environment.env.HF_HUB_ENABLE_HF_TRANSFER !== undefined) {
       logger.debug("HF_HUB_ENABLE_HF_TRANSFER is accepted and changes nothing: parallel ranged downloads are always on");

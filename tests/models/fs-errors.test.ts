@@ -36,6 +36,24 @@ describe("filesystem errors", () => {
     expect(hub.requests).toHaveLength(0);
   });
 
+  test("--list, --verify-only and --clean on a cache path that is a file or a dangling link say why nothing is there; no request", async () => {
+    const cwd = project(`cache_dir: cache\n${models}`);
+    writeFileSync(join(cwd, "cache"), "not a folder\n");
+    symlinkSync(join(cwd, "unmounted", "volume"), join(cwd, "dangling"));
+    hub.resetLog();
+    for (const [cache, says] of [
+      [[], `cache_dir ${join(cwd, "cache")} is not a folder (a file stands where it, or a folder above it, should be), so nothing can be cached there; move that file away`],
+      [["--cache-dir", "dangling"], `--cache-dir ${join(cwd, "dangling")} is (or is inside) a symlink that leads nowhere (its target is missing), so nothing can be cached there; create the target`],
+    ] as const) {
+      for (const [action, code] of [["--list", 0], ["--verify-only", 4], ["--clean", 0]] as const) {
+        const run = await runAgainst(hub, [action, ...cache], { cwd });
+        expect(run.code).toBe(code);
+        expect(run.stderr.split("\n").filter((line) => line.startsWith("warning:"))).toEqual([expect.stringContaining(`warning: ${says}`)]);
+      }
+    }
+    expect(hub.requests).toHaveLength(0);
+  });
+
   test("a folder above cache_dir that is a file is found the same way", async () => {
     const cwd = project(`cache_dir: blocked/cache\n${models}`);
     writeFileSync(join(cwd, "blocked"), "");
