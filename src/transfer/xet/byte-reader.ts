@@ -50,6 +50,22 @@ export class ByteReader {
     return out;
   }
 
+  /**
+   * Exactly `count` bytes as views of the network chunks that hold them, in order: no copy, and
+   * nothing kept by the reader (each network chunk is a buffer of its own). Throws when the body ends first.
+   */
+  async parts(count: number): Promise<Uint8Array[]> {
+    const parts: Uint8Array[] = [];
+    for (let left = count; left > 0; ) {
+      if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError(`xorb data cut short (${count - left} of ${count} bytes)`);
+      const take = Math.min(left, this.current.length - this.at);
+      parts.push(this.current.subarray(this.at, this.at + take));
+      this.at += take;
+      left -= take;
+    }
+    return parts;
+  }
+
   async skip(count: number): Promise<void> {
     for (let left = count; left > 0; ) {
       if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError("xorb data cut short");

@@ -28,12 +28,15 @@ const BLOCK_UNCOMPRESSED = 0x80000000;
 /** Where the decoded bytes go: `into` (exactly the decoded length) or a new array; un-grouped first when `byteGrouping4`. */
 export type Lz4Target = { readonly into?: Uint8Array; readonly byteGrouping4?: boolean };
 
-/** Decodes one LZ4 frame that must decode to exactly `decodedLength` bytes. */
-export function decodeLz4Frame(src: Uint8Array, decodedLength: number, target: Lz4Target = {}): Uint8Array {
-  const areas = lz4Areas(Math.max(src.length, decodedLength));
+/** Decodes one LZ4 frame (whole, or in consecutive parts) that must decode to exactly `decodedLength` bytes. */
+export function decodeLz4Frame(src: Uint8Array | readonly Uint8Array[], decodedLength: number, target: Lz4Target = {}): Uint8Array {
+  const parts = src instanceof Uint8Array ? [src] : src;
+  let srcLength = 0;
+  for (const part of parts) srcLength += part.length;
+  const areas = lz4Areas(Math.max(srcLength, decodedLength));
   const { heap, output } = areas;
-  heap.set(src, areas.input);
-  const reader = new FrameReader(src);
+  for (let at = areas.input, index = 0; index < parts.length; at += parts[index++]!.length) heap.set(parts[index]!, at);
+  const reader = new FrameReader(heap.subarray(areas.input, areas.input + srcLength));
   if (reader.u32() !== FRAME_MAGIC) throw new Lz4FormatError("not an LZ4 frame (bad magic number)");
   const flags = reader.u8();
   if ((flags & FLAG_VERSION_MASK) !== FLAG_VERSION_01) throw new Lz4FormatError("unsupported frame version");

@@ -52,14 +52,18 @@ export function decodeXorbChunks(bytes: Uint8Array, count: number): Uint8Array[]
   return chunks;
 }
 
-/** A chunk's decoded bytes, written into `into` (exactly the decoded length) when given. */
-export function decodeChunkPayload(header: ChunkHeader, payload: Uint8Array, into?: Uint8Array): Uint8Array {
+/** A chunk's decoded bytes, written into `into` (exactly the decoded length) when given; the payload whole or in consecutive parts. */
+export function decodeChunkPayload(header: ChunkHeader, payload: Uint8Array | readonly Uint8Array[], into?: Uint8Array): Uint8Array {
   if (into && into.length !== header.uncompressedLength) throw new XorbFormatError("internal: chunk target of the wrong length");
   switch (header.scheme) {
-    case CompressionScheme.none:
-      if (payload.length !== header.uncompressedLength) throw new XorbFormatError("uncompressed chunk length disagrees with its header");
-      into?.set(payload);
-      return into ?? payload;
+    case CompressionScheme.none: {
+      const parts = payload instanceof Uint8Array ? [payload] : payload;
+      if (parts.reduce((sum, part) => sum + part.length, 0) !== header.uncompressedLength) throw new XorbFormatError("uncompressed chunk length disagrees with its header");
+      if (!into && payload instanceof Uint8Array) return payload;
+      const out = into ?? new Uint8Array(header.uncompressedLength);
+      parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+      return out;
+    }
     case CompressionScheme.lz4:
       return decodeLz4Frame(payload, header.uncompressedLength, { into });
     case CompressionScheme.byteGrouping4Lz4:

@@ -67,7 +67,7 @@ export async function* streamChunks(
         await reader.skip(header.compressedLength);
         continue;
       }
-      decodeChunkPayload(header, reader.buffered(header.compressedLength) ?? (await reader.exactly(header.compressedLength)), into);
+      decodeChunkPayload(header, reader.buffered(header.compressedLength) ?? (await reader.parts(header.compressedLength)), into);
       yield index;
     }
     if (consumed !== length) throw new XorbFormatError(`xorb range has ${length - consumed} bytes after its ${range.chunks.end - range.chunks.start} chunks`);

@@ -49,3 +49,18 @@ describe("ByteReader.exactly", () => {
     await expect(reader.exactly(1)).rejects.toThrow("cut short");
   });
 });
+
+describe("ByteReader.parts", () => {
+  test("bytes spanning network chunks come as views of them, in order, and the read goes on after them", async () => {
+    const body = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const reader = readerOf(body, [7]);
+    await reader.skip(3);
+    const parts = await reader.parts(20);
+    expect(parts.map((part) => part.length)).toEqual([4, 7, 7, 2]);
+    expect(parts.flatMap((part) => [...part])).toEqual(Array.from({ length: 20 }, (_, i) => i + 3));
+    expect([...(await reader.exactly(2))]).toEqual([23, 24]);
+  });
+  test("a body that ends first is refused", async () => {
+    await expect(readerOf(new Uint8Array(10), [4]).parts(11)).rejects.toThrow("xorb data cut short (10 of 11 bytes)");
+  });
+});

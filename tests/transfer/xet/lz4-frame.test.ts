@@ -127,6 +127,14 @@ describe("decodeLz4Frame's target", () => {
     const grouped = Uint8Array.of(0, 4, 8, 1, 5, 9, 2, 6, 3, 7);
     expect([...decodeLz4Frame(compress(grouped), grouped.length, { byteGrouping4: true })]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
+  test("a frame in parts (as it spans network chunks), cut anywhere, also inside its header", () => {
+    const data = everyCopyLength();
+    const frame = compress(data);
+    for (const cuts of [[1], [5, 6, 7], [11, 100, 101], [frame.length - 3], [4, 1000, 20_000, 20_001, frame.length - 1]]) {
+      const parts = [0, ...cuts].map((at, index, all) => frame.subarray(at, all[index + 1] ?? frame.length));
+      expect(Buffer.from(decodeLz4Frame(parts, data.length)).equals(Buffer.from(data))).toBe(true);
+    }
+  });
   test("a small frame after a large one (the decoder's memory grew) and the large one again", () => {
     const small = compressibleBytes(1000);
     const large = compressibleBytes(5 * 1024 * 1024);

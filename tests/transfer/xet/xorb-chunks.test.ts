@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeXorbChunks, regroupBytes4 } from "../../../src/transfer/xet/xorb-chunks.ts";
+import { decodeChunkPayload, decodeXorbChunks, readChunkHeader, regroupBytes4 } from "../../../src/transfer/xet/xorb-chunks.ts";
 import { type ChunkScheme, encodeChunk, groupBytes4 } from "../../local-hub/xorb-writer.ts";
 
 function weightsLike(length: number, seed: number): Uint8Array {
@@ -42,6 +42,16 @@ describe("decodeXorbChunks", () => {
       expect(decoded.map((chunk) => Buffer.from(chunk).toString("hex"))).toEqual(plains.map((plain) => Buffer.from(plain).toString("hex")));
     });
   }
+  test("a chunk's payload in parts (as it spans network chunks), each scheme, into a target or not", () => {
+    for (const scheme of ["none", "lz4", "bg4-lz4"] as ChunkScheme[]) {
+      const encoded = encodeChunk(plains[1]!, scheme);
+      const payload = encoded.subarray(8);
+      const parts = [payload.subarray(0, 3), payload.subarray(3, 3), payload.subarray(3, 70_000), payload.subarray(70_000)];
+      const header = readChunkHeader(encoded, 0);
+      expect(Buffer.from(decodeChunkPayload(header, parts)).equals(Buffer.from(plains[1]!))).toBe(true);
+      expect(Buffer.from(decodeChunkPayload(header, parts, new Uint8Array(plains[1]!.length))).equals(Buffer.from(plains[1]!))).toBe(true);
+    }
+  });
   test("a range mixing the three schemes", () => {
     const schemes: ChunkScheme[] = ["bg4-lz4", "none", "lz4", "bg4-lz4"];
     const range = concat(plains.map((plain, i) => encodeChunk(plain, schemes[i]!)));
