@@ -206,3 +206,27 @@ describe("layout: hf, model m at main in two configuration files", () => {
     expect(await listed(setup, setup.v1)).toEqual([["cached", commitOf("v1")]]);
   }, 60_000);
 });
+
+describe("--verify-only with model m at main in one configuration file and at v1 in another (layout: hf)", () => {
+  test("each configuration checks its own revision and the check is recorded in its own entry", async () => {
+    const hubCache = join(tempDir("mm-verify-two"), "hub");
+    const setup: Setup = { ...twoConfigurations("layout: hf\nverify: size\n"), env: { HF_HUB_CACHE: hubCache } };
+    expect((await run(setup, setup.main)).code).toBe(0);
+    expect((await run(setup, setup.v1)).code).toBe(0);
+    hub.resetLog();
+    for (const [cwd, revision] of [
+      [setup.main, undefined],
+      [setup.v1, "v1"],
+    ] as const) {
+      const checked = await run(setup, cwd, ["--verify-only", "--verify", "sha256", "--json"]);
+      expect(checked.code).toBe(0);
+      expect(JSON.parse(checked.stdout).models.map((model: { ok: boolean; commit: string }) => [model.ok, model.commit])).toEqual([[true, commitOf(revision)]]);
+    }
+    expect(hub.requests).toHaveLength(0);
+    const index = JSON.parse(readFileSync(join(hubCache, ".locks", "model-manager", "model-manager.lock.json"), "utf8"));
+    expect([index.models.m, ...index.alsoConfigured.m].map((entry: { revision: string; verify: string }) => [entry.revision, entry.verify]).sort()).toEqual([
+      ["main", "sha256"],
+      ["v1", "sha256"],
+    ]);
+  }, 60_000);
+});
