@@ -243,3 +243,33 @@ describe("several models of one run", () => {
     expect(run.stderr.match(/: model\.safetensors: reused 8\.0 MiB of 8\.0 MiB from the cache, fetched 0 B/g)).toHaveLength(2);
   });
 });
+
+describe("other settings an upgrade meets", () => {
+  test("layout: hf with HF_HUB_DISABLE_SYMLINKS=1: the upgrade copies from the previous snapshot's own file", async () => {
+    const repo = "acme/odd-hf-no-symlinks";
+    const { secondSha } = await cachedFirstRevision(repo, 0.5);
+    const hfConfig = (revision: string) => `cache_dir: hf\nlayout: hf\nverify: sha256\nmodels:\n  - id: m\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+    const cwd = project(hfConfig("v1"));
+    const env = { HF_HUB_DISABLE_SYMLINKS: "1" };
+    expect((await runAgainst(hub, [], { cwd, env })).code).toBe(0);
+    hub.resetLog();
+    await Bun.write(join(cwd, "models.yaml"), hfConfig("main"));
+    const run = await runAgainst(hub, ["--json"], { cwd, env });
+    expect(run.code).toBe(0);
+    const model = parseJsonOutput(run.stdout, "download").models[0]! as { path: string; reusedBytes?: number };
+    const file = join(model.path, WEIGHTS);
+    expect(lstatSync(file).isFile()).toBe(true);
+    expect(sha256OfFile(file)).toBe(secondSha);
+    expect(model.reusedBytes ?? 0).toBeGreaterThan(SIZE * 0.85);
+    expect(xorbBytes()).toBeLessThan(SIZE * 0.15);
+  });
+
+  test("HF_HUB_OFFLINE with a revision not in the cache: exit 4 naming the model, no request, the cached file as it was", async () => {
+    const { cwd, cached, firstSha } = await cachedFirstRevision("acme/odd-offline", 0.5);
+    const run = await runAgainst(hub, [], { cwd, env: { HF_HUB_OFFLINE: "1" } });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain(`Model "up" is not in the cache`);
+    expect(hub.requests).toEqual([]);
+    expect(sha256OfFile(cached)).toBe(firstSha);
+  });
+});
