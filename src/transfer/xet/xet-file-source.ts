@@ -21,6 +21,12 @@ import { answerKind, answerLimit, PART_OVERHEAD_BYTES, streamChunks } from "./xo
 
 /** At most this much of a file per reconstruction request when planning (hf_xet asks in 256 MB windows and up). */
 const PLAN_WINDOW_BYTES = 1024 * 1024 * 1024;
+/**
+ * How many terms and xorb ranges the window answers kept for serving may hold together (see keep):
+ * an honest 1 GiB window holds at most ~16,000 terms (chunks average 64 KiB) and their ranges, a
+ * 16 MiB answer from a hostile CAS ~90,000 of each, ~130 MB parsed. The newest is kept whatever its size.
+ */
+const KEPT_PLAN_ENTRIES = 64_000;
 
 /**
  * Files are cut into at least this many units (the engine starts a file on 8 connections), none
@@ -70,8 +76,11 @@ export class XetFileSource implements ByteSource {
   }
   private readonly recorder = new ChunkMapRecorder();
   private readonly buffers = new PieceBuffers(PIECE_BYTES, POOLED_PIECES);
-  /** Reconstructions asked for once for the whole transfer (see plan); dropped when their xorb URLs expire. */
-  private windows: PlanWindow[] = [];
+  /** The plan's windows: the ranges asked of the CAS in one request each (see plan). */
+  private spans: ReadonlyArray<readonly [number, number]> = [];
+  /** Window answers by start, for their units (see keep); dropped when their xorb URLs expire. */
+  private readonly kept = new Map<number, Promise<PlanWindow>>();
+  private readonly keptEntries = new Map<number, number>();
   private reusedBytes = 0;
   private fetchedBytes = 0;
   /**
@@ -92,31 +101,41 @@ export class XetFileSource implements ByteSource {
   }
 
   /**
-   * Asks the CAS once how to rebuild the missing ranges and cuts them along its answer: one unit per
-   * xorb request (or per run of terms copied from the cache), so the engine runs the requests in
-   * parallel on its connections; each unit is then served from this answer without asking again.
+   * Asks the CAS how to rebuild the missing ranges, a window at a time, and cuts them along its
+   * answer: one unit per xorb request (or per run of terms copied from the cache), so the engine runs
+   * the requests in parallel on its connections; each unit is then served from its window's answer.
+   * Answers are kept within KEPT_PLAN_ENTRIES, newest first: a file of many windows (or a resume with
+   * many gaps) must not hold them all when a hostile CAS makes each ~130 MB parsed. One no longer
+   * kept is asked for again when its units' turn comes (see planned).
    */
   async plan(gaps: ReadonlyArray<readonly [number, number]>, maxUnitBytes: number, signal?: AbortSignal): Promise<Array<[number, number]>> {
-    const windows: PlanWindow[] = [];
+    const spans: Array<readonly [number, number]> = [];
     for (const [gapStart, gapEnd] of gaps) {
-      for (let start = gapStart; start < gapEnd; start += PLAN_WINDOW_BYTES) {
-        const end = Math.min(gapEnd, start + PLAN_WINDOW_BYTES);
-        windows.push(await this.window(start, end, signal));
-      }
+      for (let start = gapStart; start < gapEnd; start += PLAN_WINDOW_BYTES) spans.push([start, Math.min(gapEnd, start + PLAN_WINDOW_BYTES)]);
     }
-    this.windows = windows;
+    this.spans = spans;
+    this.forgetWindows();
     // A smaller file is cut finer, so that it too runs on several connections. Not an upgrade: its
     // units are cut along the runs it copies already, and a unit ending inside a fetched term reads
     // past its end on the wire (the rest of the term's range is in flight when it stops).
-    const upgrade = windows.some((window) => window.reconstruction.terms.some(this.isLocal));
-    const unitBytes = upgrade ? maxUnitBytes : Math.min(maxUnitBytes, Math.max(MIN_UNIT_BYTES, Math.ceil(this.size / SMALL_FILE_UNITS)));
-    return windows.flatMap((window) => unitsOf(window, unitBytes, this.isLocal, this.what));
+    const smallFileUnitBytes = Math.min(maxUnitBytes, Math.max(MIN_UNIT_BYTES, Math.ceil(this.size / SMALL_FILE_UNITS)));
+    const units: Array<[number, number]> = [];
+    const smallFileUnits: Array<[number, number]> = [];
+    let upgrade = false;
+    for (const [start, end] of spans) {
+      const window = await this.window(start, end, signal);
+      this.keep(start, Promise.resolve(window));
+      upgrade ||= window.reconstruction.terms.some(this.isLocal);
+      units.push(...unitsOf(window, maxUnitBytes, this.isLocal, this.what));
+      if (smallFileUnitBytes < maxUnitBytes) smallFileUnits.push(...unitsOf(window, smallFileUnitBytes, this.isLocal, this.what));
+    }
+    return upgrade || smallFileUnitBytes === maxUnitBytes ? units : smallFileUnits;
   }
 
   async open(range: ByteRange | undefined, signal?: AbortSignal): Promise<HubResponse> {
     const start = range?.start ?? 0;
     const end = range?.end ?? this.size;
-    const reconstruction = this.planned(start, end) ?? (await this.window(start, end, signal)).reconstruction;
+    const reconstruction = (await this.planned(start, end, signal)) ?? (await this.window(start, end, signal)).reconstruction;
     const pieces = this.pieces(reconstruction, start, end - start, signal);
     const body = pulledStream(
       () => pieces.next(),
@@ -207,12 +226,45 @@ export class XetFileSource implements ByteSource {
     }
   }
 
-  private planned(start: number, end: number): Reconstruction | undefined {
-    for (const window of this.windows) {
-      const slice = sliceOf(window, start, end);
-      if (slice) return slice;
-    }
-    return undefined;
+  /**
+   * The part of its window's answer that rebuilds [start, end), when the window holds it as a run of
+   * whole terms (see sliceOf); the window's answer is asked for again when it is no longer kept.
+   */
+  private async planned(start: number, end: number, signal?: AbortSignal): Promise<Reconstruction | undefined> {
+    const span = this.spans.find(([spanStart, spanEnd]) => spanStart <= start && end <= spanEnd);
+    if (!span) return undefined;
+    const [spanStart, spanEnd] = span;
+    let window = this.kept.get(spanStart);
+    if (!window) this.keep(spanStart, (window = this.window(spanStart, spanEnd, signal)));
+    return sliceOf(await window, start, end);
+  }
+
+  private forgetWindows(): void {
+    this.kept.clear();
+    this.keptEntries.clear();
+  }
+
+  /** Keeps a window's answer for its units, then drops the oldest others past KEPT_PLAN_ENTRIES. */
+  private keep(start: number, window: Promise<PlanWindow>): void {
+    this.kept.set(start, window);
+    window.then(
+      (answer) => {
+        if (this.kept.get(start) !== window) return;
+        this.keptEntries.set(start, entriesOf(answer.reconstruction));
+        let total = [...this.keptEntries.values()].reduce((sum, entries) => sum + entries, 0);
+        for (const [oldest, entries] of this.keptEntries) {
+          if (total <= KEPT_PLAN_ENTRIES) break;
+          if (oldest === start) continue;
+          this.kept.delete(oldest);
+          this.keptEntries.delete(oldest);
+          total -= entries;
+        }
+      },
+      // Not kept: the unit's retry asks again.
+      () => {
+        if (this.kept.get(start) === window) this.kept.delete(start);
+      },
+    );
   }
 
   /**
@@ -234,7 +286,7 @@ export class XetFileSource implements ByteSource {
     const buffers: Uint8Array[] = [];
     try {
       if (response.status === 403) {
-        this.windows = []; // signed together: the plan's other URLs have expired too
+        this.forgetWindows(); // signed together: the window's other URLs have expired too
         throw new RetryableResponseError(403, 0, `the signed URL of ${what} expired (HTTP 403); asking for the reconstruction again`);
       }
       if (response.status !== 200 && response.status !== 206) {
@@ -323,6 +375,13 @@ type TermEvent = { readonly term: Term; readonly lengths: readonly number[]; rea
 const PIECE_BYTES = 256 * 1024;
 /** Two per connection of a file (16 at most): 8 MiB. */
 const POOLED_PIECES = 32;
+
+/** The size of a window's answer as kept: its terms and xorb ranges. */
+function entriesOf(reconstruction: Reconstruction): number {
+  let entries = reconstruction.terms.length;
+  for (const fetches of reconstruction.fetches.values()) for (const fetch of fetches) entries += fetch.ranges.length;
+  return entries;
+}
 
 /** A term read from a cached file (verified when cached; the new file's sha256 checks it again). */
 async function* copiedTerm(term: Term, copy: LocalCopy): AsyncGenerator<TermEvent> {
