@@ -9,12 +9,12 @@ import type { TransferObserver } from "./observer.ts";
 const MiB = 1024 * 1024;
 /**
  * See GcPacer. Every 64 MiB: every 32 MiB cost ~5% of wall time on loopback, every 128 MiB kept only
- * half the saving. Sooner above 160 MiB resident, which downloads through the bridge stay under
- * (116–142 MiB peak) and native Xet ones with 1 MiB xorbs passed (to 212 MiB; now 167–172 MiB, for
- * ~0.3 s more CPU per GiB: 150 MiB and 16 MiB of headroom gave 159–163 MiB for ~0.5 s); checking
- * every 2 MiB costs a /proc read each (~20 µs).
+ * half the saving. Sooner above 150 MiB resident, which downloads through the bridge stay under
+ * (116–142 MiB peak) and native Xet ones with 1 MiB xorbs passed (178–212 MiB; now 157–174 MiB, for
+ * ~0.4 s more CPU per GiB there; 160 MiB and 24 MiB of headroom let 2 GiB reach 177–187 MiB);
+ * checking every 2 MiB costs a /proc read each (~20 µs).
  */
-const GC_PACING = { everyBytes: 64 * MiB, rssTarget: 160 * MiB, headroom: 24 * MiB, checkBytes: 2 * MiB };
+const GC_PACING = { everyBytes: 64 * MiB, rssTarget: 150 * MiB, headroom: 16 * MiB, checkBytes: 2 * MiB };
 
 export type EngineOptions = TransferTuning & {
   /** Connections open at once across every file and model of the run. */
