@@ -15,6 +15,8 @@ export class UnsupportedSchemeError extends DownloadError {
 /**
  * `target` resolved against `base` (a relative Location or Link), or an error
  * naming the scheme, the URL without its query, and what was being fetched.
+ * A URL given by a server (`base` set) may not carry user info either: fetch
+ * would send it as Basic credentials to whichever host it names.
  */
 export function fetchableUrl(target: string, base: string | undefined, what: string): string {
   let url: URL;
@@ -26,6 +28,11 @@ export function fetchableUrl(target: string, base: string | undefined, what: str
   if (!FETCHABLE_SCHEMES.has(url.protocol)) {
     throw new UnsupportedSchemeError(
       `Refusing to fetch ${describeUrl(url.href)} for ${what}${base ? ` (given by ${describeUrl(base)})` : ""}: the scheme "${url.protocol.replace(/:$/, "")}" is not http or https`,
+    );
+  }
+  if (base !== undefined && (url.username || url.password)) {
+    throw new DownloadError(
+      `Refusing to fetch ${describeUrl(url.href)} for ${what} (given by ${describeUrl(base)}): the URL carries user info (credentials fetch would send)`,
     );
   }
   return url.href;

@@ -92,6 +92,30 @@ describe("only http and https URLs are followed", () => {
     expect(hub.requests.filter((request) => request.route === "resolve")).toHaveLength(0);
   });
 
+  test("a redirect to a URL carrying user info is refused, named without it, and nothing is sent there", async () => {
+    const target = `${hub.url.replace("://", "://intruder:hunter2@")}/elsewhere/${BIG}?sig=abc`;
+    hub.inject({ kind: "status", status: 302, headers: { Location: target }, route: "resolve", path: BIG, times: "always" });
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, [], { cwd, env: STREAMED });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Refusing to fetch ${hub.url}/elsewhere/${BIG}?… for "${BIG}" in ${REPO}`);
+    expect(run.stderr).toContain("the URL carries user info");
+    expect(run.stderr).not.toMatch(/intruder|hunter2|sig=abc/);
+    expect(hub.requests.filter((request) => request.target.includes("/elsewhere/"))).toHaveLength(0);
+    expectNothingOfTheModelWritten(cwd);
+  });
+
+  test("a Link: rel=next page carrying user info is refused before anything is downloaded", async () => {
+    const next = `${hub.url.replace("://", "://intruder:hunter2@")}/api/next-page`;
+    hub.inject({ kind: "status", status: 200, headers: { Link: `<${next}>; rel="next"` }, body: "[]", route: "api-tree" });
+    const cwd = project(CONFIG);
+    const run = await runAgainst(hub, [], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Refusing to fetch ${hub.url}/api/next-page for the page after file list page 1 of ${REPO}`);
+    expect(run.stderr).not.toMatch(/intruder|hunter2/);
+    expect(hub.requests.filter((request) => request.route === "resolve" || request.target === "/api/next-page")).toHaveLength(0);
+  });
+
   test("relative redirects still work (resolved against the page first)", async () => {
     const cwd = project(CONFIG);
     const run = await runAgainst(hub, ["-q"], { cwd, env: { MODEL_MANAGER_RANGED_THRESHOLD: "1GiB" } });
