@@ -49,7 +49,7 @@ export function ownEntries(index: CacheIndex, id: string, configPath: string | u
  */
 export function entryFor(index: CacheIndex, id: string, configPath: string | undefined, fits: (entry: IndexEntry) => boolean): IndexEntry | undefined {
   const entries = entriesOf(index, id);
-  const own = entries.filter((entry) => !ofAnotherConfiguration(entry, configPath));
+  const own = ownEntries(index, id, configPath);
   return own.find((entry) => entry.configuredBy === configPath) ?? own.find(fits) ?? own[0] ?? entries.find(fits) ?? entries[0];
 }
 
