@@ -203,7 +203,7 @@ class FileTransfer {
     try {
       const source =
         job.source?.(context.http) ??
-        hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, { reuse: job.xetReuse, gcPacer: context.gcPacer, bridgeOnly: job.bridgeOnly });
+        hubFileSource(context.http, job.repo, job.commit, job.file, this.identity, context.logger, { reuse: job.xetReuse, bridgeOnly: job.bridgeOnly });
       const { rangedThreshold, cheapUnitsRangedThreshold } = context.tuning;
       const ranged = size >= (source.cheapUnits ? Math.min(rangedThreshold, cheapUnitsRangedThreshold) : rangedThreshold);
       if (ranged) ftruncateSync(this.fd, size);

@@ -3,7 +3,6 @@ import type { HubHttp } from "../hub/http.ts";
 import { RemoteFileSource } from "../hub/file-source.ts";
 import type { Logger } from "../output/logger.ts";
 import type { ByteSource } from "./byte-source.ts";
-import type { GcPacer } from "./gc-pacer.ts";
 import { XetWithBridgeFallback } from "./xet/bridge-fallback.ts";
 import type { ChunkCatalog } from "./xet/chunk-map.ts";
 import { XetFileSource } from "./xet/xet-file-source.ts";
@@ -20,7 +19,7 @@ export function hubFileSource(
   file: RemoteFile,
   identity: string,
   logger: Logger,
-  options: { readonly reuse?: ChunkCatalog; readonly gcPacer?: GcPacer; readonly bridgeOnly?: boolean } = {},
+  options: { readonly reuse?: ChunkCatalog; readonly bridgeOnly?: boolean } = {},
 ): ByteSource {
   const context = http.requestContext(repo, commit);
   const bridge = new RemoteFileSource(http, context, { path: file.path, size: file.size, identity });
@@ -31,7 +30,7 @@ export function hubFileSource(
     return bridge;
   }
   logger.debug(`${what}: through Xet`);
-  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, options.reuse, options.gcPacer), bridge, logger, what);
+  return new XetWithBridgeFallback(new XetFileSource(http, { ...context, path: file.path }, file.xetHash, file.size, options.reuse), bridge, logger, what);
 }
 
 /** Whether hubFileSource fetches the file through Xet first. */

@@ -276,6 +276,13 @@ describe("a hostile xorb storage", () => {
     await fallsBackToBridge(/xorb [0-9a-f]{12}… of "weights.bin" in acme\/xet-hostile: chunk 0 is empty/);
   });
 
+  test("a chunk announcing more than 128 KiB (Xet's largest; xet-core refuses it too) is refused before a byte is written", async () => {
+    const oversized = encodeChunk(new Uint8Array(128 * 1024 + 1), "lz4");
+    storageAnswer = () => new Response(oversized, { status: 206, headers: { "content-range": `bytes 0-${oversized.length - 1}/${oversized.length}` } });
+    answerReconstruction(await endlessTerm(300_000, 1, oversized.length));
+    await fallsBackToBridge(/xorb [0-9a-f]{12}… of "weights.bin" in acme\/xet-hostile: chunk 0 decodes to 131073 bytes, more than Xet's largest chunk \(128 KiB\)/);
+  });
+
   test("a term announced past the end of the file is refused before a xorb byte is read (it kept a stream decoding without end)", async () => {
     storageAnswer = zerosForever;
     answerReconstruction(await endlessTerm(2 ** 40, 1_000_000_000, 100 * 1024 * 1024));

@@ -12,7 +12,7 @@ import type { PlanWindow } from "./xet-plan.ts";
  * The byte margin also covers encoders that frame incompressible data as LZ4 (the local hub's).
  */
 const MIN_CHUNK_BYTES = 8 * 1024;
-const MAX_CHUNK_BYTES = 128 * 1024;
+export const MAX_CHUNK_BYTES = 128 * 1024;
 /** Per chunk on top of its decoded bytes: its header, an LZ4 frame's own header and end mark. */
 const CHUNK_OVERHEAD_BYTES = 64;
 /** LZ4 grows incompressible data by 1/255 (and the per-chunk overhead): 1/128 leaves room. */

@@ -6,8 +6,7 @@ import type { HubHttp, HubResponse } from "../../hub/http.ts";
 import { RetryableResponseError, serverRequestedDelayMs } from "../../hub/retry.ts";
 import { type ByteSource, pulledStream, type SourceOutcome } from "../byte-source.ts";
 import { formatBytes } from "../../output/format.ts";
-import type { GcPacer } from "../gc-pacer.ts";
-import { checkAnswerBounds } from "./answer-bounds.ts";
+import { checkAnswerBounds, MAX_CHUNK_BYTES } from "./answer-bounds.ts";
 import { ByteReader } from "./byte-reader.ts";
 import { type ChunkCatalog, ChunkMapRecorder, type LocalCopy } from "./chunk-map.ts";
 import { Lz4FormatError } from "./lz4-frame.ts";
@@ -61,8 +60,6 @@ export class XetFileSource implements ByteSource {
     private readonly size: number,
     /** Chunks already in the cache, copied from disk instead of fetched. */
     private readonly catalog?: ChunkCatalog,
-    /** Told of the buffers chunks are decoded into: like fetch chunks, each lives until a collection. */
-    private readonly gcPacer?: GcPacer,
   ) {
     this.tokens = XetTokenSource.for(http, context);
     this.reconstructions = new ReconstructionClient(http, this.tokens, context, xetHash);
@@ -323,15 +320,13 @@ export class XetFileSource implements ByteSource {
       const target = (chunk: number, decodedLength: number): Uint8Array | undefined => {
         // Xet's chunker makes none: an empty chunk would let a term name chunks without bytes (see checkAnswerBounds).
         if (decodedLength === 0) throw new XetUnavailable(`${what}: chunk ${chunk} is empty`);
+        // xet-core refuses larger ones too; bounding them here keeps every chunk within a piece buffer.
+        if (decodedLength > MAX_CHUNK_BYTES) throw new XetUnavailable(`${what}: chunk ${chunk} decodes to ${decodedLength} bytes, more than Xet's largest chunk (128 KiB)`);
         const { term } = run[index]!;
         if (chunk < term.chunks.start || chunk >= term.chunks.end) return undefined; // read by no term, or by one further on
         if (handedOn || filled + decodedLength > piece.length) {
           if (filled > 0 && !handedOn) full = piece.subarray(0, filled);
           [piece, spare] = [spare, piece];
-          if (piece.length < decodedLength) {
-            piece = new Uint8Array(decodedLength); // a chunk larger than Xet's 128 KiB: a buffer of its own
-            this.gcPacer?.received(piece.length);
-          }
           filled = 0;
           handedOn = false;
         }
