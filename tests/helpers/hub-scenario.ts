@@ -43,6 +43,16 @@ export function cacheIndexOf(cwd: string) {
   return JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
 }
 
+/** The hub's bridge downloads (GETs of the CDN's file route) since its log was last cleared. */
+export function bridgeGets(hub: LocalHub) {
+  return hub.requests.filter((record) => record.route === "cdn" && record.method === "GET");
+}
+
+/** Every xorb byte the hub's storage sent since its log was last cleared. */
+export function xorbBytes(hub: LocalHub): number {
+  return hub.requests.filter((record) => record.route === "xorb").reduce((sum, record) => sum + record.bodyBytes, 0);
+}
+
 export function sha256OfFile(path: string): string {
   return new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
 }
