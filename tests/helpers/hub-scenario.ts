@@ -1,7 +1,7 @@
 import { expect } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LocalHub, type LocalHubOptions } from "../local-hub/index.ts";
+import { LocalHub, type LocalHubOptions, sha256Hex } from "../local-hub/index.ts";
 import { tempDir } from "./binary.ts";
 import { type CliRun, runCli, spawnCli } from "./run-cli.ts";
 
@@ -54,7 +54,7 @@ export function xorbBytes(hub: LocalHub): number {
 }
 
 export function sha256OfFile(path: string): string {
-  return new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
+  return sha256Hex(readFileSync(path));
 }
 
 /** Every file of the model as the hub serves it, compared byte for byte (by sha256) with the cache. */

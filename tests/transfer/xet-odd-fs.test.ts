@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { linkSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type LocalHub } from "../local-hub/index.ts";
-import { bridgeGets, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor, xorbBytes } from "../helpers/hub-scenario.ts";
+import { type LocalHub, sha256Hex } from "../local-hub/index.ts";
+import { bridgeGets, cacheIndexOf, downloadedProject, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor, xorbBytes } from "../helpers/hub-scenario.ts";
 import { parseJsonOutput } from "../helpers/json-contract.ts";
 import { finished } from "../helpers/run-cli.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
@@ -27,7 +27,6 @@ beforeEach(() => {
   hub.resetLog();
 });
 
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 const config = (repo: string, revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${repo}\n    revision: ${revision}\n`;
 
 let seed = 100;
@@ -38,16 +37,9 @@ async function cachedFirstRevision(repo: string, changedAt: number) {
   const second = first.slice();
   second.set(weightsLike(Math.floor(SIZE * 0.05), seed + 1), Math.floor(SIZE * changedAt));
   hub.addRepo({ id: repo, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
-  const cwd = project(config(repo, "v1"));
-  const run = await runAgainst(hub, [], { cwd });
-  expect(run.code).toBe(0);
-  hub.resetLog();
+  const cwd = await downloadedProject(hub, config(repo, "v1"));
   await Bun.write(join(cwd, "models.yaml"), config(repo, "main"));
-  return { cwd, cached: join(cwd, "cache", "up", WEIGHTS), firstSha: sha256(first), secondSha: sha256(second) };
-}
-
-function indexOf(cwd: string): { models: Record<string, { commit: string; files: { path: string; sha256?: string }[] }> } {
-  return JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8"));
+  return { cwd, cached: join(cwd, "cache", "up", WEIGHTS), firstSha: sha256Hex(first), secondSha: sha256Hex(second) };
 }
 
 describe("a reuse source that changes during the run", () => {
@@ -81,7 +73,7 @@ describe("a reuse source that changes during the run", () => {
       expect(run.stderr).not.toContain("Xet transfer failed");
       expect(bridgeGets(hub)).toEqual([]);
       expect(run.stderr).toContain(`the cached copy ${source} no longer holds what the index recorded`);
-      expect(indexOf(cwd).models.new!.files[0]!.sha256).toBe(secondSha);
+      expect(cacheIndexOf(cwd).models.new!.files[0]!.sha256).toBe(secondSha);
     }, 60_000);
   }
 });
@@ -213,7 +205,7 @@ describe("interruptions", () => {
     proc.kill("SIGINT");
     expect((await finished(proc)).code).toBe(130);
     expect(sha256OfFile(cached)).toBe(firstSha);
-    expect(indexOf(cwd).models.up!.files[0]!.sha256).toBe(firstSha);
+    expect(cacheIndexOf(cwd).models.up!.files[0]!.sha256).toBe(firstSha);
     hub.clearFaults();
     hub.resetLog();
     const run = await runAgainst(hub, [], { cwd });
@@ -235,7 +227,7 @@ describe("several models of one run", () => {
     const run = await runAgainst(hub, ["-v"], { cwd });
     expect(run.stderr).not.toContain("error:");
     expect(run.code).toBe(0);
-    for (const id of ["a", "b", "c"]) expect(sha256OfFile(join(cwd, "cache", id, WEIGHTS))).toBe(sha256(bytes));
+    for (const id of ["a", "b", "c"]) expect(sha256OfFile(join(cwd, "cache", id, WEIGHTS))).toBe(sha256Hex(bytes));
     // One model's worth of xorb bytes: the others copied every chunk.
     expect(xorbBytes(hub)).toBeLessThan(SIZE * 1.05);
     expect(run.stderr.match(/: model\.safetensors: reused 8\.0 MiB of 8\.0 MiB from the cache, fetched 0 B/g)).toHaveLength(2);

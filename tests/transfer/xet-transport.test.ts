@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generated, json, type LocalHub, syntheticXet } from "../local-hub/index.ts";
-import { bridgeGets, expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor, xorbBytes } from "../helpers/hub-scenario.ts";
+import { generated, json, type LocalHub, sha256Hex, syntheticXet } from "../local-hub/index.ts";
+import { bridgeGets, cacheIndexOf, downloadedProject, expectSameBytes, project, runAgainst, sha256OfFile, spawnAgainst, startHub, waitFor, xorbBytes } from "../helpers/hub-scenario.ts";
 import { finished } from "../helpers/run-cli.ts";
 import { weightsLike } from "../helpers/weights-like.ts";
 import { formatBytes } from "../../src/output/format.ts";
@@ -98,7 +98,7 @@ describe("native Xet downloads", () => {
     // The xorbs hold ≈ 0.95 of the file; each cut inside a term fetches at most one chunk (≤ 128 KiB) twice.
     expect(fetched).toBeLessThan(LONG_TERMS_SIZE * 1.15);
     // The index knows where every chunk is (for a later upgrade to copy), the pieces' shared edge chunks once.
-    const index = JSON.parse(readFileSync(join(cwd, "cache", "model-manager.lock.json"), "utf8")) as { models: Record<string, { files: { xetChunks: [string, number, number, string][] }[] }> };
+    const index = cacheIndexOf(cwd) as { models: Record<string, { files: { xetChunks: [string, number, number, string][] }[] }> };
     const runs = index.models.long!.files[0]!.xetChunks;
     let covered = 0;
     for (const [, , fileOffset, lengths] of runs) {
@@ -333,7 +333,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     const first = weightsLike(SIZE_50, 21);
     const second = first.slice();
     second.set(weightsLike(Math.floor(SIZE_50 * 0.05), 99), Math.floor(SIZE_50 * 0.45));
-    const secondSha256 = new Bun.CryptoHasher("sha256").update(second).digest("hex");
+    const secondSha256 = sha256Hex(second);
     hub.addRepo({ id: UP_REPO, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
     const cwd = project(configAt("v1"));
     const run1 = await runAgainst(hub, [], { cwd });
@@ -366,9 +366,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     second.set(weightsLike(Math.floor(SIZE * 0.05), seed + 1), Math.floor(SIZE * 0.6));
     hub.addRepo({ id: repo, xet: true, commits: [{ files: { [WEIGHTS]: first } }, { files: { [WEIGHTS]: second } }], tags: { v1: 0 } });
     const config = (revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${repo}\n    revision: ${revision}\n`;
-    const cwd = project(config("v1"));
-    expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
-    hub.resetLog();
+    const cwd = await downloadedProject(hub, config("v1"));
     await Bun.write(join(cwd, "models.yaml"), config("main"));
     return { cwd, config, second };
   }
@@ -386,7 +384,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     const run = await runAgainst(hub, [], { cwd });
     expect(run.stderr).not.toContain("error:");
     expect(run.code).toBe(0);
-    expect(sha256OfFile(cached)).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(sha256OfFile(cached)).toBe(sha256Hex(second));
     expect(run.stderr.match(/fetching it again from scratch/g)).toHaveLength(1);
     // The second pass copies nothing: every xorb byte of the file is fetched.
     expect(xorbBytes(hub)).toBeGreaterThan(SIZE * 0.5);
@@ -399,7 +397,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     const run = await runAgainst(hub, [], { cwd });
     expect(run.stderr).not.toContain("error:");
     expect(run.code).toBe(0);
-    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(sha256Hex(second));
     expect(run.stderr.match(/Xet transfer failed/g)).toHaveLength(1);
     const bridged = bridgeGets(hub).reduce((sum, record) => sum + record.bodyBytes, 0);
     expect(bridged).toBeGreaterThan(0);
@@ -417,7 +415,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
       const run = await runAgainst(hub, ["-v"], { cwd, env: { MODEL_MANAGER_CHUNK_SIZE: "64KiB", MODEL_MANAGER_RANGED_THRESHOLD: "1MiB" } });
       expect(run.stderr).not.toContain("error:");
       expect(run.code).toBe(0);
-      expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+      expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(sha256Hex(second));
       expect(bridgeGets(hub)).toEqual([]);
       const pieces = hub.requests.filter((record) => record.route === "xet-reconstruction" && record.range !== undefined);
       expect(pieces.length).toBeGreaterThan(2);
@@ -448,7 +446,7 @@ describe("upgrading a Xet file fetches only the chunks that changed", () => {
     expect(run.stderr).not.toContain("error:");
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`resuming ${WEIGHTS}`);
-    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(new Bun.CryptoHasher("sha256").update(second).digest("hex"));
+    expect(sha256OfFile(join(cwd, "cache", "up", WEIGHTS))).toBe(sha256Hex(second));
     expect(bridgeGets(hub)).toEqual([]);
     expect(firstFetch + xorbBytes(hub)).toBeLessThanOrEqual(SIZE * 0.15);
   }, 30_000);
