@@ -33,6 +33,12 @@ function compressibleBytes(length: number): Uint8Array {
   return out;
 }
 
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+  return out;
+}
+
 /** Literal runs and matches of every length from 1 to 300 (both sides of the decoder's short-copy cutoff), overlapping their output or not. */
 function everyCopyLength(): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -41,9 +47,7 @@ function everyCopyLength(): Uint8Array {
     const period = 1 + (length % 8);
     parts.push(literals, literals, literals.subarray(0, period), new Uint8Array(length).map((_, i) => literals[i % period]!));
   }
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-  return out;
+  return concat(parts);
 }
 
 /** Repeats of every period from 1 to 40 and lengths from 4 to 200: every copy path of the decoder (lz4.wat), overlapping or not. */
@@ -55,13 +59,16 @@ function everyPeriod(): Uint8Array {
       parts.push(randomBytes(3 + (length % 5), length), new Uint8Array(period + length).map((_, i) => pattern[i % period]!));
     }
   }
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-  return out;
+  return concat(parts);
 }
 
 function u32(value: number): number[] {
   return [value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, (value >>> 24) & 0xff];
+}
+
+/** A frame holding one compressed block given byte by byte (no checksums). */
+function oneBlockFrame(block: readonly number[]): Uint8Array {
+  return Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]);
 }
 
 /** A frame of independently compressed blocks of `blockSize`, with the optional fields switched on by `flags`. */
@@ -161,11 +168,10 @@ describe("decodeLz4Frame refuses damaged frames", () => {
   test("a match that points before the start of the output", () => {
     // token: 1 literal, match length 4; literal "a"; offset 2 (only 1 byte written so far)
     const block = [0x10, 0x61, 0x02, 0x00, 0x00];
-    const bad = Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]);
-    expect(() => decodeLz4Frame(bad, 5)).toThrow(/before the start/);
+    expect(() => decodeLz4Frame(oneBlockFrame(block), 5)).toThrow(/before the start/);
   });
   test("a block cut short in a length or an offset", () => {
-    const frameOf = (block: number[], length: number) => decodeLz4Frame(Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]), length);
+    const frameOf = (block: number[], length: number) => decodeLz4Frame(oneBlockFrame(block), length);
     expect(() => frameOf([0xf0], 20)).toThrow(/literal length cut short/);
     expect(() => frameOf([0xf0, 255], 300)).toThrow(/literal length cut short/);
     expect(() => frameOf([0x1f, 0x61, 0x01, 0x00], 30)).toThrow(/match length cut short/);
@@ -176,7 +182,7 @@ describe("decodeLz4Frame refuses damaged frames", () => {
     // 16 literals and a 4-byte match (20 bytes), an 18-byte match where 8 bytes are left, then 40 literals.
     const literals = Array.from(randomBytes(16));
     const block = [0xf0, 0x01, ...literals, 0x10, 0x00, 0x0e, 0x10, 0x00, 0xf0, 25, ...randomBytes(40)];
-    expect(() => decodeLz4Frame(Uint8Array.from([...u32(0x184d2204), 0x60, 0x40, 0, ...u32(block.length), ...block, ...u32(0)]), 28)).toThrow(/more bytes than announced/);
+    expect(() => decodeLz4Frame(oneBlockFrame(block), 28)).toThrow(/more bytes than announced/);
   });
   test("an unsupported version or a dictionary", () => {
     const version = frame.slice();
