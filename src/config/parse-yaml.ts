@@ -26,7 +26,8 @@ export function parseYaml(source: string): ParsedYaml {
 
   if (document.errors.length > 0) {
     // The parser's stack gives out once per level it unwinds through: one problem, said once.
-    const errors = document.errors.filter((error, index) => !isTooDeep(error) || document.errors.findIndex(isTooDeep) === index);
+    const firstTooDeep = document.errors.findIndex(isTooDeep);
+    const errors = document.errors.filter((error, index) => index === firstTooDeep || !isTooDeep(error));
     return { locator, value: undefined, issues: errors.map((error) => syntaxIssue(error, locator)) };
   }
   if (document.contents === null) {
