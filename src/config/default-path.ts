@@ -33,9 +33,10 @@ function likelyMeant(path: string): string[] {
   const here = ["models.yaml", "models.yml"].find((name) => isFile(join(cwd, name)));
   if (here) hints.push(`  This folder has ${here}: model-manager -c ${here}`);
   // Not `-c ../…`: a relative cache_dir is resolved against the working folder, so the cache would move too.
+  const file = relative(cwd, path);
   for (let folder = cwd; folder !== dirname(folder); ) {
     folder = dirname(folder);
-    if (isFile(join(folder, relative(cwd, path)))) {
+    if (isFile(join(folder, file))) {
       hints.push(`  ${folder} has one: run model-manager from there`);
       break;
     }
