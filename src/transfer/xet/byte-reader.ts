@@ -37,15 +37,13 @@ export class ByteReader {
   async exactly(count: number): Promise<Uint8Array> {
     const here = this.buffered(count);
     if (here) return here;
+    const parts = await this.parts(count);
     if (this.spanning.length < count) this.spanning = new Uint8Array(count);
     const out = this.spanning.subarray(0, count);
     let filled = 0;
-    while (filled < count) {
-      if (this.at === this.current.length && !(await this.pull())) throw new XorbFormatError(`xorb data cut short (${filled} of ${count} bytes)`);
-      const take = Math.min(count - filled, this.current.length - this.at);
-      out.set(this.current.subarray(this.at, this.at + take), filled);
-      this.at += take;
-      filled += take;
+    for (const part of parts) {
+      out.set(part, filled);
+      filled += part.length;
     }
     return out;
   }
