@@ -113,8 +113,9 @@ export class XetFileSource implements ByteSource {
     this.spans = spans;
     this.forgetWindows();
     // A smaller file is cut finer, so that it too runs on several connections. Not an upgrade: its
-    // units are cut along the runs it copies already, and a unit ending inside a fetched term reads
-    // past its end on the wire (the rest of the term's range is in flight when it stops).
+    // units are cut along the runs it copies already, and a unit ending inside a fetched term is asked
+    // of the CAS on its own (see sliceOf) and fetches the rest of the chunk holding its end (up to
+    // 128 KiB past it, see checkAnswerBounds; its request is read to the end, see pieces).
     const smallFileUnitBytes = Math.min(maxUnitBytes, Math.max(MIN_UNIT_BYTES, Math.ceil(this.size / SMALL_FILE_UNITS)));
     const units: Array<[number, number]> = [];
     const smallFileUnits: Array<[number, number]> = [];
@@ -350,12 +351,11 @@ export class XetFileSource implements ByteSource {
       note();
       if (index < run.length) throw new XetUnavailable(`${what}: the answer ended before chunk ${run[index]!.term.chunks.end - 1}`);
       if (answer.kind !== "whole") await bytes.rest(answer.kind === "multipart" ? PART_OVERHEAD_BYTES : 0);
-      note();
     } catch (error) {
       if (error instanceof XorbFormatError || error instanceof Lz4FormatError) throw new XetUnavailable(`${what}: ${error.message}`);
       throw error;
     } finally {
-      note(); // what arrived before a failure was sent too
+      note(); // the rest of the answer, and what arrived before a failure (sent too)
       await cancel()?.catch(() => {});
       watch.release();
       for (const buffer of buffers) this.buffers.give(buffer);
