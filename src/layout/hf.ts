@@ -99,7 +99,8 @@ export class HfLayout implements CacheLayout {
    * files at once. "model-" sorts before "repo-": both take their locks in one order.
    */
   lockNames(spec: ModelSpec, recorded: IndexEntry | undefined): string[] {
-    return [...[spec, ...(recorded ? [recorded] : [])].map((repo) => `repo-${repoFolderName(repo)}`), `model-${this.partialKey(spec)}`];
+    const repos = recorded ? [spec, recorded] : [spec];
+    return [...repos.map((repo) => `repo-${repoFolderName(repo)}`), `model-${this.partialKey(spec)}`];
   }
 
   sharesContent(entry: IndexEntry, spec: ModelSpec): boolean {
