@@ -19,6 +19,8 @@ const REPO = "acme/shared";
 const V1 = { "config.json": json({ layers: 2 }), "model.safetensors": generated(1_500_000, "shared-weights"), "notes.txt": "notes\n" };
 const MAIN = { ...V1, "config.json": json({ layers: 3 }) };
 const FILES = Object.keys(V1);
+/** The cache index model-manager keeps in a hub cache (layout hf). */
+const hfIndexFile = (hubCache: string) => join(hubCache, ".locks", "model-manager", "model-manager.lock.json");
 
 let hub: LocalHub;
 beforeAll(async () => {
@@ -110,7 +112,7 @@ describe("layout: hf, one hub cache, model m at main in one configuration file a
     expect((await run(setup, setup.main)).code).toBe(0);
     expect((await run(setup, setup.v1)).code).toBe(0);
     // What the previous release left: one entry for m, the one v1's run recorded last.
-    const indexFile = join(setup.env.HF_HUB_CACHE as string, ".locks", "model-manager", "model-manager.lock.json");
+    const indexFile = hfIndexFile(setup.env.HF_HUB_CACHE as string);
     const index = JSON.parse(readFileSync(indexFile, "utf8"));
     expect(index.models.m.revision).toBe("v1");
     expect(index.alsoConfigured.m.map((entry: { revision: string }) => entry.revision)).toEqual(["main"]);
@@ -223,7 +225,7 @@ describe("--verify-only with model m at main in one configuration file and at v1
       expect(JSON.parse(checked.stdout).models.map((model: { ok: boolean; commit: string }) => [model.ok, model.commit])).toEqual([[true, commitOf(revision)]]);
     }
     expect(hub.requests).toHaveLength(0);
-    const index = JSON.parse(readFileSync(join(hubCache, ".locks", "model-manager", "model-manager.lock.json"), "utf8"));
+    const index = JSON.parse(readFileSync(hfIndexFile(hubCache), "utf8"));
     expect([index.models.m, ...index.alsoConfigured.m].map((entry: { revision: string; verify: string }) => [entry.revision, entry.verify]).sort()).toEqual([
       ["main", "sha256"],
       ["v1", "sha256"],
