@@ -54,7 +54,7 @@ export function engineOptionsFromEnv(env: Env = process.env, base: EngineOptions
     fileConcurrency: readCount(env, "MODEL_MANAGER_FILE_CONCURRENCY", base.fileConcurrency),
     chunkSize: readBytes(env, "MODEL_MANAGER_CHUNK_SIZE", base.chunkSize),
     rangedThreshold: readBytes(env, "MODEL_MANAGER_RANGED_THRESHOLD", base.rangedThreshold),
-    minBytesPerSecond: readBytesOrZero(env, "MODEL_MANAGER_MIN_SPEED", base.minBytesPerSecond),
+    minBytesPerSecond: readRateOrZero(env, "MODEL_MANAGER_MIN_SPEED", base.minBytesPerSecond),
     cheapUnitsRangedThreshold: readBytes(env, "MODEL_MANAGER_XET_RANGED_THRESHOLD", base.cheapUnitsRangedThreshold),
     retry: {
       ...base.retry,
@@ -82,15 +82,16 @@ function parseByteCount(raw: string): number | undefined {
   return value >= 1 ? value : undefined;
 }
 
-function readBytes(env: Env, name: string, fallback: number): number {
+/** `expected` says what the variable holds, for its usage error. */
+function readBytes(env: Env, name: string, fallback: number, expected = "a byte count such as 16MiB"): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = parseByteCount(raw);
-  if (value === undefined) throw new UsageError(`${name} must be a byte count such as 16MiB, got ${JSON.stringify(raw)}`);
+  if (value === undefined) throw new UsageError(`${name} must be ${expected}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
-/** A byte count as readBytes, or 0 (which turns a floor off). */
-function readBytesOrZero(env: Env, name: string, fallback: number): number {
-  return env[name]?.trim() === "0" ? 0 : readBytes(env, name, fallback);
+/** Bytes per second, written as a byte count (1KiB), or 0 (which turns a floor off). */
+function readRateOrZero(env: Env, name: string, fallback: number): number {
+  return env[name]?.trim() === "0" ? 0 : readBytes(env, name, fallback, "a rate in bytes per second such as 1KiB or 512KiB (0: no floor)");
 }

@@ -52,11 +52,11 @@ describe("a file body slower than the floor", () => {
     expectSameBytes(hub, REPO, [SMALL], join(cwd, "cache", "m"));
   });
 
-  test("MODEL_MANAGER_MIN_SPEED takes a byte count or 0; anything else is a usage error naming it", async () => {
+  test("MODEL_MANAGER_MIN_SPEED takes a rate in bytes per second or 0; anything else is a usage error naming it as a rate", async () => {
     const cwd = project(config(SMALL));
     const run = await runAgainst(hub, [], { cwd, env: { MODEL_MANAGER_MIN_SPEED: "fast" } });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('MODEL_MANAGER_MIN_SPEED must be a byte count such as 16MiB, got "fast"');
+    expect(run.stderr).toContain('MODEL_MANAGER_MIN_SPEED must be a rate in bytes per second such as 1KiB or 512KiB (0: no floor), got "fast"');
     expect(hub.requests).toHaveLength(0);
   });
 });
