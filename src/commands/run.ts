@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { defaultConfigPath, missingDefaultConfigError } from "../config/default-path.ts";
 import { nothingCachedThereWarning, requireReachableCache } from "../cache/writable.ts";
-import { loadModelsConfig } from "../config/load.ts";
+import { type ConfigWarning, loadModelsConfigWaiting } from "../config/load.ts";
 import type { ModelSpec, ModelsConfig } from "../config/types.ts";
 import { ExitCode, exitCodeOf, InterruptedError, messageOf, ModelManagerError, UsageError } from "../errors.ts";
 import { isTruthy, readHubSettings } from "../hub/settings.ts";
@@ -49,7 +49,7 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   const deferred = showsProgress && mode === "bars" ? new DeferredWriter(environment.out ?? stdoutWriter) : undefined;
   const out = deferred ?? environment.out ?? stdoutWriter;
   try {
-    const config = loadConfig(options, environment, logger);
+    const config = await loadConfig(options, environment, logger);
     if (options.action === "cache-key") {
       const specs = selectSpecs(config, options.models);
       const lock = openLockSession(config, specs, options, logger);
@@ -119,16 +119,17 @@ export async function runCommand(options: CliOptions, environment: RunEnvironmen
   }
 }
 
-function loadConfig(options: CliOptions, environment: RunEnvironment, logger: ConsoleLogger): ModelsConfig {
+function loadConfig(options: CliOptions, environment: RunEnvironment, logger: ConsoleLogger): Promise<ModelsConfig> {
   const path = options.config ?? defaultConfigPath(environment.env, environment.cwd);
   if (options.config === undefined && nothingAt(path)) throw missingDefaultConfigError(path, environment.env);
-  return loadModelsConfig(path, {
+  const loadOptions = {
     cwd: environment.cwd,
     cacheDir: options.cacheDir,
     cacheDirName: "--cache-dir",
     env: environment.env,
-    onWarning: (warning) => logger.warn(warning.message),
-  });
+    onWarning: (warning: ConfigWarning) => logger.warn(warning.message),
+  };
+  return loadModelsConfigWaiting(path, loadOptions, environment.signal);
 }
 
 /** Only "no such file": any other failure to read it is reported by the loader, as it is. */

@@ -8,7 +8,7 @@ import { type Environment, expandUserPath } from "./expand-path.ts";
 import { toModelsConfig } from "./normalise.ts";
 import { ownFileIssues } from "./own-files.ts";
 import { parseYaml } from "./parse-yaml.ts";
-import { readConfigText } from "./read-file.ts";
+import { readConfigText, readConfigTextWaiting } from "./read-file.ts";
 import { cacheDirProblem } from "./rules.ts";
 import type { ModelsConfig } from "./types.ts";
 import { validateSchema } from "./validate.ts";
@@ -43,6 +43,13 @@ export function loadModelsConfig(path: string, given: LoadOptions = {}): ModelsC
   const absolutePath = resolve(cwd, path);
   const text = readConfigText(absolutePath, path);
   return configFromText(text, path, absolutePath, { ...options, cwd });
+}
+
+/** loadModelsConfig for the command: a fifo or terminal nobody writes to leaves `signal` able to stop the wait. */
+export async function loadModelsConfigWaiting(path: string, options: LoadOptions & { cwd: string }, signal: AbortSignal): Promise<ModelsConfig> {
+  const absolutePath = resolve(options.cwd, path);
+  const text = await readConfigTextWaiting(absolutePath, path, signal);
+  return configFromText(text, path, absolutePath, options);
 }
 
 /** The same as loadModelsConfig, for YAML text that does not come from a file. */

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
+import { isatty } from "node:tty";
 import { basename, dirname, join } from "node:path";
 import { closestMatch, ConfigurationError, messageOf } from "../errors.ts";
 
@@ -7,15 +8,40 @@ import { closestMatch, ConfigurationError, messageOf } from "../errors.ts";
  * not found, a directory, unreadable, not UTF-8, empty.
  */
 export function readConfigText(absolutePath: string, shownAs: string): string {
-  const fail = (message: string): never => {
-    throw new ConfigurationError(shownAs, [{ path: "", message }]);
-  };
   let bytes: Uint8Array;
   try {
     bytes = readAtMost(absolutePath, MAX_CONFIG_BYTES);
   } catch (error) {
-    return fail(readFailure(error, absolutePath, shownAs));
+    throw unreadable(readFailure(error, absolutePath, shownAs), shownAs);
   }
+  return configText(bytes, shownAs);
+}
+
+/**
+ * readConfigText for the command: a fifo, socket or terminal (`-c /dev/stdin`) is read without
+ * blocking, so that Ctrl-C or SIGTERM (`signal`) still stops a run waiting on one nobody writes.
+ */
+export async function readConfigTextWaiting(absolutePath: string, shownAs: string, signal: AbortSignal): Promise<string> {
+  if (!waitsForAWriter(absolutePath)) return readConfigText(absolutePath, shownAs);
+  let bytes: Uint8Array;
+  try {
+    bytes = await streamAtMost(absolutePath, MAX_CONFIG_BYTES, signal);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw unreadable(readFailure(error, absolutePath, shownAs), shownAs);
+  }
+  return configText(bytes, shownAs);
+}
+
+function unreadable(message: string, shownAs: string): ConfigurationError {
+  return new ConfigurationError(shownAs, [{ path: "", message }]);
+}
+
+/** The text of a configuration's bytes, refused when too large, not UTF-8, empty or only whitespace. */
+function configText(bytes: Uint8Array, shownAs: string): string {
+  const fail = (message: string): never => {
+    throw unreadable(message, shownAs);
+  };
   if (bytes.byteLength > MAX_CONFIG_BYTES) return fail(`is larger than ${MAX_CONFIG_BYTES >> 20} MiB, too large for a configuration (is it the file you meant?)`);
   let text: string;
   try {
@@ -28,6 +54,55 @@ export function readConfigText(absolutePath: string, shownAs: string): string {
   if (text.length === 0) return fail("the file is empty");
   if (text.trim() === "") return fail("the file contains only whitespace");
   return text;
+}
+
+/**
+ * A fifo or socket (a pipe as /dev/stdin), or a terminal: opening or reading it waits for someone.
+ * Other devices (/dev/zero) cannot be polled, so they are read as files are.
+ */
+function waitsForAWriter(path: string): boolean {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return false; // the synchronous read says why
+  }
+  if (!stats) return false;
+  if (stats.isFIFO() || stats.isSocket()) return true;
+  if (!stats.isCharacterDevice()) return false;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      return isatty(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // the synchronous read says why
+  }
+}
+
+/** As readAtMost, from a stream the event loop waits on; given up (rejected) when `signal` aborts. */
+async function streamAtMost(path: string, limit: number, signal: AbortSignal): Promise<Uint8Array> {
+  signal.throwIfAborted();
+  const reader = Bun.file(path).stream().getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  signal.addEventListener("abort", stop, { once: true });
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total <= limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    signal.removeEventListener("abort", stop);
+    stop();
+  }
+  signal.throwIfAborted();
+  return Buffer.concat(chunks);
 }
 
 /**

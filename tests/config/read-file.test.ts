@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { binaryPath } from "../helpers/binary.ts";
 import { project } from "../helpers/hub-scenario.ts";
-import { DEAD_ENDPOINT, runCli } from "../helpers/run-cli.ts";
+import { cleanEnv, DEAD_ENDPOINT, finished, runCli, spawnCli } from "../helpers/run-cli.ts";
 
 describe("a configuration file that is not YAML text", () => {
   test("names the line, the column and the byte (a Latin-1 é after a valid UTF-8 one)", async () => {
@@ -41,5 +42,39 @@ describe("a configuration file that is not YAML text", () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(`error: ${config}: is larger than 16 MiB, too large for a configuration (is it the file you meant?)\n`);
     }
+  });
+});
+
+describe("a configuration read from a pipe", () => {
+  test("a fifo nobody writes to: Ctrl-C stops the wait (exit 130), the read does not hold the run", async () => {
+    const cwd = project("");
+    const fifo = join(cwd, "models.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const proc = await spawnCli(["-c", fifo, "--list"], { cwd, env: { HF_ENDPOINT: DEAD_ENDPOINT } });
+    // Returns once the run has opened the fifo to read it; nothing is ever written.
+    const writer = openSync(fifo, "w");
+    try {
+      proc.kill("SIGINT");
+      const run = await finished(proc);
+      expect(run.code).toBe(130);
+      expect(run.stdout).toBe("");
+    } finally {
+      closeSync(writer);
+      proc.kill("SIGKILL");
+    }
+  });
+
+  test("`cat models.yaml | model-manager -c /dev/stdin` reads the piped configuration", async () => {
+    const cwd = project("");
+    const proc = Bun.spawn([await binaryPath(), "-c", "/dev/stdin", "--list"], {
+      cwd,
+      env: cleanEnv({ HF_ENDPOINT: DEAD_ENDPOINT }),
+      stdin: new Blob([`cache_dir: cache\nmodels:\n  - id: piped\n    repo_id: org/piped\n`]),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("piped");
   });
 });
