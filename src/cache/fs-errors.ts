@@ -25,6 +25,8 @@ export type FsErrorContext = {
   /** Where the model's files go: a path under it names a file from the Hub. */
   readonly contentRoot: string;
   readonly cacheDir: string;
+  /** What chose the cache when the configuration's cache_dir did not ("--cache-dir", "HF_HUB_CACHE"…). */
+  readonly cacheDirSource?: string;
   /** With a full disk: how much of the model is still to fetch, and what is kept where. */
   readonly onFullDisk?: () => string;
 };
@@ -33,7 +35,8 @@ export type FsErrorContext = {
 export function fsErrorOf(error: unknown): NodeJS.ErrnoException | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ("syscall" in current && "code" in current) return current as NodeJS.ErrnoException;
+    // Bun's lstatSync leaves `syscall` out of some (ENAMETOOLONG: code, path and errno only).
+    if ("code" in current && ("syscall" in current || "errno" in current)) return current as NodeJS.ErrnoException;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -73,11 +76,13 @@ export function explainFsError(error: unknown, context: FsErrorContext): Filesys
       return new FilesystemError(`${cause}: ${context.modelId} ${detail}`, cause, detail);
     }
     case "ENAMETOOLONG": {
+      // A name from the Hub is at fault only when one of its parts is over the 255 bytes a name may hold.
       const fromHub = hubPath(where, context.contentRoot);
+      const nameTooLong = fromHub?.split("/").some((part) => Buffer.byteLength(part) > 255);
       return new FilesystemError(
-        fromHub
+        fromHub && nameTooLong
           ? `The file name ${JSON.stringify(fromHub)} from ${context.repoId} is too long for the filesystem holding ${context.contentRoot}; leave it out with exclude: in the configuration, or use a filesystem that allows longer names`
-          : `The path ${where} is too long for its filesystem; choose a shorter cache_dir or local_dir`,
+          : `The path ${where} is too long for its filesystem; choose a shorter ${context.cacheDirSource ?? "cache_dir"} or local_dir`,
       );
     }
     case "EACCES":

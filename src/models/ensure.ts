@@ -106,18 +106,19 @@ export async function ensureModel(spec: ModelSpec, config: CacheSettings, contex
   try {
     return await ensureIn(layout, spec, config, context, pin);
   } catch (error) {
-    throw explainFsError(error, fsErrorContext(spec, layout)) ?? error;
+    throw explainFsError(error, fsErrorContext(spec, layout, config)) ?? error;
   }
 }
 
-function fsErrorContext(spec: ModelSpec, layout: CacheLayout, onFullDisk?: () => string): FsErrorContext {
+function fsErrorContext(spec: ModelSpec, layout: CacheLayout, config: CacheSettings, onFullDisk?: () => string): FsErrorContext {
   let contentRoot = layout.root;
   try {
     contentRoot = layout.modelPath(spec);
   } catch {
     // An unsafe local_dir: the error being explained already says so.
   }
-  return { modelId: spec.id, repoId: spec.repoId, contentRoot, cacheDir: layout.root, ...(onFullDisk && { onFullDisk }) };
+  const source = config.cacheDirSource;
+  return { modelId: spec.id, repoId: spec.repoId, contentRoot, cacheDir: layout.root, ...(source && { cacheDirSource: source }), ...(onFullDisk && { onFullDisk }) };
 }
 
 async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSettings, context: RunContext, pin?: PinnedSnapshot): Promise<EnsureResult> {
@@ -137,7 +138,7 @@ async function ensureIn(layout: CacheLayout, spec: ModelSpec, config: CacheSetti
   const index = await readIndexFor(layout.stateRoot, context);
   const plan = await planWork(spec, config, layout, scoped, recordedEntry(index, spec, layout, config.path), pin, moved);
   // Awaited here: the lock must outlive the work, not just the planning.
-  return await executeWork(plan, layout, scoped, config.path);
+  return await executeWork(plan, layout, scoped, config);
 }
 
 /**
@@ -342,7 +343,8 @@ async function planFromHub(
   };
 }
 
-async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunContext, configPath: string | undefined): Promise<EnsureResult> {
+async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunContext, config: CacheSettings): Promise<EnsureResult> {
+  const configPath = config.path;
   const { spec, placement } = plan;
   const bytes = plan.download.reduce((sum, file) => sum + file.size, 0);
   // Checked before the plan is announced: offline, there is no "fetching 1 file" that cannot happen.
@@ -375,7 +377,7 @@ async function executeWork(plan: WorkPlan, layout: CacheLayout, context: RunCont
       context.hub.engine.downloadAll(list, async (job, badCopy) => (await quarantineCopy(layout.stateRoot, spec, badCopy, job.file.path, context)) ?? badCopy, context.signal);
     const { placed: results, from } = await (plan.mirror ? downloadViaMirror(plan.mirror, spec.id, jobs, download, context) : download(jobs).then((list) => ({ placed: list, from: "hub" as const }))).catch(
       (error: unknown) => {
-        throw explainFsError(error, fsErrorContext(spec, layout, () => fullDiskReport(plan, layout, bytes))) ?? (plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error);
+        throw explainFsError(error, fsErrorContext(spec, layout, config, () => fullDiskReport(plan, layout, bytes))) ?? (plan.pin ? pinnedDownloadError(error, spec, plan.pin) : error);
       },
     );
     fetchedFrom = from === "mirror" && plan.mirror ? plan.mirror.display : "hub";

@@ -119,6 +119,22 @@ describe("filesystem errors", () => {
     }
   });
 
+  test("a model folder too long for the filesystem is named with what chose the cache (cache_dir, --cache-dir…), no raw ENAMETOOLONG", async () => {
+    // Every folder name within the limit (the configuration refuses longer ones), the whole path over PATH_MAX.
+    const localDir = Array.from({ length: 20 }, () => "l".repeat(250)).join("/");
+    const cwd = project(`cache_dir: cache\nmodels:\n  - id: one\n    repo_id: acme/one\n    local_dir: ${localDir}\n`);
+    for (const [args, folder, chosenBy] of [
+      [[], "cache", "cache_dir"],
+      [["--cache-dir", "elsewhere"], "elsewhere", "--cache-dir"],
+    ] as const) {
+      const run = await runAgainst(hub, args, { cwd });
+      expect(run.stderr).not.toContain("ENAMETOOLONG");
+      expect(run.stderr).not.toContain("The file name");
+      expect(errors(run.stderr)).toEqual([expect.stringMatching(new RegExp(`^error: one: The path ${join(cwd, folder)}/l+/.*/config\\.json is too long for its filesystem; choose a shorter ${chosenBy} or local_dir$`))]);
+      expect(run.code).toBe(1);
+    }
+  });
+
   test("a file name from the Hub too long for the filesystem is named, with the way to leave it out", async () => {
     const cwd = project("cache_dir: cache\nmodels:\n  - id: long\n    repo_id: acme/long-names\n");
     const run = await runAgainst(hub, [], { cwd });
