@@ -27,7 +27,11 @@ beforeEach(() => {
   hub.resetLog();
 });
 
-const config = (repo: string, revision: string) => `cache_dir: cache\nverify: sha256\nmodels:\n  - id: up\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+/** One entry of a configuration's models list. */
+const entry = (id: string, repo: string, revision: string) => `  - id: ${id}\n    repo_id: ${repo}\n    revision: ${revision}\n`;
+/** A configuration with a plain cache in cache/, verify: sha256 and these entries. */
+const configOf = (...entries: string[]) => `cache_dir: cache\nverify: sha256\nmodels:\n${entries.join("")}`;
+const config = (repo: string, revision: string) => configOf(entry("up", repo, revision));
 
 let seed = 100;
 /** A repo whose main rewrites 5 % of an 8 MiB file at `changedAt` (a fraction), and a project with v1 cached; the config now names main. */
@@ -56,8 +60,7 @@ describe("a reuse source that changes during the run", () => {
       const repo = `acme/odd-${what.replaceAll(" ", "-")}`;
       const { cwd, secondSha } = await cachedFirstRevision(repo, 0.1);
       // Another model's file is the source, so the changed path is not where the new file goes.
-      const model = (id: string, revision: string) => `  - id: ${id}\n    repo_id: ${repo}\n    revision: ${revision}\n`;
-      await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "v1")}${model("new", "main")}`);
+      await Bun.write(join(cwd, "models.yaml"), configOf(entry("up", repo, "v1"), entry("new", repo, "main")));
       const source = join(cwd, "cache", "up", WEIGHTS);
       // The changed chunks (at 10 %) trickle in, so the source changes between the first copy and the next.
       hub.inject({ kind: "bandwidth", bytesPerSecond: 200_000, host: "cdn", route: "xorb", times: "always" });
@@ -172,15 +175,14 @@ describe("a reuse source that changed before the run", () => {
   test("hard-linked to another model's copy: the upgrade copies from it and leaves the other model's file as it was", async () => {
     const repo = "acme/odd-hardlink";
     const { cwd, cached, firstSha, secondSha } = await cachedFirstRevision(repo, 0.5);
-    const model = (id: string, revision: string) => `  - id: ${id}\n    repo_id: ${repo}\n    revision: ${revision}\n`;
-    await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "v1")}${model("twin", "v1")}`);
+    await Bun.write(join(cwd, "models.yaml"), configOf(entry("up", repo, "v1"), entry("twin", repo, "v1")));
     expect((await runAgainst(hub, [], { cwd })).code).toBe(0);
     const twin = join(cwd, "cache", "twin", WEIGHTS);
     // A deduplicating tool (hardlink, rdfind, jdupes) made the two copies one inode.
     unlinkSync(twin);
     linkSync(cached, twin);
     hub.resetLog();
-    await Bun.write(join(cwd, "models.yaml"), `cache_dir: cache\nverify: sha256\nmodels:\n${model("up", "main")}${model("twin", "v1")}`);
+    await Bun.write(join(cwd, "models.yaml"), configOf(entry("up", repo, "main"), entry("twin", repo, "v1")));
     const run = await runAgainst(hub, [], { cwd });
     expect(run.stderr).not.toContain("error:");
     expect(run.code).toBe(0);
