@@ -28,7 +28,15 @@ export function defaultConfigPath(env: Readonly<Record<string, string | undefine
  */
 function likelyMeant(path: string): string[] {
   const cwd = resolve(path, "..", "..", "..");
-  const isFile = (candidate: string) => statSync(candidate, { throwIfNoEntry: false })?.isFile() === true;
+  const isFile = (candidate: string) => {
+    // A hint must never replace the error it hints at: a file named like a folder on the way (ENOTDIR)
+    // or a folder we may not read (EACCES) is simply not a configuration.
+    try {
+      return statSync(candidate, { throwIfNoEntry: false })?.isFile() === true;
+    } catch {
+      return false;
+    }
+  };
   const hints: string[] = [];
   const here = ["models.yaml", "models.yml"].find((name) => isFile(join(cwd, name)));
   if (here) hints.push(`  This folder has ${here}: model-manager -c ${here}`);

@@ -84,6 +84,17 @@ describe("default configuration", () => {
     expect(minimal.stderr.split("\n")[1]).toBe(`  ${project} has one: run model-manager from there`);
   });
 
+  test("a missing default configuration is said as such when a folder above has a file named config", async () => {
+    const root = tempDir("mm-config-file-above");
+    writeFileSync(join(root, "config"), "not a folder\n");
+    const sub = join(root, "app");
+    mkdirSync(sub);
+    const run = await runCli(["--list"], { cwd: sub });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split("\n")[0]).toBe(`error: ${join(sub, "config/model_manager/models.yaml")}: no configuration file at the default path.`);
+    expect(run.stderr).not.toContain("ENOTDIR");
+  });
+
   test("--config naming a missing file is a plain 'file not found'", async () => {
     const cwd = tempDir("mm-noconfig");
     const run = await runCli(["--config", "nope.yaml", "--list"], { cwd });
