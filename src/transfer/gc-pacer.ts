@@ -24,13 +24,15 @@ export class GcPacer {
   private pending = 0;
   private sinceCheck = 0;
   private trigger: number;
+  private readonly everyBytes: number;
   private readonly rssTarget: number;
   private readonly headroom: number;
   private readonly checkBytes: number;
   private readonly rss: () => number;
   private readonly collect: () => void;
 
-  constructor(private readonly pacing: GcPacing) {
+  constructor(pacing: GcPacing) {
+    this.everyBytes = pacing.everyBytes;
     this.rssTarget = pacing.rssTarget ?? Number.POSITIVE_INFINITY;
     this.headroom = pacing.headroom ?? 0;
     this.checkBytes = pacing.checkBytes ?? pacing.everyBytes;
@@ -42,7 +44,7 @@ export class GcPacer {
   received(bytes: number): void {
     this.pending += bytes;
     this.sinceCheck += bytes;
-    if (this.pending < this.pacing.everyBytes) {
+    if (this.pending < this.everyBytes) {
       if (this.sinceCheck < this.checkBytes) return;
       this.sinceCheck = 0;
       if (this.rss() < this.trigger) return;
